@@ -1,0 +1,167 @@
+"""The one Application of lianping: one event log (positions are its notification ids), the command
+runner (idempotency, If-Match, retries) and aggregate lookups shared by the use cases."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from application.keys import load_or_create_signing_key
+from application.principal import Principal
+from application.settings import Settings
+from application.store.records import IdempotencyRecord
+from domain import ids
+from domain.errors import NotFoundError, ValidationError, VersionMismatchError, WriteConflictError
+
+A = TypeVar("A", bound=Aggregate)
+
+
+@dataclass(frozen=True)
+class Request:
+    """Who asks, and how: the authenticated principal plus the write's HTTP-level conditions."""
+
+    principal: Principal
+    idempotency_key: str | None = None
+    fingerprint: str | None = None
+    if_match: int | None = None
+
+    @property
+    def actor(self) -> str:
+        return self.principal.account_id
+
+    def check_version(self, item: Aggregate | None) -> None:
+        """If-Match is answered before any other rule: a stale write records nothing."""
+        current = item.version if item is not None else 0
+        if self.if_match is not None and self.if_match != current:
+            raise VersionMismatchError(
+                "version_mismatch",
+                f"If-Match names version {self.if_match}, the item is at version {current}",
+                {"expected": self.if_match, "current": current},
+            )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    body: dict[str, Any]
+    version: int
+    position: int
+    created: bool = False
+    replayed: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+UseCase = Callable[..., Outcome]
+COMMAND_ATTEMPTS = 4
+
+
+class LianpingApp(Application[UUID]):
+    name = "Lianping"
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        super().__init__(env=self.settings.eventsourcing_env())
+        self.tz = ZoneInfo(self.settings.timezone)
+        self.signing_key = load_or_create_signing_key(self.settings.signing_key_file)
+
+    # -- clock ----------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        return self.now().astimezone(self.tz).date()
+
+    # -- lookups --------------------------------------------------------------------------------
+
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(aggregate, cls):
+            return None
+        return aggregate
+
+    def load(self, cls: type[A], aggregate_id: UUID, code: str, message: str) -> A:
+        aggregate = self.find(cls, aggregate_id)
+        if aggregate is None:
+            raise NotFoundError(code, message)
+        return aggregate
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def execute(self, request: Request, use_case: UseCase, /, *args: Any, **kwargs: Any) -> Outcome:
+        """Run a use case: replay an idempotent retry, re-decide on a lost race (the decision is
+        taken again on fresh state, so rules and If-Match are checked again), never half-write."""
+        replay = self._replay(request, use_case)
+        if replay is not None:
+            return replay
+        for attempt in range(COMMAND_ATTEMPTS):
+            try:
+                return use_case(self, request, *args, **kwargs)
+            except IntegrityError:
+                replay = self._replay(request, use_case)
+                if replay is not None:
+                    return replay
+                if attempt == COMMAND_ATTEMPTS - 1:
+                    raise WriteConflictError(
+                        "write_conflict",
+                        "a concurrent write kept winning the race; nothing was recorded, retry",
+                    ) from None
+        raise AssertionError("unreachable")
+
+    def commit(
+        self,
+        request: Request,
+        *aggregates: Aggregate,
+        item: Aggregate,
+        body: dict[str, Any],
+        created: bool = False,
+        secret_fields: tuple[str, ...] = (),
+    ) -> Outcome:
+        """Save the decided events, and the idempotency record in the same transaction.
+        ``secret_fields`` of the body are not stored; the use case's ``on_replay`` restores them."""
+        record = None
+        if request.idempotency_key is not None:
+            record = IdempotencyRecord(
+                key_id=ids.idempotency_id(request.actor, request.idempotency_key),
+                actor=request.actor,
+                fingerprint=request.fingerprint or "",
+                response=json.dumps(
+                    {"body": {k: v for k, v in body.items() if k not in secret_fields},
+                     "version": item.version, "created": created},
+                    ensure_ascii=False,
+                    default=str,
+                ),
+            )
+        recordings = self.save(*aggregates, idempotency=record)
+        return Outcome(body, item.version, recordings[-1].notification.id, created)
+
+    def _replay(self, request: Request, use_case: UseCase) -> Outcome | None:
+        if request.idempotency_key is None:
+            return None
+        key_id = ids.idempotency_id(request.actor, request.idempotency_key)
+        stored = self.recorder.get_idempotency_record(key_id)  # type: ignore[attr-defined]
+        if stored is None:
+            return None
+        if stored.fingerprint != (request.fingerprint or ""):
+            raise ValidationError(
+                "idempotency_key_reused",
+                "this Idempotency-Key was used with another path or body",
+                [{"field": "Idempotency-Key", "message": "reused with a different request"}],
+            )
+        answer = json.loads(stored.response)
+        outcome = Outcome(
+            answer["body"], answer["version"], stored.position, answer["created"], replayed=True
+        )
+        on_replay = getattr(use_case, "on_replay", None)
+        return on_replay(self, request, outcome) if on_replay else outcome

@@ -1,0 +1,51 @@
+"""Who is asking, and what their grants let them do. Checks raise domain errors with stable codes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from domain.errors import ForbiddenError
+
+
+@dataclass(frozen=True)
+class Principal:
+    account_id: str
+    name: str
+    org_code: str | None
+    grants: tuple[tuple[str, str], ...]
+
+    def has(self, role: str, org_code: str) -> bool:
+        return (role, org_code) in self.grants
+
+    def roles(self, role: str) -> list[str]:
+        return [org for r, org in self.grants if r == role]
+
+    @property
+    def is_admin(self) -> bool:
+        return bool(self.roles("admin"))
+
+
+def forbid(message: str, code: str = "forbidden") -> ForbiddenError:
+    return ForbiddenError(code, message)
+
+
+def require_admin(principal: Principal) -> None:
+    if not principal.is_admin:
+        raise forbid("only an admin may do this", "admin_required")
+
+
+def require_organizer(principal: Principal, organizer_org: str) -> None:
+    if not principal.has("organizer", organizer_org):
+        raise forbid(f"only an organizer of {organizer_org} may do this", "organizer_required")
+
+
+def require_secretary(principal: Principal, org_code: str) -> None:
+    if not principal.has("secretary", org_code):
+        raise forbid(f"only the secretary of {org_code} may do this", "secretary_required")
+
+
+def inspects(principal: Principal, org_code: str, ancestors: Callable[[str], list[str]]) -> bool:
+    """Inspectors read everything in their org's subtree."""
+    scopes = set(principal.roles("inspector"))
+    return bool(scopes) and any(code in scopes for code in [org_code, *ancestors(org_code)])

@@ -1,0 +1,67 @@
+"""All configuration in one place, read from LIANPING_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SQLITE_RECORDER = "application.store.sqlite:ChainedSQLiteRecorder"
+POSTGRES_RECORDER = "application.store.postgres:ChainedPostgresRecorder"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIANPING_", extra="ignore")
+
+    database_url: str = "sqlite:///var/lianping.db"
+    postgres_schema: str = "public"
+    pool_size: int = 5
+    max_overflow: int = 5
+    connect_timeout: int = 3
+    lock_timeout: int = 5
+    timezone: str = "Asia/Shanghai"
+    signing_key_file: str = "var/signing-key.pem"
+    checkpoint_interval_seconds: int = 3600
+    max_body_bytes: int = 1024 * 1024
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """Translate the database URL into the library's own settings."""
+        url = urlparse(self.database_url)
+        if url.scheme == "sqlite":
+            path = unquote(url.path)
+            path = path[1:] if self.database_url.startswith("sqlite:///") else path
+            if not path:
+                raise ValueError("LIANPING_DATABASE_URL: sqlite:///path needs a path")
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": path,
+                "SQLITE_LOCK_TIMEOUT": str(self.lock_timeout),
+                "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER,
+            }
+        if self.is_postgres:
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
+                "POSTGRES_HOST": url.hostname or "127.0.0.1",
+                "POSTGRES_PORT": str(url.port or 5432),
+                "POSTGRES_USER": unquote(url.username or "postgres"),
+                "POSTGRES_PASSWORD": unquote(url.password or ""),
+                "POSTGRES_SCHEMA": self.postgres_schema,
+                "POSTGRES_CONNECT_TIMEOUT": str(self.connect_timeout),
+                "POSTGRES_LOCK_TIMEOUT": str(self.lock_timeout),
+                "POSTGRES_POOL_SIZE": str(self.pool_size),
+                "POSTGRES_MAX_OVERFLOW": str(self.max_overflow),
+                "POSTGRES_MAX_WAITING": "64",
+                "POSTGRES_PRE_PING": "y",
+                "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
+                "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER,
+            }
+        raise ValueError(
+            f"LIANPING_DATABASE_URL must be sqlite:///path or postgresql://..., got {url.scheme!r}"
+        )

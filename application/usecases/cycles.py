@@ -1,0 +1,183 @@
+"""Running a cycle (organizer): scheme, participants, panel, conflicts, phases, vetoes, finalize."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from application.app import LianpingApp, Outcome, Request
+from application.principal import forbid, require_organizer
+from application.usecases import lookups
+from application.usecases.access import can_read_cycle, sees_reviewers
+from application.usecases.standings import standings_rows
+from domain import ids
+from domain.cycle import Cycle, CycleSlot
+from domain.errors import RuleViolationError, ValidationError
+from domain.organization import level_below
+from domain.scheme import DEFAULT_SCHEME, Scheme
+
+
+def cycle_view(cycle: Cycle, *, show_reviewers: bool = True) -> dict[str, Any]:
+    return {
+        "cycle_id": cycle.cycle_id,
+        "organizer_org": cycle.organizer_org,
+        "level": cycle.level,
+        "year": cycle.year,
+        "title": cycle.title,
+        "phase": cycle.phase,
+        "scheme": cycle.scheme,
+        "scheme_version": cycle.scheme_version,
+        "participants": list(cycle.participants),
+        "panel": list(cycle.panel) if show_reviewers else pseudonyms(cycle),
+        "previous_cycle_id": cycle.previous_cycle_id,
+        "deadlines": cycle.deadlines,
+        "vetoes": [{"org_code": o, "reason": r} for o, r in cycle.vetoes.items()],
+        "conflicts": list(cycle.conflicts) if show_reviewers else [],
+        "version": cycle.version,
+    }
+
+
+def pseudonyms(cycle: Cycle) -> list[str]:
+    return [pseudonym(cycle, member) for member in cycle.panel]
+
+
+def pseudonym(cycle: Cycle, account_id: str) -> str:
+    """Reviewers are anonymous to secretaries: 评议人1, 评议人2 … by their place on the panel."""
+    return f"评议人{cycle.panel.index(account_id) + 1}"
+
+
+def _cycle_outcome(app: LianpingApp, request: Request, cycle: Cycle, body: dict[str, Any],
+                   *others: Any, created: bool = False) -> Outcome:
+    return app.commit(request, cycle, *others, item=cycle, body=body, created=created)
+
+
+def create_cycle(
+    app: LianpingApp,
+    request: Request,
+    organizer_org: str,
+    level: str,
+    year: int,
+    title: str,
+    cycle_id: str | None = None,
+    scheme: dict[str, Any] | None = None,
+    previous_cycle_id: str | None = None,
+    deadlines: dict[str, date] | None = None,
+) -> Outcome:
+    organizer = lookups.org(app, organizer_org, "body", "organizer_org")
+    require_organizer(request.principal, organizer_org)
+    if level_below(organizer.level) != level:
+        raise ValidationError(
+            "invalid_level",
+            f"a cycle organized by a {organizer.level} hears {level_below(organizer.level)} orgs",
+            [{"field": "level", "message": f"must be {level_below(organizer.level)}"}],
+        )
+    cycle_id = cycle_id or f"{organizer_org}-{year}"
+    existing = app.find(Cycle, ids.cycle_id(cycle_id))
+    request.check_version(existing)
+    if existing is not None:
+        raise RuleViolationError("cycle_exists", f"cycle {cycle_id} already exists")
+    if app.find(CycleSlot, ids.cycle_slot_id(organizer_org, level, year)) is not None:
+        raise RuleViolationError(
+            "cycle_exists", f"{organizer_org} already runs a {level} cycle for {year}"
+        )
+    if previous_cycle_id is not None:
+        _check_previous(app, previous_cycle_id, organizer_org, level, year)
+    cycle = Cycle(
+        cycle_id=cycle_id, organizer_org=organizer_org, level=level, year=year, title=title,
+        scheme=(Scheme.from_dict(scheme) if scheme is not None else DEFAULT_SCHEME).to_dict(),
+        previous_cycle_id=previous_cycle_id,
+        deadlines={k: v.isoformat() for k, v in (deadlines or {}).items() if v is not None},
+        actor=request.actor,
+    )
+    slot = CycleSlot(
+        organizer_org=organizer_org, level=level, year=year, cycle_id=cycle_id,
+        actor=request.actor,
+    )
+    body = {"cycle_id": cycle_id, "phase": cycle.phase, "scheme_version": cycle.scheme_version}
+    return _cycle_outcome(app, request, cycle, body, slot, created=True)
+
+
+def _check_previous(app: LianpingApp, previous_id: str, organizer: str, level: str, year: int) -> None:
+    previous = lookups.cycle(app, previous_id, "body", "previous_cycle_id")
+    if previous.organizer_org != organizer or previous.level != level or previous.year >= year:
+        raise ValidationError(
+            "invalid_previous_cycle",
+            "the previous cycle must be an earlier cycle of the same organizer and level",
+            [{"field": "previous_cycle_id", "message": "not an earlier cycle of this organizer"}],
+        )
+
+
+def _organizer_cycle(app: LianpingApp, request: Request, cycle_id: str) -> Cycle:
+    cycle = lookups.cycle(app, cycle_id)
+    require_organizer(request.principal, cycle.organizer_org)
+    request.check_version(cycle)
+    return cycle
+
+
+def set_scheme(app: LianpingApp, request: Request, cycle_id: str, scheme: dict[str, Any]) -> Outcome:
+    cycle = _organizer_cycle(app, request, cycle_id)
+    cycle.set_scheme(Scheme.from_dict(scheme).to_dict(), request.actor)
+    return _cycle_outcome(app, request, cycle, {"scheme_version": cycle.scheme_version})
+
+
+def add_participant(app: LianpingApp, request: Request, cycle_id: str, org_code: str) -> Outcome:
+    cycle = _organizer_cycle(app, request, cycle_id)
+    org = lookups.org(app, org_code, "body")
+    if org.parent_code != cycle.organizer_org:
+        raise ValidationError(
+            "not_direct_subordinate",
+            f"{org_code} is not a direct subordinate of {cycle.organizer_org}",
+            [{"field": "org_code", "message": f"parent is {org.parent_code}"}],
+        )
+    cycle.add_participant(org_code, request.actor)
+    return _cycle_outcome(app, request, cycle, {"participants": list(cycle.participants)})
+
+
+def add_panel_member(app: LianpingApp, request: Request, cycle_id: str, account_id: str) -> Outcome:
+    cycle = _organizer_cycle(app, request, cycle_id)
+    lookups.account(app, account_id, "body")
+    cycle.add_panel_member(account_id, request.actor)
+    return _cycle_outcome(app, request, cycle, {"panel": list(cycle.panel)})
+
+
+def record_conflict(
+    app: LianpingApp, request: Request, cycle_id: str, account_id: str, org_code: str,
+    reason: str | None,
+) -> Outcome:
+    cycle = lookups.cycle(app, cycle_id)
+    is_self = account_id == request.actor and cycle.is_panel_member(account_id)
+    if not is_self and not request.principal.has("organizer", cycle.organizer_org):
+        raise forbid(
+            "a conflict is recorded by the organizer, or declared by the panel member themself",
+            "organizer_required",
+        )
+    request.check_version(cycle)
+    cycle.record_conflict(account_id, org_code, reason, request.actor)
+    return _cycle_outcome(app, request, cycle, {"conflicts": list(cycle.conflicts)})
+
+
+def advance(app: LianpingApp, request: Request, cycle_id: str, to: str, reason: str | None) -> Outcome:
+    cycle = _organizer_cycle(app, request, cycle_id)
+    cycle.advance(to, reason, request.actor)
+    return _cycle_outcome(app, request, cycle, {"phase": cycle.phase})
+
+
+def veto(app: LianpingApp, request: Request, cycle_id: str, org_code: str, reason: str | None) -> Outcome:
+    cycle = _organizer_cycle(app, request, cycle_id)
+    cycle.veto(org_code, reason, request.actor)
+    return _cycle_outcome(app, request, cycle, {"vetoes": list(cycle.vetoes)})
+
+
+def finalize(app: LianpingApp, request: Request, cycle_id: str) -> Outcome:
+    cycle = _organizer_cycle(app, request, cycle_id)
+    cycle.require_phase("finalizing", "reviewing")
+    results = standings_rows(app, cycle, as_of=None)
+    cycle.finalize(results, request.actor)
+    return _cycle_outcome(app, request, cycle, {"phase": cycle.phase, "results": results})
+
+
+def get_cycle(app: LianpingApp, request: Request, cycle_id: str) -> dict[str, Any]:
+    cycle = lookups.cycle(app, cycle_id)
+    if not can_read_cycle(app, request.principal, cycle):
+        raise forbid(f"you may not read cycle {cycle_id}")
+    return cycle_view(cycle, show_reviewers=sees_reviewers(app, request.principal, cycle))

@@ -1,0 +1,25 @@
+"""Aggregates as they were: at a version, or at a moment (folding the prefix of their own events)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from application.app import LianpingApp
+
+A = TypeVar("A", bound=Aggregate)
+
+
+def state_at(app: LianpingApp, cls: type[A], aggregate_id: UUID, as_of: datetime | None) -> A | None:
+    """The aggregate as of that moment (now when as_of is None); None if it did not exist yet."""
+    if as_of is None:
+        return app.find(cls, aggregate_id)
+    aggregate = None
+    for domain_event in app.events.get(aggregate_id):
+        if domain_event.timestamp > as_of:
+            break
+        aggregate = domain_event.mutate(aggregate)  # type: ignore[attr-defined]
+    return aggregate if isinstance(aggregate, cls) else None

@@ -1,0 +1,114 @@
+"""Standings of a cycle, computed from its aggregates (found by deterministic ids, so the cost grows
+with the cycle, never with the log). The same code gives finalization, provisional and as-of figures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from application.app import LianpingApp
+from application.usecases.history import state_at
+from domain import ids
+from domain.cycle import Cycle, CycleSlot
+from domain.feedback import Feedback
+from domain.organization import Organization
+from domain.plan import RectificationPlan
+from domain.rating import Rating
+from domain.scheme import GRADE_LABELS, Scheme
+from domain.score import IndicatorScore
+from domain.scoring import ParticipantFacts, compute_standings, fmt2, fmt4, rectification_component
+
+
+def previous_cycle(app: LianpingApp, cycle: Cycle, as_of: datetime | None) -> Cycle | None:
+    """The cycle named at creation, else the same organizer and level the year before."""
+    previous_id = cycle.previous_cycle_id
+    if previous_id is None:
+        slot = app.find(CycleSlot, ids.cycle_slot_id(cycle.organizer_org, cycle.level, cycle.year - 1))
+        previous_id = slot.cycle_id if slot else None
+    if previous_id is None:
+        return None
+    return state_at(app, Cycle, ids.cycle_id(previous_id), as_of)
+
+
+def rectification_of(
+    app: LianpingApp, previous: Cycle | None, org_code: str, as_of: datetime | None
+) -> Decimal | None:
+    if previous is None or org_code not in previous.participants:
+        return None
+    feedback = state_at(app, Feedback, ids.feedback_id(previous.cycle_id, org_code), as_of)
+    if feedback is None or not feedback.problems:
+        return None
+    plan = state_at(app, RectificationPlan, ids.plan_id(previous.cycle_id, org_code), as_of)
+    approved = plan.approved_items if plan else None
+    return rectification_component(True, approved, plan.verified_items if plan else 0)
+
+
+def participant_facts(
+    app: LianpingApp, cycle: Cycle, org_code: str, previous: Cycle | None, as_of: datetime | None
+) -> ParticipantFacts:
+    ratings = []
+    for reviewer in cycle.panel:
+        if cycle.has_conflict(reviewer, org_code):
+            continue
+        rating = state_at(app, Rating, ids.rating_id(cycle.cycle_id, org_code, reviewer), as_of)
+        if rating is not None:
+            ratings.append(rating.rating)
+    points = {}
+    for indicator in Scheme.from_dict(cycle.scheme).indicators:
+        score = state_at(
+            app, IndicatorScore, ids.score_id(cycle.cycle_id, org_code, indicator.code), as_of
+        )
+        if score is not None:
+            points[indicator.code] = score.points
+    return ParticipantFacts(
+        org_code=org_code,
+        ratings=tuple(ratings),
+        points=points,
+        rectification=rectification_of(app, previous, org_code, as_of),
+        vetoed=org_code in cycle.vetoes,
+    )
+
+
+def previous_ranks(previous: Cycle | None) -> dict[str, int]:
+    if previous is None or previous.results is None:
+        return {}
+    return {row["org_code"]: row["rank"] for row in previous.results}
+
+
+def standings_rows(app: LianpingApp, cycle: Cycle, as_of: datetime | None) -> list[dict[str, Any]]:
+    """The standings rows of API.md, in rank order, from the cycle's state (as of a moment)."""
+    previous = previous_cycle(app, cycle, as_of)
+    facts = [participant_facts(app, cycle, org, previous, as_of) for org in cycle.participants]
+    standings = compute_standings(Scheme.from_dict(cycle.scheme), facts, previous_ranks(previous))
+    rows = []
+    for s in standings:
+        org = app.find(Organization, ids.org_id(s.org_code))
+        secretary = org.secretary_on(as_of or app.now()) if org else None
+        rows.append({
+            "rank": s.rank,
+            "org_code": s.org_code,
+            "org_name": org.name if org else None,
+            "secretary": secretary["name"] if secretary else None,
+            "review_score": fmt2(s.review_score),
+            "satisfaction": fmt4(s.satisfaction),
+            "ratings": s.rating_counts,
+            "indicator_score": fmt2(s.indicator_score),
+            "rectification_score": fmt2(s.rectification_score),
+            "total": fmt2(s.total),
+            "grade": s.grade,
+            "grade_label": GRADE_LABELS[s.grade],
+            "movement": s.movement,
+            "vetoed": s.vetoed,
+        })
+    return rows
+
+
+def standings(app: LianpingApp, cycle_id: str, as_of: datetime | None) -> dict[str, Any]:
+    """Frozen results once finalized (as of that moment), provisional figures before."""
+    cycle = state_at(app, Cycle, ids.cycle_id(cycle_id), as_of)
+    if cycle is None:
+        return {"cycle_id": cycle_id, "provisional": True, "rows": []}
+    if cycle.results is not None:
+        return {"cycle_id": cycle_id, "provisional": False, "rows": cycle.results}
+    return {"cycle_id": cycle_id, "provisional": True, "rows": standings_rows(app, cycle, as_of)}

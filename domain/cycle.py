@@ -1,0 +1,230 @@
+"""A cycle (年度述职评议考核): one organizer org hears its direct subordinate orgs once a year."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain import ids
+from domain.errors import RuleViolationError
+from domain.rules import require_reason
+
+PHASES = ("preparing", "reporting", "reviewing", "finalized", "rectifying", "closed")
+# Phases in which a conflict of interest can still be declared ("until finalization").
+OPEN_PHASES = ("preparing", "reporting", "reviewing")
+
+
+class WrongPhaseError(RuleViolationError):
+    def __init__(self, action: str, phase: str, allowed: tuple[str, ...]) -> None:
+        super().__init__(
+            "wrong_phase",
+            f"{action} is not allowed while the cycle is {phase} (allowed: {', '.join(allowed)})",
+            {"phase": phase, "allowed": list(allowed)},
+        )
+
+
+class Cycle(Aggregate):
+    TOPIC = "lianping:Cycle"
+
+    @staticmethod
+    def create_id(cycle_id: str) -> UUID:
+        return ids.cycle_id(cycle_id)
+
+    @event("Created", topic="lianping:Cycle.Created")
+    def __init__(
+        self,
+        cycle_id: str,
+        organizer_org: str,
+        level: str,
+        year: int,
+        title: str,
+        scheme: dict[str, Any],
+        previous_cycle_id: str | None,
+        deadlines: dict[str, str] | None,
+        actor: str,
+    ):
+        self.cycle_id = cycle_id
+        self.organizer_org = organizer_org
+        self.level = level
+        self.year = year
+        self.title = title
+        self.scheme = scheme
+        self.scheme_version = 1
+        self.previous_cycle_id = previous_cycle_id
+        self.deadlines = deadlines or {}
+        self.phase = "preparing"
+        self.participants: list[str] = []
+        self.panel: list[str] = []
+        self.conflicts: list[dict[str, str]] = []
+        self.vetoes: dict[str, str] = {}
+        self.results: list[dict[str, Any]] | None = None
+        self.results_scheme_version: int | None = None
+        self.finalized_at: datetime | None = None
+
+    # -- checks shared with the use cases -------------------------------------------------------
+
+    def require_phase(self, action: str, *allowed: str) -> None:
+        if self.phase not in allowed:
+            raise WrongPhaseError(action, self.phase, allowed)
+
+    def require_participant(self, org_code: str) -> None:
+        if org_code not in self.participants:
+            raise RuleViolationError(
+                "not_a_participant",
+                f"{org_code} is not a participant of cycle {self.cycle_id}",
+                {"org_code": org_code},
+            )
+
+    def is_panel_member(self, account_id: str) -> bool:
+        return account_id in self.panel
+
+    def has_conflict(self, account_id: str, org_code: str) -> bool:
+        return any(
+            c["account_id"] == account_id and c["org_code"] == org_code for c in self.conflicts
+        )
+
+    # -- preparing --------------------------------------------------------------------------------
+
+    def set_scheme(self, scheme: dict[str, Any], actor: str) -> None:
+        self.require_phase("changing the scheme", "preparing")
+        self._scheme_set(scheme=scheme, actor=actor)
+
+    @event("SchemeSet", topic="lianping:Cycle.SchemeSet")
+    def _scheme_set(self, scheme: dict[str, Any], actor: str) -> None:
+        self.scheme = scheme
+        self.scheme_version += 1
+
+    def add_participant(self, org_code: str, actor: str) -> None:
+        self.require_phase("adding participants", "preparing")
+        if org_code in self.participants:
+            raise RuleViolationError(
+                "already_participant", f"{org_code} is already a participant", {"org_code": org_code}
+            )
+        self._participant_added(org_code=org_code, actor=actor)
+
+    @event("ParticipantAdded", topic="lianping:Cycle.ParticipantAdded")
+    def _participant_added(self, org_code: str, actor: str) -> None:
+        self.participants.append(org_code)
+
+    def add_panel_member(self, account_id: str, actor: str) -> None:
+        self.require_phase("changing the panel", "preparing")
+        if account_id in self.panel:
+            raise RuleViolationError(
+                "already_panel_member",
+                f"{account_id} is already on the panel",
+                {"account_id": account_id},
+            )
+        self._panel_member_added(account_id=account_id, actor=actor)
+
+    @event("PanelMemberAdded", topic="lianping:Cycle.PanelMemberAdded")
+    def _panel_member_added(self, account_id: str, actor: str) -> None:
+        self.panel.append(account_id)
+
+    def record_conflict(self, account_id: str, org_code: str, reason: str | None, actor: str) -> None:
+        self.require_phase("declaring a conflict of interest", *OPEN_PHASES)
+        reason = require_reason(reason, "a conflict of interest")
+        if not self.is_panel_member(account_id):
+            raise RuleViolationError(
+                "not_panel_member", f"{account_id} is not on the panel", {"account_id": account_id}
+            )
+        self.require_participant(org_code)
+        if self.has_conflict(account_id, org_code):
+            raise RuleViolationError(
+                "conflict_exists",
+                f"a conflict of {account_id} with {org_code} is already recorded",
+            )
+        self._conflict_recorded(account_id=account_id, org_code=org_code, reason=reason, actor=actor)
+
+    @event("ConflictRecorded", topic="lianping:Cycle.ConflictRecorded")
+    def _conflict_recorded(self, account_id: str, org_code: str, reason: str, actor: str) -> None:
+        self.conflicts.append({"account_id": account_id, "org_code": org_code, "reason": reason})
+
+    # -- phases -----------------------------------------------------------------------------------
+
+    def advance(self, to: str, reason: str | None, actor: str) -> None:
+        index = PHASES.index(self.phase)
+        if to not in PHASES:
+            raise RuleViolationError(
+                "unknown_phase", f"unknown phase {to!r}", {"allowed": list(PHASES)}
+            )
+        target = PHASES.index(to)
+        if target == index + 1 and to != "finalized":
+            self._advanced(from_phase=self.phase, to_phase=to, reason=reason, actor=actor)
+        elif target == index + 1:
+            raise RuleViolationError(
+                "finalize_required", "the cycle reaches finalized only through finalize"
+            )
+        elif target == index - 1 and self.phase != "closed":
+            reason = require_reason(reason, "reopening a phase")
+            self._reopened(from_phase=self.phase, to_phase=to, reason=reason, actor=actor)
+        else:
+            raise RuleViolationError(
+                "invalid_transition",
+                f"cannot move from {self.phase} to {to}: phases move one step at a time"
+                + (" and nothing leaves closed" if self.phase == "closed" else ""),
+                {"phase": self.phase, "to": to},
+            )
+
+    @event("PhaseAdvanced", topic="lianping:Cycle.PhaseAdvanced")
+    def _advanced(self, from_phase: str, to_phase: str, reason: str | None, actor: str) -> None:
+        self.phase = to_phase
+
+    @event("Reopened", topic="lianping:Cycle.Reopened")
+    def _reopened(self, from_phase: str, to_phase: str, reason: str, actor: str) -> None:
+        self.phase = to_phase
+        if from_phase == "finalized":
+            self.results = None
+            self.results_scheme_version = None
+            self.finalized_at = None
+
+    # -- reviewing --------------------------------------------------------------------------------
+
+    def veto(self, org_code: str, reason: str | None, actor: str) -> None:
+        self.require_phase("a veto", "reviewing")
+        reason = require_reason(reason, "a veto (一票否决)")
+        self.require_participant(org_code)
+        if org_code in self.vetoes:
+            raise RuleViolationError("already_vetoed", f"{org_code} is already vetoed")
+        self._vetoed(org_code=org_code, reason=reason, actor=actor)
+
+    @event("Vetoed", topic="lianping:Cycle.Vetoed")
+    def _vetoed(self, org_code: str, reason: str, actor: str) -> None:
+        self.vetoes[org_code] = reason
+
+    def finalize(self, results: list[dict[str, Any]], actor: str) -> None:
+        self.require_phase("finalizing", "reviewing")
+        self._finalized(results=results, scheme_version=self.scheme_version, actor=actor)
+
+    @event("Finalized", topic="lianping:Cycle.Finalized")
+    def _finalized(
+        self,
+        results: list[dict[str, Any]],
+        scheme_version: int,
+        actor: str,
+        timestamp: datetime | None = None,
+    ) -> None:
+        self.phase = "finalized"
+        self.results = results
+        self.results_scheme_version = scheme_version
+        self.finalized_at = timestamp
+
+
+class CycleSlot(Aggregate):
+    """One cycle per organizer, level and year: the slot's deterministic id makes a duplicate fail on
+    the store's unique key and lets the previous year's cycle be found with one lookup."""
+
+    TOPIC = "lianping:CycleSlot"
+
+    @staticmethod
+    def create_id(organizer_org: str, level: str, year: int) -> UUID:
+        return ids.cycle_slot_id(organizer_org, level, year)
+
+    @event("Created", topic="lianping:CycleSlot.Claimed")
+    def __init__(self, organizer_org: str, level: str, year: int, cycle_id: str, actor: str):
+        self.organizer_org = organizer_org
+        self.level = level
+        self.year = year
+        self.cycle_id = cycle_id

@@ -1,0 +1,58 @@
+"""Deterministic aggregate ids (uuid5 of natural keys).
+
+An aggregate whose id derives from its natural key is found with one ``repository.get`` and a racing
+duplicate fails on the store's unique key, so no lookup tables are needed."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid5
+
+NAMESPACE = UUID("6f1d3c2a-4b1e-5a7c-9d2e-8f0a1b2c3d4e")
+
+
+def _id(*parts: str) -> UUID:
+    return uuid5(NAMESPACE, "\x1f".join(parts))
+
+
+def org_id(code: str) -> UUID:
+    return _id("org", code)
+
+
+def account_id(account: str) -> UUID:
+    return _id("account", account)
+
+
+def token_id(token_hash: str) -> UUID:
+    return _id("token", token_hash)
+
+
+def cycle_id(cycle: str) -> UUID:
+    return _id("cycle", cycle)
+
+
+def cycle_slot_id(organizer_org: str, level: str, year: int) -> UUID:
+    return _id("cycle-slot", organizer_org, level, str(year))
+
+
+def report_id(cycle: str, org_code: str) -> UUID:
+    return _id("report", cycle, org_code)
+
+
+def rating_id(cycle: str, org_code: str, reviewer: str) -> UUID:
+    return _id("rating", cycle, org_code, reviewer)
+
+
+def score_id(cycle: str, org_code: str, indicator: str) -> UUID:
+    return _id("score", cycle, org_code, indicator)
+
+
+def feedback_id(cycle: str, org_code: str) -> UUID:
+    return _id("feedback", cycle, org_code)
+
+
+def plan_id(cycle: str, org_code: str) -> UUID:
+    return _id("plan", cycle, org_code)
+
+
+def idempotency_id(actor: str, key: str) -> UUID:
+    return _id("idempotency", actor, key)

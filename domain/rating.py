@@ -1,0 +1,40 @@
+"""评议: one aggregate per (cycle, participant, reviewer), so reviewers never contend."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain import ids
+from domain.rules import require_reason
+
+
+class Rating(Aggregate):
+    TOPIC = "lianping:Rating"
+
+    @staticmethod
+    def create_id(cycle_id: str, org_code: str, reviewer: str) -> UUID:
+        return ids.rating_id(cycle_id, org_code, reviewer)
+
+    @event("Created", topic="lianping:Rating.Recorded")
+    def __init__(
+        self, cycle_id: str, org_code: str, reviewer: str, rating: str, comment: str | None,
+        actor: str,
+    ):
+        self.cycle_id = cycle_id
+        self.org_code = org_code
+        self.reviewer = reviewer
+        self.rating = rating
+        self.comment = comment
+        self.reason: str | None = None
+
+    def amend(self, rating: str, comment: str | None, reason: str | None, actor: str) -> None:
+        reason = require_reason(reason, "amending a rating")
+        self._amended(rating=rating, comment=comment, reason=reason, actor=actor)
+
+    @event("Amended", topic="lianping:Rating.Amended")
+    def _amended(self, rating: str, comment: str | None, reason: str, actor: str) -> None:
+        self.rating = rating
+        self.comment = comment
+        self.reason = reason
