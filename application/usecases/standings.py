@@ -7,7 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from application.app import LianpingApp
+from application.app import LianpingApp, Request
+from application.principal import forbid
+from application.usecases import lookups
+from application.usecases.access import sees_reviewers
 from application.usecases.history import state_at
 from domain import ids
 from domain.cycle import Cycle, CycleSlot
@@ -104,11 +107,23 @@ def standings_rows(app: LianpingApp, cycle: Cycle, as_of: datetime | None) -> li
     return rows
 
 
-def standings(app: LianpingApp, cycle_id: str, as_of: datetime | None) -> dict[str, Any]:
-    """Frozen results once finalized (as of that moment), provisional figures before."""
+def get_standings(
+    app: LianpingApp, request: Request, cycle_id: str, as_of: datetime | None
+) -> dict[str, Any]:
+    """Frozen results once finalized (as of that moment), provisional figures before.
+    Organizers and inspectors only: standings name every participant."""
+    position = app.recorder.max_notification_id() or 0
+    current = lookups.cycle(app, cycle_id)
+    if not sees_reviewers(app, request.principal, current):
+        raise forbid("standings are for the organizer and inspectors", "organizer_or_inspector")
     cycle = state_at(app, Cycle, ids.cycle_id(cycle_id), as_of)
+    body: dict[str, Any] = {
+        "cycle_id": cycle_id,
+        "as_of": as_of.isoformat() if as_of else None,
+        "position": position,
+    }
     if cycle is None:
-        return {"cycle_id": cycle_id, "provisional": True, "rows": []}
-    if cycle.results is not None:
-        return {"cycle_id": cycle_id, "provisional": False, "rows": cycle.results}
-    return {"cycle_id": cycle_id, "provisional": True, "rows": standings_rows(app, cycle, as_of)}
+        return {**body, "provisional": True, "phase": None, "rows": []}
+    frozen = cycle.results is not None
+    rows = cycle.results if frozen else standings_rows(app, cycle, as_of)
+    return {**body, "provisional": not frozen, "phase": cycle.phase, "rows": rows}
