@@ -4,6 +4,8 @@ runner (idempotency, If-Match, retries) and aggregate lookups shared by the use 
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -60,7 +62,8 @@ class Outcome:
 
 
 UseCase = Callable[..., Outcome]
-COMMAND_ATTEMPTS = 4
+COMMAND_ATTEMPTS = 12
+BACKOFF_SECONDS = 0.002
 
 
 class LianpingApp(Application[UUID]):
@@ -117,6 +120,8 @@ class LianpingApp(Application[UUID]):
                         "write_conflict",
                         "a concurrent write kept winning the race; nothing was recorded, retry",
                     ) from None
+                # Jittered exponential backoff, so racing writers stop colliding in lockstep.
+                time.sleep(random.uniform(0, BACKOFF_SECONDS * 2 ** min(attempt, 6)))
         raise AssertionError("unreachable")
 
     def commit(

@@ -4,8 +4,10 @@ schema. PostgreSQL being unreachable is a failure, never a skip."""
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import psycopg
@@ -29,9 +31,9 @@ def postgres_connection() -> psycopg.Connection:
         )
 
 
-@pytest.fixture
-def postgres_schema() -> Iterator[str]:
-    """A fresh schema for one test, dropped afterwards."""
+@contextmanager
+def fresh_postgres_schema() -> Iterator[str]:
+    """A fresh schema, dropped afterwards."""
     name = f"t_{uuid.uuid4().hex[:16]}"
     with postgres_connection() as conn:
         conn.execute(f'CREATE SCHEMA "{name}"')
@@ -40,6 +42,31 @@ def postgres_schema() -> Iterator[str]:
     finally:
         with postgres_connection() as conn:
             conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+@pytest.fixture
+def postgres_schema() -> Iterator[str]:
+    with fresh_postgres_schema() as name:
+        yield name
+
+
+@contextmanager
+def fresh_app(store: str) -> Iterator[LianpingApp]:
+    """An application on a store of its own, for tests that need several (e.g. hypothesis)."""
+    with tempfile.TemporaryDirectory(prefix="lianping-") as folder, ExitStack() as stack:
+        key = str(Path(folder) / "signing-key.pem")
+        if store == "sqlite":
+            settings = Settings(database_url=f"sqlite:///{folder}/lianping.db",
+                                signing_key_file=key)
+        else:
+            schema = stack.enter_context(fresh_postgres_schema())
+            settings = Settings(database_url=POSTGRES_URL, postgres_schema=schema,
+                                signing_key_file=key, pool_size=2)
+        application = LianpingApp(settings)
+        try:
+            yield application
+        finally:
+            application.close()
 
 
 def make_settings(store: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
