@@ -1,0 +1,126 @@
+"""The `lianping` command: serve, admin bootstrap, demo, projections, audit, bench."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from application.app import LianpingApp
+from application.settings import Settings
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _open_app(settings: Settings) -> LianpingApp:
+    try:
+        return LianpingApp(settings)
+    except Exception as error:  # the store is down or misconfigured: say so plainly
+        print(f"lianping: cannot open the store {settings.database_url!r}: {error}",
+              file=sys.stderr)
+        raise SystemExit(2) from error
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from application.demo import seed_demo
+    from application.usecases.directory import bootstrap_admin
+
+    if args.demo:
+        app = _open_app(settings)
+        try:
+            seeded = seed_demo(app)
+            tokens = seeded if seeded is not None else demo_tokens(app)
+            admin_token = bootstrap_admin(app, "admin", "系统管理员")
+        finally:
+            app.close()
+        print(f"lianping serves on http://{args.host}:{args.port}  (API docs: /docs)")
+        print(f"  admin       {admin_token}")
+        for account, token in tokens.items():
+            print(f"  {account:<11} {token}")
+        sys.stdout.flush()
+    if args.no_projections:
+        import os
+
+        os.environ["LIANPING_RUN_PROJECTIONS"] = "false"
+    uvicorn.run(
+        "api.main:create_app", factory=True, host=args.host, port=args.port,
+        workers=args.workers, log_level=args.log_level, timeout_graceful_shutdown=5,
+    )
+    return 0
+
+
+def demo_tokens(app: LianpingApp) -> dict[str, str]:
+    from application.demo import demo_tokens as issue
+
+    return issue(app)
+
+
+def cmd_admin_bootstrap(args: argparse.Namespace, settings: Settings) -> int:
+    from application.usecases.directory import bootstrap_admin
+
+    app = _open_app(settings)
+    try:
+        token = bootstrap_admin(app, args.account_id, args.name)
+    finally:
+        app.close()
+    print(f"admin account {args.account_id} is ready; its new token:")
+    print(token)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from application.demo import seed_demo
+
+    app = _open_app(settings)
+    try:
+        tokens = seed_demo(app)
+        if tokens is None:
+            print("the demo city is already seeded; fresh tokens:")
+            tokens = demo_tokens(app)
+        else:
+            print(f"seeded the demo city up to position {app.recorder.max_notification_id()}")
+    finally:
+        app.close()
+    for account, token in tokens.items():
+        print(f"{account}\t{token}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lianping", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP API (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-projections", action="store_true",
+                       help="leave the read models to `lianping projections run` workers")
+    serve.add_argument("--demo", action="store_true",
+                       help="seed the demo city on first start and print demo tokens")
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(handler=cmd_serve)
+
+    admin = commands.add_parser("admin", help="administration").add_subparsers(
+        dest="admin_command", required=True)
+    bootstrap = admin.add_parser("bootstrap", help="create the first admin and print a token")
+    bootstrap.add_argument("--account-id", required=True)
+    bootstrap.add_argument("--name", required=True)
+    bootstrap.set_defaults(handler=cmd_admin_bootstrap)
+
+    demo = commands.add_parser("demo", help="seed a realistic demo city and print its tokens")
+    demo.set_defaults(handler=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    handler: Command = args.handler
+    return handler(args, settings)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,145 @@
+"""A realistic demo city (晋中市 and its eleven county-level units, modelled on the seed speech): a
+previous cycle carried through rectification and a current cycle in reviewing. Everything goes
+through the same use cases as the API, so the demo's history is an ordinary, verifiable log."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from application.app import LianpingApp, Outcome, Request
+from application.principal import Principal
+from application.usecases import cycles, directory, participants, rectification
+from application.usecases.directory import ANY_ORG
+from domain import ids
+from domain.organization import Organization
+
+PROVINCE = ("sx", "山西省")
+CITY = ("jz", "晋中市")
+COUNTIES = [
+    ("jz-yc", "榆次区", "王建国"), ("jz-tg", "太谷区", "李志强"), ("jz-qx", "祁县", "张伟"),
+    ("jz-py", "平遥县", "刘洋"), ("jz-jx", "介休市", "陈明"), ("jz-ls", "灵石县", "杨帆"),
+    ("jz-sy", "寿阳县", "赵磊"), ("jz-xy", "昔阳县", "黄勇"), ("jz-hs", "和顺县", "周杰"),
+    ("jz-zq", "左权县", "吴刚"), ("jz-ys", "榆社县", "郑华"),
+]
+REVIEWERS = [f"jz-pw{n:02d}" for n in range(1, 13)]
+INDICATOR_MAX = {"responsibility": 20, "development": 20, "foundation": 25, "innovation": 15,
+                 "leadership": 20}
+PROBLEMS = [
+    ("P1", "后进村整顿转化进度偏慢，部分村“两委”班子战斗力不强"),
+    ("P2", "非公企业和社会组织党组织覆盖面不够"),
+    ("P3", "村级组织活动场所建设和经费保障落实不到位"),
+]
+SYSTEM = Principal("system", "系统", None, (("admin", ANY_ORG),))
+
+
+class DemoCity:
+    def __init__(self, app: LianpingApp, admin: Principal = SYSTEM, seed: int = 2026) -> None:
+        self.app = app
+        self.admin = admin
+        self.random = random.Random(seed)
+        self.people: dict[str, Principal] = {}
+
+    def run(self, who: Principal | str, use_case: Callable[..., Outcome], *args: Any) -> Outcome:
+        principal = self.people[who] if isinstance(who, str) else who
+        return self.app.execute(Request(principal), use_case, *args)
+
+    def person(self, account_id: str, name: str, org: str, *grants: tuple[str, str]) -> None:
+        self.run(self.admin, directory.open_account, account_id, name, org)
+        for role, scope in grants:
+            self.run(self.admin, directory.grant_role, account_id, role, scope)
+        self.people[account_id] = Principal(account_id, name, org, tuple(grants))
+
+    def directory(self) -> None:
+        self.run(self.admin, directory.register_org, *PROVINCE, "province", None)
+        self.run(self.admin, directory.register_org, *CITY, "city", PROVINCE[0])
+        self.person("jz-zzb", "晋中市委组织部", CITY[0], ("organizer", CITY[0]))
+        self.person("jz-jw", "晋中市纪委监委督查室", CITY[0], ("inspector", CITY[0]))
+        for code, name, secretary in COUNTIES:
+            self.run(self.admin, directory.register_org, code, name, "county", CITY[0])
+            self.person(f"{code}-sj", f"{name}委书记{secretary}", code, ("secretary", code))
+            self.run(self.admin, directory.appoint_secretary, code, secretary, f"{code}-sj",
+                     date(2021, 6, 1))
+        for n, account in enumerate(REVIEWERS, 1):
+            self.person(account, f"评议代表{n}", CITY[0])
+
+    def cycle(self, year: int, ratings: bool = True) -> str:
+        cycle_id = f"jz-{year}"
+        self.run("jz-zzb", cycles.create_cycle, CITY[0], "county", year,
+                 f"{year}年度县（市、区）委书记抓基层党建工作述职评议考核", cycle_id)
+        for code, _, _ in COUNTIES:
+            self.run("jz-zzb", cycles.add_participant, cycle_id, code)
+        for account in REVIEWERS:
+            self.run("jz-zzb", cycles.add_panel_member, cycle_id, account)
+        self.run("jz-zzb", cycles.advance, cycle_id, "reporting", None)
+        for code, name, _ in COUNTIES:
+            content = {
+                "title": f"{name}委书记{year}年度抓基层党建工作述职报告",
+                "achievements": "落实“三联一住”，推进后进村整顿转化，社区网格化管理全覆盖。",
+                "problems": "非公企业党建基础薄弱，部分村级阵地保障不足。",
+                "plans": "实施“领头雁”培训，推进项目化、信息化党建。",
+            }
+            self.run(f"{code}-sj", participants.submit_report, cycle_id, code, content)
+        self.run("jz-zzb", cycles.advance, cycle_id, "reviewing", None)
+        if ratings:
+            self.rate_and_score(cycle_id)
+        return cycle_id
+
+    def rate_and_score(self, cycle_id: str, share: float = 1.0) -> None:
+        grades = ["good", "fairly_good", "average", "poor"]
+        for code, _, _ in COUNTIES:
+            strength = self.random.random()
+            for account in REVIEWERS:
+                if self.random.random() > share:
+                    continue
+                weights = [3 + 6 * strength, 4, 2 * (1 - strength) + 0.5, 0.3]
+                grade = self.random.choices(grades, weights)[0]
+                self.run(account, participants.rate, cycle_id, code, grade, None, None)
+            for indicator, maximum in INDICATOR_MAX.items():
+                if self.random.random() > share:
+                    continue
+                points = Decimal(round(maximum * (0.6 + 0.4 * strength) * 2) / 2)
+                self.run("jz-zzb", participants.score, cycle_id, code, indicator, points,
+                         None, None)
+
+    def rectify(self, cycle_id: str) -> None:
+        self.run("jz-zzb", cycles.finalize, cycle_id)
+        self.run("jz-zzb", cycles.advance, cycle_id, "rectifying", None)
+        due = (self.app.today() + timedelta(days=120)).isoformat()
+        for code, name, _ in COUNTIES:
+            problems = [{"code": c, "description": d} for c, d in PROBLEMS]
+            self.run("jz-zzb", participants.issue_feedback, cycle_id, code,
+                     f"以市委的名义向{name}委反馈述职评议意见。", problems)
+            items = [{"item_id": f"{c}-1", "problem_code": c, "measure": f"针对{d[:8]}制定整改措施",
+                      "owner": "县委组织部部长", "due_date": due} for c, d in PROBLEMS]
+            self.run(f"{code}-sj", rectification.submit_plan, cycle_id, code, items)
+            self.run("jz-zzb", rectification.approve_plan, cycle_id, code)
+            for item in items[: self.random.randint(0, len(items))]:
+                self.run(f"{code}-sj", rectification.claim_completion, cycle_id, code,
+                         item["item_id"], "整改台账及佐证材料")
+                self.run("jz-zzb", rectification.verify_item, cycle_id, code, item["item_id"],
+                         True, "经核查，同意销号")
+
+
+def seed_demo(app: LianpingApp) -> dict[str, str] | None:
+    """Seed the demo once; returns a fresh token for each demo account (None if already seeded)."""
+    if app.find(Organization, ids.org_id(CITY[0])) is not None:
+        return None
+    city = DemoCity(app)
+    city.directory()
+    previous = city.cycle(2025)
+    city.rectify(previous)
+    current = city.cycle(2026, ratings=False)
+    city.rate_and_score(current, share=0.7)
+    return demo_tokens(app)
+
+
+def demo_tokens(app: LianpingApp) -> dict[str, str]:
+    accounts = ["jz-zzb", "jz-jw", f"{COUNTIES[0][0]}-sj", REVIEWERS[0]]
+    return {
+        account: app.execute(Request(SYSTEM), directory.issue_token, account, 30).body["token"]
+        for account in accounts
+    }
