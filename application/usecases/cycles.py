@@ -17,7 +17,11 @@ from domain.organization import level_below
 from domain.scheme import DEFAULT_SCHEME, Scheme
 
 
-def cycle_view(cycle: Cycle, *, show_reviewers: bool = True) -> dict[str, Any]:
+def cycle_view(
+    cycle: Cycle, *, show_reviewers: bool = True, own_orgs: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The whole cycle for organizers and inspectors; for secretaries and reviewers, reviewers are
+    pseudonyms and only their own org's veto is shown."""
     return {
         "cycle_id": cycle.cycle_id,
         "organizer_org": cycle.organizer_org,
@@ -31,7 +35,8 @@ def cycle_view(cycle: Cycle, *, show_reviewers: bool = True) -> dict[str, Any]:
         "panel": list(cycle.panel) if show_reviewers else pseudonyms(cycle),
         "previous_cycle_id": cycle.previous_cycle_id,
         "deadlines": cycle.deadlines,
-        "vetoes": [{"org_code": o, "reason": r} for o, r in cycle.vetoes.items()],
+        "vetoes": [{"org_code": o, "reason": r} for o, r in cycle.vetoes.items()
+                   if show_reviewers or o in own_orgs],
         "conflicts": list(cycle.conflicts) if show_reviewers else [],
         "version": cycle.version,
     }
@@ -180,4 +185,8 @@ def get_cycle(app: LianpingApp, request: Request, cycle_id: str) -> dict[str, An
     cycle = lookups.cycle(app, cycle_id)
     if not can_read_cycle(app, request.principal, cycle):
         raise forbid(f"you may not read cycle {cycle_id}")
-    return cycle_view(cycle, show_reviewers=sees_reviewers(app, request.principal, cycle))
+    return cycle_view(
+        cycle,
+        show_reviewers=sees_reviewers(app, request.principal, cycle),
+        own_orgs=tuple(request.principal.roles("secretary")),
+    )

@@ -257,3 +257,35 @@ class TestAnInsertedRow:
             chain.ROW_INSERTED,
         )
         assert result.verified_through == 3
+
+
+class TestSQLiteColumnsHoldingTheWrongType:
+    """SQLite columns accept any type: a tamperer can store text where bytes or UUIDs belong."""
+
+    @pytest.fixture
+    def sqlite_backend(self, tmp_path: Path) -> Iterator[Backend]:
+        with open_backend("sqlite", tmp_path) as b:
+            yield b
+
+    def test_text_in_place_of_the_state_is_a_malformed_row(self, sqlite_backend: Backend) -> None:
+        given_a_log_of_six_events(sqlite_backend)
+        sqlite_backend.sql("UPDATE stored_events SET state = '{}' WHERE notification_id = 2")
+        result = verify_recorder(sqlite_backend.recorder)
+        assert (result.first_bad_position, result.code) == (2, chain.MALFORMED_ROW)
+
+    def test_an_originator_id_that_is_no_uuid_is_a_malformed_row(
+        self, sqlite_backend: Backend
+    ) -> None:
+        given_a_log_of_six_events(sqlite_backend)
+        sqlite_backend.sql("UPDATE stored_events SET originator_id = 'x' WHERE notification_id = 3")
+        sqlite_backend.sql(
+            "UPDATE stored_events SET originator_version = 'v' WHERE notification_id = 4"
+        )
+        result = verify_recorder(sqlite_backend.recorder)
+        assert (result.first_bad_position, result.code) == (3, chain.MALFORMED_ROW)
+
+    def test_a_hash_stored_as_text_is_found(self, sqlite_backend: Backend) -> None:
+        given_a_log_of_six_events(sqlite_backend)
+        sqlite_backend.sql("UPDATE stored_events SET hash = 'abc' WHERE notification_id = 5")
+        result = verify_recorder(sqlite_backend.recorder)
+        assert (result.ok, result.first_bad_position) == (False, 5)

@@ -1,0 +1,314 @@
+"""PostgreSQL application recorder that hash-chains the event log (see chain.py).
+
+A save is ONE round trip: a prepared ``SELECT <schema>.<table>_append(...)`` calling a
+plpgsql function (created by create_table) that, inside the statement's transaction,
+
+1. takes ``EXCLUSIVE`` lock on the events table, like the library's recorder, so commit
+   order = notification order and tailing readers never skip a committed event
+   (``lock_timeout`` is set locally, from POSTGRES_LOCK_TIMEOUT);
+2. reads the hash of the last row, assigns ``nextval`` ids, chains each event with
+   ``sha256(prev || int8send(id) || uuid_send(...) || ...)``, and inserts them;
+3. optionally inserts the idempotency record (position = last id of the save);
+4. ``NOTIFY``s the channel the library's subscription listens on;
+5. returns the notification ids.
+
+The library's own "db functions" mode is not used: it drops the table lock.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.persistence import (
+    DataError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+)
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
+from psycopg.sql import SQL, Composed, Identifier, Literal
+
+from application.store.chain import as_uuid
+from application.store.records import ChainRow, IdempotencyRecord, StoredIdempotency
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from eventsourcing.persistence import StoredEvent
+    from psycopg import Cursor
+    from psycopg.rows import DictRow
+
+IDEMPOTENCY_TABLE = "idempotency_records"
+
+_CREATE_EVENTS_TABLE = """
+CREATE TABLE IF NOT EXISTS {schema}.{table} (
+    originator_id uuid NOT NULL,
+    originator_version bigint NOT NULL,
+    topic text,
+    state bytea,
+    notification_id bigserial,
+    hash bytea NOT NULL CHECK (octet_length(hash) = 32),
+    PRIMARY KEY (originator_id, originator_version))
+WITH (
+    autovacuum_enabled = true,
+    autovacuum_vacuum_threshold = 100000000,
+    autovacuum_vacuum_scale_factor = 0.5,
+    autovacuum_analyze_threshold = 1000,
+    autovacuum_analyze_scale_factor = 0.01)
+"""
+
+_CREATE_IDEMPOTENCY_TABLE = """
+CREATE TABLE IF NOT EXISTS {schema}.{idempotency} (
+    key_id uuid PRIMARY KEY,
+    actor text NOT NULL,
+    fingerprint text NOT NULL,
+    response text NOT NULL,
+    position bigint,
+    created_at timestamptz NOT NULL DEFAULT now())
+"""
+
+# {sequence} is the events table's notification_id sequence, resolved at create time.
+_CREATE_APPEND_FUNCTION = """
+CREATE OR REPLACE FUNCTION {schema}.{function}(
+    p_originator_ids uuid[],
+    p_originator_versions bigint[],
+    p_topics text[],
+    p_states bytea[],
+    p_lock_timeout text,
+    p_key_id uuid,
+    p_key_actor text,
+    p_key_fingerprint text,
+    p_key_response text)
+RETURNS bigint[]
+LANGUAGE plpgsql
+AS $append$
+DECLARE
+    v_count integer := coalesce(cardinality(p_originator_ids), 0);
+    v_prev bytea;
+    v_id bigint;
+    v_topic bytea;
+    v_ids bigint[] := ARRAY[]::bigint[];
+    v_hashes bytea[] := ARRAY[]::bytea[];
+BEGIN
+    IF v_count > 0 THEN
+        PERFORM set_config('lock_timeout', p_lock_timeout, true);
+        LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE;
+        SELECT e.hash INTO v_prev FROM {schema}.{table} AS e
+            ORDER BY e.notification_id DESC LIMIT 1;
+        v_prev := coalesce(v_prev, decode(repeat('00', 32), 'hex'));
+        FOR i IN 1..v_count LOOP
+            v_id := nextval({sequence}::regclass);
+            v_topic := convert_to(p_topics[i], 'UTF8');
+            v_prev := sha256(
+                v_prev
+                || int8send(v_id)
+                || uuid_send(p_originator_ids[i])
+                || int8send(p_originator_versions[i])
+                || int4send(octet_length(v_topic)) || v_topic
+                || int4send(octet_length(p_states[i])) || p_states[i]);
+            v_ids[i] := v_id;
+            v_hashes[i] := v_prev;
+        END LOOP;
+        INSERT INTO {schema}.{table}
+            (originator_id, originator_version, topic, state, notification_id, hash)
+        SELECT * FROM unnest(
+            p_originator_ids, p_originator_versions, p_topics, p_states, v_ids, v_hashes);
+        NOTIFY {channel};
+    END IF;
+    IF p_key_id IS NOT NULL THEN
+        INSERT INTO {schema}.{idempotency}
+            (key_id, actor, fingerprint, response, position)
+        VALUES (p_key_id, p_key_actor, p_key_fingerprint, p_key_response, v_ids[v_count]);
+    END IF;
+    RETURN v_ids;
+END
+$append$
+"""
+
+
+def _uuid(originator_id: UUID | str) -> UUID:
+    try:
+        return as_uuid(originator_id)
+    except (TypeError, ValueError) as e:
+        msg = f"the hash chain needs UUID originator ids: {originator_id!r}"
+        raise DataError(msg) from e
+
+
+class ChainedPostgresRecorder(PostgresApplicationRecorder):
+    idempotency_table_name = IDEMPOTENCY_TABLE
+
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        events_table_name: str = "stored_events",
+    ):
+        if datastore.originator_id_type != "uuid":
+            msg = "ChainedPostgresRecorder needs ORIGINATOR_ID_TYPE=uuid (the chain hashes UUIDs)"
+            raise ProgrammingError(msg)
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.append_function_name = f"{events_table_name}_append"
+        self.check_identifier_length(self.append_function_name)
+        self._names = {
+            "schema": Identifier(self.datastore.schema),
+            "table": Identifier(self.events_table_name),
+            "idempotency": Identifier(self.idempotency_table_name),
+            "function": Identifier(self.append_function_name),
+            "channel": Identifier(self.channel_name),
+        }
+        # Keep the library's notification_id index; replace its table, and drop its
+        # composite type and lock-free insert function (neither is used here).
+        library_table = self.sql_create_statements[self.create_table_statement_index]
+        statements = [
+            SQL(_CREATE_EVENTS_TABLE).format(**self._names) if s is library_table else s
+            for s in self.sql_create_statements
+            if s is not self.sql_create_pg_function_insert_events
+            and "CREATE TYPE" not in s.as_string()
+        ]
+        statements.append(SQL(_CREATE_IDEMPOTENCY_TABLE).format(**self._names))
+        self.sql_create_statements = statements
+
+        self.append_statement = SQL(
+            "SELECT {schema}.{function}(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
+            "%s::text, %s::uuid, %s::text, %s::text, %s::text) AS ids"
+        ).format(**self._names)
+        self.select_chain_statement = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state, hash "
+            "FROM {schema}.{table} WHERE notification_id > %s "
+            "ORDER BY notification_id LIMIT %s"
+        ).format(**self._names)
+        self.select_head_statement = SQL(
+            "SELECT notification_id, hash FROM {schema}.{table} "
+            "ORDER BY notification_id DESC LIMIT 1"
+        ).format(**self._names)
+        self.select_idempotency_statement = SQL(
+            "SELECT key_id, actor, fingerprint, response, position, created_at "
+            "FROM {schema}.{idempotency} WHERE key_id = %s"
+        ).format(**self._names)
+        self.lock_timeout_setting = f"{int(self.datastore.lock_timeout)}s"
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        # Serialise concurrent create_table() calls (several processes starting at once):
+        # concurrent CREATE OR REPLACE FUNCTION fails with "tuple concurrently updated".
+        qualified = Identifier(self.datastore.schema, self.events_table_name).as_string(curs)
+        curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (qualified,))
+        super()._create_table(curs)
+        curs.execute("SELECT pg_get_serial_sequence(%s, 'notification_id') AS seq", (qualified,))
+        row = curs.fetchone()
+        assert row is not None and row["seq"], f"no notification_id sequence on {qualified}"
+        curs.execute(self._create_function_statement(row["seq"]), prepare=False)
+
+    def _create_function_statement(self, sequence: str) -> Composed:
+        return SQL(_CREATE_APPEND_FUNCTION).format(sequence=Literal(sequence), **self._names)
+
+    # Writing.
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self,
+        stored_events: Sequence[StoredEvent],
+        *,
+        idempotency: IdempotencyRecord | None = None,
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        if not stored_events and idempotency is None:
+            return []
+        key = idempotency
+        params = (
+            [_uuid(s.originator_id) for s in stored_events],
+            [s.originator_version for s in stored_events],
+            [s.topic for s in stored_events],
+            [s.state for s in stored_events],
+            self.lock_timeout_setting,
+            None if key is None else key.key_id,
+            None if key is None else key.actor,
+            None if key is None else key.fingerprint,
+            None if key is None else key.response,
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.append_statement, params, prepare=True)
+            row = curs.fetchone()
+        assert row is not None
+        return list(row["ids"])
+
+    # Reading.
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def chain_rows(self, after: int = 0, limit: int = 1000) -> list[ChainRow]:
+        """Stored rows with position > `after`, in position order, as stored."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_chain_statement, (after, limit), prepare=True)
+            return [
+                ChainRow(
+                    position=row["notification_id"],
+                    originator_id=row["originator_id"],
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=None if row["state"] is None else bytes(row["state"]),
+                    hash=None if row["hash"] is None else bytes(row["hash"]),
+                )
+                for row in curs.fetchall()
+            ]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def chain_head(self) -> tuple[int, bytes] | None:
+        """(position, hash) of the last stored event, or None when the log is empty."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_head_statement, prepare=True)
+            row = curs.fetchone()
+        return None if row is None else (row["notification_id"], bytes(row["hash"]))
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def get_idempotency_record(self, key_id: UUID) -> StoredIdempotency | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_idempotency_statement, (key_id,), prepare=True)
+            row = curs.fetchone()
+        if row is None:
+            return None
+        return StoredIdempotency(
+            key_id=row["key_id"],
+            actor=row["actor"],
+            fingerprint=row["fingerprint"],
+            response=row["response"],
+            position=row["position"],
+            created_at=row["created_at"],
+        )
+
+
+def open_postgres_recorder(
+    *,
+    dbname: str,
+    host: str = "127.0.0.1",
+    port: int | str = 5432,
+    user: str = "postgres",
+    password: str = "",
+    schema: str = "",
+    pool_size: int = 2,
+    max_overflow: int = 2,
+    connect_timeout: float = 5.0,
+    lock_timeout: int = 5,
+    events_table_name: str = "stored_events",
+    create_table: bool = True,
+) -> ChainedPostgresRecorder:
+    """A recorder with its own small pool (tests, tools); apps use the factory + topic.
+
+    Close it with ``recorder.datastore.close()``. The schema must exist.
+    """
+    datastore = PostgresDatastore(
+        dbname=dbname,
+        host=host,
+        port=port,
+        user=user,
+        password=password,
+        connect_timeout=connect_timeout,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        lock_timeout=lock_timeout,
+        schema=schema,
+    )
+    recorder = ChainedPostgresRecorder(datastore, events_table_name=events_table_name)
+    if create_table:
+        recorder.create_table()
+    return recorder

@@ -1,0 +1,55 @@
+"""Small value types shared by the chained SQLite and PostgreSQL recorders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    """Written with a save's events, in the same transaction; not an event, not chained.
+
+    `response` is JSON text: what the original request answered, replayed for a retry.
+    """
+
+    key_id: UUID
+    actor: str
+    fingerprint: str
+    response: str
+
+
+@dataclass(frozen=True)
+class StoredIdempotency:
+    """An idempotency record as stored.
+
+    `position` is the last notification id of the save that wrote it (None when that
+    save had no events).
+    """
+
+    key_id: UUID
+    actor: str
+    fingerprint: str
+    response: str
+    position: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ChainRow:
+    """One row of the event log exactly as stored, for recomputing the hash chain.
+
+    Fields are typed loosely on purpose: a tampered store may hold a NULL or a
+    non-UUID originator id, and verification must report that rather than crash.
+    """
+
+    position: int
+    originator_id: UUID | str
+    originator_version: int
+    topic: str | None
+    state: bytes | None
+    hash: bytes | None
