@@ -21,7 +21,7 @@ from application.keys import load_or_create_signing_key
 from application.principal import Principal
 from application.settings import Settings
 from application.store.records import IdempotencyRecord
-from domain import ids
+from domain import ids, registry  # noqa: F401  (registers every event topic)
 from domain.errors import NotFoundError, ValidationError, VersionMismatchError, WriteConflictError
 
 A = TypeVar("A", bound=Aggregate)
