@@ -20,7 +20,7 @@ class Account(Aggregate):
         return ids.account_id(account_id)
 
     @event("Created", topic="lianping:Account.Opened")
-    def __init__(self, account_id: str, name: str, org_code: str, actor: str):
+    def __init__(self, account_id: str, name: str, org_code: str | None, actor: str):
         self.account_id = account_id
         self.name = name
         self.org_code = org_code

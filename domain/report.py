@@ -28,7 +28,11 @@ class Report(Aggregate):
     ) -> Report:
         if phase != "reporting":
             raise WrongPhaseError("submitting a report", phase, ("reporting",))
-        return cls(cycle_id=cycle_id, org_code=org_code, secretary=secretary, actor=actor, **content)
+        return cls(
+            cycle_id=cycle_id, org_code=org_code, secretary=secretary, actor=actor,
+            title=content["title"], achievements=content["achievements"],
+            problems=content["problems"], plans=content["plans"],
+        )
 
     @event("Created", topic="lianping:Report.Submitted")
     def __init__(
@@ -70,7 +74,11 @@ class Report(Aggregate):
             )
         if phase not in ("reporting", "reviewing"):
             raise WrongPhaseError("submitting a report", phase, ("reporting", "reviewing"))
-        self._resubmitted(secretary=secretary, actor=actor, **content)
+        self._resubmitted(
+            secretary=secretary, actor=actor, title=content["title"],
+            achievements=content["achievements"], problems=content["problems"],
+            plans=content["plans"],
+        )
 
     @event("Resubmitted", topic="lianping:Report.Resubmitted")
     def _resubmitted(

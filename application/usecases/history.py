@@ -19,7 +19,7 @@ def state_at(app: LianpingApp, cls: type[A], aggregate_id: UUID, as_of: datetime
         return app.find(cls, aggregate_id)
     aggregate = None
     for domain_event in app.events.get(aggregate_id):
-        if domain_event.timestamp > as_of:
+        if domain_event.timestamp > as_of:  # type: ignore[attr-defined]
             break
         aggregate = domain_event.mutate(aggregate)  # type: ignore[attr-defined]
     return aggregate if isinstance(aggregate, cls) else None
