@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     signing_key_file: str = "var/signing-key.pem"
     checkpoint_interval_seconds: int = 3600
     max_body_bytes: int = 1024 * 1024
+    run_projections: bool = True  # false: leave read models to `lianping projections run`
 
     @property
     def is_postgres(self) -> bool:

@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain import ids
-from domain.errors import RuleViolationError
+from domain.errors import RuleViolationError, ValidationError
 from domain.rules import require_reason
 
 PHASES = ("preparing", "reporting", "reviewing", "finalized", "rectifying", "closed")
@@ -147,8 +147,9 @@ class Cycle(Aggregate):
     def advance(self, to: str, reason: str | None, actor: str) -> None:
         index = PHASES.index(self.phase)
         if to not in PHASES:
-            raise RuleViolationError(
-                "unknown_phase", f"unknown phase {to!r}", {"allowed": list(PHASES)}
+            raise ValidationError(
+                "unknown_phase", f"unknown phase {to!r}",
+                [{"field": "to", "message": f"one of {', '.join(PHASES)}"}],
             )
         target = PHASES.index(to)
         if target == index + 1 and to != "finalized":

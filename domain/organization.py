@@ -43,8 +43,9 @@ class Organization(Aggregate):
         check_level(level)
         if level == "province":
             if parent is not None:
-                raise RuleViolationError(
-                    "invalid_parent", "a province has no parent", {"field": "parent_code"}
+                raise ValidationError(
+                    "invalid_parent", "a province has no parent",
+                    [{"field": "parent_code", "message": "must be null for a province"}],
                 )
         elif parent is None:
             raise ValidationError(
@@ -53,11 +54,11 @@ class Organization(Aggregate):
                 [{"field": "parent_code", "message": "required"}],
             )
         elif level_below(parent.level) != level:
-            raise RuleViolationError(
+            expected = LEVELS[LEVELS.index(level) - 1]
+            raise ValidationError(
                 "invalid_parent",
-                f"the parent of a {level} must be a {LEVELS[LEVELS.index(level) - 1]}, "
-                f"{parent.code} is a {parent.level}",
-                {"field": "parent_code"},
+                f"the parent of a {level} must be a {expected}, {parent.code} is a {parent.level}",
+                [{"field": "parent_code", "message": f"must be a {expected}"}],
             )
         return cls(
             code=code,

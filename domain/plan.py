@@ -31,8 +31,13 @@ def check_items(items: list[dict[str, Any]], problem_codes: list[str], today: da
                 "message": f"unknown problem {item['problem_code']!r} (feedback lists "
                 f"{', '.join(problem_codes) or 'none'})",
             })
-        if date.fromisoformat(item["due_date"]) < today:
-            errors.append({"field": f"items[{index}].due_date", "message": "lies in the past"})
+        try:
+            due = date.fromisoformat(item["due_date"])
+        except (TypeError, ValueError):
+            errors.append({"field": f"items[{index}].due_date", "message": "not a YYYY-MM-DD date"})
+        else:
+            if due < today:
+                errors.append({"field": f"items[{index}].due_date", "message": "lies in the past"})
     missing = [code for code in problem_codes if code not in {i["problem_code"] for i in items}]
     if missing:
         errors.append({"field": "items", "message": f"no item addresses {', '.join(missing)}"})
@@ -111,6 +116,11 @@ class RectificationPlan(Aggregate):
             raise NotFoundError("unknown_item", f"the plan has no item {item_id!r}") from None
 
     def report_progress(self, item_id: str, note: str, percent: int, actor: str) -> None:
+        if not 0 <= percent <= 100:
+            raise ValidationError(
+                "percent_out_of_range", "percent must lie within 0..100",
+                [{"field": "percent", "message": "between 0 and 100"}],
+            )
         self._require_item_status(item_id, "reporting progress", "planned", "in_progress", "rejected")
         self._progress_reported(item_id=item_id, note=note, percent=percent, actor=actor)
 

@@ -12,18 +12,32 @@ plpgsql function (created by create_table) that, inside the statement's transact
 4. ``NOTIFY``s the channel the library's subscription listens on;
 5. returns the notification ids.
 
+Group commit: saves made concurrently in one process share one transaction. Whoever finds no
+flush in progress becomes the leader and sends everything queued in ONE round trip to
+``<table>_append_batch``, which takes the lock once, runs every save in its own subtransaction
+(a unique violation rolls back that save alone: its events, its idempotency record and the
+hash it would have chained) and returns one row per save. One lock, one fsync and one NOTIFY
+for the whole group; each caller still gets its own ids or its own IntegrityError, so every
+save stays atomic and isolated, and commit order is still log order. A lone save goes through
+the single function unchanged; a batch that fails for another reason is re-run save by save.
+
 The library's own "db functions" mode is not used: it drops the table lock.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import deque
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import (
     DataError,
+    IntegrityError,
     InterfaceError,
     OperationalError,
+    PersistenceError,
     ProgrammingError,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
@@ -128,6 +142,98 @@ $append$
 """
 
 
+# Several saves in one transaction (group commit): p_sizes[s] events of save s, flattened into
+# the event arrays in save order; one idempotency key (or NULL) per save. One row per save, in
+# order: its ids, or the SQLSTATE and message of the unique violation that rolled it back alone.
+_CREATE_APPEND_BATCH_FUNCTION = """
+CREATE OR REPLACE FUNCTION {schema}.{batch_function}(
+    p_sizes integer[],
+    p_originator_ids uuid[],
+    p_originator_versions bigint[],
+    p_topics text[],
+    p_states bytea[],
+    p_lock_timeout text,
+    p_key_ids uuid[],
+    p_key_actors text[],
+    p_key_fingerprints text[],
+    p_key_responses text[])
+RETURNS TABLE (save_index integer, ids bigint[], error_state text, error_message text)
+LANGUAGE plpgsql
+AS $append_batch$
+DECLARE
+    v_prev bytea;
+    v_next bytea;
+    v_id bigint;
+    v_topic bytea;
+    v_ids bigint[];
+    v_hashes bytea[];
+    v_first integer := 1;
+    v_last integer;
+    v_notify boolean := false;
+BEGIN
+    IF coalesce(cardinality(p_originator_ids), 0) > 0 THEN
+        PERFORM set_config('lock_timeout', p_lock_timeout, true);
+        LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE;
+        SELECT e.hash INTO v_prev FROM {schema}.{table} AS e
+            ORDER BY e.notification_id DESC LIMIT 1;
+        v_prev := coalesce(v_prev, decode(repeat('00', 32), 'hex'));
+    END IF;
+    FOR s IN 1..coalesce(cardinality(p_sizes), 0) LOOP
+        v_last := v_first + p_sizes[s] - 1;
+        v_ids := ARRAY[]::bigint[];
+        v_hashes := ARRAY[]::bytea[];
+        v_next := v_prev;
+        save_index := s;
+        ids := NULL;
+        error_state := NULL;
+        error_message := NULL;
+        BEGIN
+            FOR i IN v_first..v_last LOOP
+                v_id := nextval({sequence}::regclass);
+                v_topic := convert_to(p_topics[i], 'UTF8');
+                v_next := sha256(
+                    v_next
+                    || int8send(v_id)
+                    || uuid_send(p_originator_ids[i])
+                    || int8send(p_originator_versions[i])
+                    || int4send(octet_length(v_topic)) || v_topic
+                    || int4send(octet_length(p_states[i])) || p_states[i]);
+                v_ids := v_ids || v_id;
+                v_hashes := v_hashes || v_next;
+            END LOOP;
+            IF v_last >= v_first THEN
+                INSERT INTO {schema}.{table}
+                    (originator_id, originator_version, topic, state, notification_id, hash)
+                SELECT * FROM unnest(
+                    p_originator_ids[v_first:v_last], p_originator_versions[v_first:v_last],
+                    p_topics[v_first:v_last], p_states[v_first:v_last], v_ids, v_hashes);
+            END IF;
+            IF p_key_ids[s] IS NOT NULL THEN
+                INSERT INTO {schema}.{idempotency}
+                    (key_id, actor, fingerprint, response, position)
+                VALUES (p_key_ids[s], p_key_actors[s], p_key_fingerprints[s],
+                        p_key_responses[s], v_ids[cardinality(v_ids)]);
+            END IF;
+            ids := v_ids;
+        EXCEPTION WHEN unique_violation THEN
+            error_state := SQLSTATE;
+            error_message := SQLERRM;
+        END;
+        IF error_state IS NULL THEN
+            v_prev := v_next;
+            v_notify := v_notify OR v_last >= v_first;
+        END IF;
+        RETURN NEXT;
+        v_first := v_last + 1;
+    END LOOP;
+    IF v_notify THEN
+        NOTIFY {channel};
+    END IF;
+END
+$append_batch$
+"""
+
+
 def _uuid(originator_id: UUID | str) -> UUID:
     try:
         return as_uuid(originator_id)
@@ -136,8 +242,90 @@ def _uuid(originator_id: UUID | str) -> UUID:
         raise DataError(msg) from e
 
 
+AppendParams = tuple[Any, ...]
+UNIQUE_VIOLATION = "23505"
+# Saves per group: each runs in a subtransaction, and PostgreSQL caches at most 64 subxids per
+# backend before other sessions' snapshots get slower, so stay well below that.
+GROUP_MAX_SAVES = 32
+GROUP_MAX_EVENTS = 5000
+_WAIT_SLICE = 1.0  # a follower re-checks at least this often (the leader always notifies)
+
+
+@dataclass(eq=False)
+class _Save:
+    """One caller's save waiting in the group: its append parameters and, once done, its answer."""
+
+    params: AppendParams
+    size: int
+    done: bool = False
+    ids: list[int] | None = None
+    error: BaseException | None = None
+
+    def fail(self, error: BaseException) -> None:
+        # Every caller raises an exception of its own (same class), chained to the cause.
+        own = type(error)(str(error)) if isinstance(error, PersistenceError) else error
+        if own is not error:
+            own.__cause__ = error
+        self.error = own
+
+
+class _GroupCommit:
+    """Leader/follower group commit. A caller queues its save; if no flush is in progress it
+    becomes the leader and flushes what is queued (FIFO, bounded), else it waits for its answer
+    (a flush lasts one round trip). There is no timer and no background thread: a lone save is
+    flushed at once, and concurrent saves batch up while the previous flush is on the wire."""
+
+    def __init__(self, flush: Any, max_saves: int, max_events: int) -> None:
+        self._flush = flush
+        self._max_saves = max_saves
+        self._max_events = max_events
+        self._queue: deque[_Save] = deque()
+        self._flushing = False
+        self._cond = threading.Condition()
+
+    def submit(self, save: _Save) -> list[int]:
+        with self._cond:
+            self._queue.append(save)
+            while not save.done:
+                if self._flushing:
+                    self._cond.wait(_WAIT_SLICE)
+                    continue
+                batch = self._take()
+                self._flushing = True
+                self._cond.release()
+                try:
+                    self._flush(batch)
+                except BaseException as error:  # never leave a caller waiting
+                    for other in batch:
+                        if not other.done:
+                            other.fail(error)
+                    raise
+                finally:
+                    for other in batch:
+                        other.done = True
+                    self._cond.acquire()
+                    self._flushing = False
+                    self._cond.notify_all()
+        if save.error is not None:
+            raise save.error
+        assert save.ids is not None
+        return save.ids
+
+    def _take(self) -> list[_Save]:
+        batch = [self._queue.popleft()]
+        events = batch[0].size
+        while self._queue and len(batch) < self._max_saves:
+            events += self._queue[0].size
+            if events > self._max_events:
+                break
+            batch.append(self._queue.popleft())
+        return batch
+
+
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
     idempotency_table_name = IDEMPOTENCY_TABLE
+    # Share one transaction between saves made concurrently in this process (see module doc).
+    group_commit = True
 
     def __init__(
         self,
@@ -150,12 +338,14 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             raise ProgrammingError(msg)
         super().__init__(datastore, events_table_name=events_table_name)
         self.append_function_name = f"{events_table_name}_append"
-        self.check_identifier_length(self.append_function_name)
+        self.append_batch_function_name = f"{events_table_name}_append_batch"
+        self.check_identifier_length(self.append_batch_function_name)
         self._names = {
             "schema": Identifier(self.datastore.schema),
             "table": Identifier(self.events_table_name),
             "idempotency": Identifier(self.idempotency_table_name),
             "function": Identifier(self.append_function_name),
+            "batch_function": Identifier(self.append_batch_function_name),
             "channel": Identifier(self.channel_name),
         }
         # Keep the library's notification_id index; replace its table, and drop its
@@ -174,6 +364,12 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "SELECT {schema}.{function}(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
             "%s::text, %s::uuid, %s::text, %s::text, %s::text) AS ids"
         ).format(**self._names)
+        self.append_batch_statement = SQL(
+            "SELECT save_index, ids, error_state, error_message FROM {schema}.{batch_function}("
+            "%s::integer[], %s::uuid[], %s::bigint[], %s::text[], %s::bytea[], %s::text, "
+            "%s::uuid[], %s::text[], %s::text[], %s::text[]) ORDER BY save_index"
+        ).format(**self._names)
+        self._group = _GroupCommit(self._flush_group, GROUP_MAX_SAVES, GROUP_MAX_EVENTS)
         self.select_chain_statement = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state, hash "
             "FROM {schema}.{table} WHERE notification_id > %s "
@@ -198,10 +394,14 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         curs.execute("SELECT pg_get_serial_sequence(%s, 'notification_id') AS seq", (qualified,))
         row = curs.fetchone()
         assert row is not None and row["seq"], f"no notification_id sequence on {qualified}"
-        curs.execute(self._create_function_statement(row["seq"]), prepare=False)
+        for statement in self._create_function_statements(row["seq"]):
+            curs.execute(statement, prepare=False)
 
-    def _create_function_statement(self, sequence: str) -> Composed:
-        return SQL(_CREATE_APPEND_FUNCTION).format(sequence=Literal(sequence), **self._names)
+    def _create_function_statements(self, sequence: str) -> list[Composed]:
+        return [
+            SQL(sql).format(sequence=Literal(sequence), **self._names)
+            for sql in (_CREATE_APPEND_FUNCTION, _CREATE_APPEND_BATCH_FUNCTION)
+        ]
 
     # Writing.
 
@@ -215,8 +415,15 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         if not stored_events and idempotency is None:
             return []
-        key = idempotency
-        params = (
+        params = self._append_params(stored_events, idempotency)
+        if not self.group_commit:
+            return self._append(params)
+        return self._group.submit(_Save(params, len(stored_events)))
+
+    def _append_params(
+        self, stored_events: Sequence[StoredEvent], key: IdempotencyRecord | None
+    ) -> AppendParams:
+        return (
             [_uuid(s.originator_id) for s in stored_events],
             [s.originator_version for s in stored_events],
             [s.topic for s in stored_events],
@@ -227,11 +434,58 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             None if key is None else key.fingerprint,
             None if key is None else key.response,
         )
+
+    def _append(self, params: AppendParams) -> list[int]:
+        """One save, one round trip, one transaction."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.append_statement, params, prepare=True)
             row = curs.fetchone()
         assert row is not None
         return list(row["ids"])
+
+    def _flush_group(self, batch: list[_Save]) -> None:
+        """Answer every save of the batch (called by the leader, outside the queue's lock)."""
+        if len(batch) > 1:
+            try:
+                rows = self._append_batch(batch)
+            except (InterfaceError, OperationalError) as error:
+                for save in batch:  # the transaction did not happen: each caller retries
+                    save.fail(error)
+                return
+            except PersistenceError:
+                rows = None  # one save broke the batch: answer each one on its own, below
+            if rows is not None:
+                for save, row in zip(batch, rows, strict=True):
+                    if row["error_state"] is None:
+                        save.ids = list(row["ids"])
+                    elif row["error_state"] == UNIQUE_VIOLATION:
+                        save.error = IntegrityError(row["error_message"])
+                    else:  # pragma: no cover - the function only catches unique violations
+                        save.error = PersistenceError(row["error_message"])
+                return
+        for save in batch:
+            try:
+                save.ids = self._append(save.params)
+            except Exception as error:
+                save.error = error
+
+    def _append_batch(self, batch: list[_Save]) -> list[DictRow]:
+        """Several saves, one round trip, one transaction (see _CREATE_APPEND_BATCH_FUNCTION)."""
+        params = (
+            [save.size for save in batch],
+            [v for save in batch for v in save.params[0]],
+            [v for save in batch for v in save.params[1]],
+            [v for save in batch for v in save.params[2]],
+            [v for save in batch for v in save.params[3]],
+            self.lock_timeout_setting,
+            [save.params[5] for save in batch],
+            [save.params[6] for save in batch],
+            [save.params[7] for save in batch],
+            [save.params[8] for save in batch],
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.append_batch_statement, params, prepare=True)
+            return curs.fetchall()
 
     # Reading.
 

@@ -36,6 +36,7 @@ from eventsourcing.sqlite import (
     SQLiteDatastore,
 )
 
+from application.store import subscription
 from application.store.chain import GENESIS, as_uuid, link
 from application.store.records import ChainRow, IdempotencyRecord, StoredIdempotency
 
@@ -171,7 +172,9 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         **kwargs: Any,
     ) -> Sequence[int] | None:
         with self._write_transaction() as c:
-            return self._insert_events(c, stored_events, idempotency=idempotency, **kwargs)
+            ids = self._insert_events(c, stored_events, idempotency=idempotency, **kwargs)
+        subscription.saved(self)  # wake this process's readers now; others poll
+        return ids
 
     def _insert_events(
         self,
@@ -210,6 +213,12 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         return [p[0] for p in params]
 
     # Reading.
+
+    def subscribe(
+        self, gt: int | None = None, topics: Sequence[str] = ()
+    ) -> subscription.PollingSubscription:
+        """SQLite has no NOTIFY: poll, and wake at once on this process's own saves."""
+        return subscription.PollingSubscription(self, gt=gt, topics=topics)
 
     def select_notifications(
         self,

@@ -68,8 +68,8 @@ def create_cycle(
     previous_cycle_id: str | None = None,
     deadlines: dict[str, date] | None = None,
 ) -> Outcome:
-    organizer = lookups.org(app, organizer_org, "body", "organizer_org")
     require_organizer(request.principal, organizer_org)
+    organizer = lookups.org(app, organizer_org, "body", "organizer_org")
     if level_below(organizer.level) != level:
         raise ValidationError(
             "invalid_level",
@@ -158,7 +158,9 @@ def record_conflict(
         )
     request.check_version(cycle)
     cycle.record_conflict(account_id, org_code, reason, request.actor)
-    return _cycle_outcome(app, request, cycle, {"conflicts": list(cycle.conflicts)})
+    # Only the named account's conflicts: a panel member must not learn about the others'.
+    own = [c for c in cycle.conflicts if c["account_id"] == account_id]
+    return _cycle_outcome(app, request, cycle, {"conflicts": own})
 
 
 def advance(app: LianpingApp, request: Request, cycle_id: str, to: str, reason: str | None) -> Outcome:

@@ -203,6 +203,8 @@ def get_participant(
                 "comment": rating.comment,
                 "reason": rating.reason,
                 "recorded_at": rating.modified_on.isoformat(),
+                # A conflict declared after rating: the rating stays on record, uncounted.
+                "counted": not cycle.has_conflict(reviewer, org_code),
             })
     scores = []
     for indicator in Scheme.from_dict(cycle.scheme).indicators:

@@ -87,7 +87,7 @@ def standings_rows(app: LianpingApp, cycle: Cycle, as_of: datetime | None) -> li
     rows = []
     for s in standings:
         org = app.find(Organization, ids.org_id(s.org_code))
-        secretary = org.secretary_on(as_of or app.now()) if org else None
+        secretary = org.secretary_on((as_of or app.now()).astimezone(app.tz)) if org else None
         rows.append({
             "rank": s.rank,
             "org_code": s.org_code,

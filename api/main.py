@@ -1,0 +1,89 @@
+"""The FastAPI app factory. The Application is built once per process (unless one is given), kept
+on ``app.state.lianping`` and closed on shutdown when this factory built it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from api.errors import UnescapedJSONResponse, install_error_handlers
+from api.limits import BodyLimitMiddleware
+from api.metrics import Metrics, MetricsMiddleware
+from api.routers import OPERATIONS_ROUTERS, ROUTERS
+from api.routers.deps import DEFAULT_MIN_POSITION_WAIT
+from api.schemas.common import COMMON_ERRORS, document_conventions
+from application.app import LianpingApp
+from application.usecases.integrity import start_periodic_checkpoints
+from projections.runtime import start_projections_in_background
+from application.settings import Settings
+
+API_PREFIX = "/api/v1"
+DESCRIPTION = """联述联评联考: reports (述), reviews (评), assessments (考) and rectification (整改)
+of party secretaries, as an event-sourced workflow. Every write answers `X-Event-Position` and
+`ETag`; `Idempotency-Key` makes a POST retry-safe; `If-Match` makes it conditional; every GET
+accepts `X-Min-Position`. Errors always come as `{"error": {"code", "message", "details"}}`."""
+
+
+def create_app(
+    settings: Settings | None = None, application: LianpingApp | None = None
+) -> FastAPI:
+    owned = application is None
+    if application is None:
+        application = LianpingApp(settings or Settings())
+    settings = settings or application.settings
+    lianping = application
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Background work belongs to the process that owns the application (not to tests that
+        # pass their own): read models, unless dedicated workers run them, and checkpoints.
+        stoppers = []
+        if owned:
+            if settings.run_projections:
+                stoppers.append(start_projections_in_background(lianping, settings).stop)
+            stoppers.append(start_periodic_checkpoints(lianping))
+        try:
+            yield
+        finally:
+            for stop in stoppers:
+                stop()
+            if owned:
+                lianping.close()
+
+    app = FastAPI(
+        title="lianping",
+        version="1.0.0",
+        description=DESCRIPTION,
+        default_response_class=UnescapedJSONResponse,
+        lifespan=lifespan,
+    )
+    app.state.lianping = lianping
+    app.state.metrics = Metrics(API_PREFIX)
+    app.state.min_position_wait = DEFAULT_MIN_POSITION_WAIT
+
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
+    for router in OPERATIONS_ROUTERS:
+        app.include_router(router)
+        app.include_router(router, prefix=API_PREFIX, include_in_schema=False)
+
+    _document_conventions(app)
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    return app
+
+
+def _document_conventions(app: FastAPI) -> None:
+    """The error shape (referred to by $ref) and the write headers, once per schema."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_conventions(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

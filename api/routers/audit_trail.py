@@ -1,0 +1,242 @@
+"""督查: the audit trail (filtered, paged, exported), inspection flags, inspection notes, any
+aggregate at an earlier version or moment, and the raw event feed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field, StrictInt
+
+from api.auth import Application
+from api.routers.deps import MAX_POSITION, ReadRequest, WriteRequest, reader, written
+from api.routers.readmodels import view_position
+from api.routers.standings import AsOf
+from api.schemas.common import Note, Strict
+from application.app import Request as AppRequest
+from application.principal import Principal
+from application.usecases import audit as access
+from application.usecases import notes
+from projections import audit, flags
+from projections.service import read_models
+
+router = APIRouter(tags=["audit"])
+
+AuditReader = Annotated[AppRequest, Depends(reader(view_position(audit.NAME)))]
+FlagsReader = Annotated[AppRequest, Depends(reader(view_position(flags.NAME)))]
+After = Annotated[
+    int, Query(ge=0, le=MAX_POSITION, description="Cursor: the position after which to list")
+]
+Limit = Annotated[int, Query(ge=1, le=1000, description="Page size (default 100, max 1000)")]
+EXPORT_PAGE = 1000
+
+
+class EventOut(BaseModel):
+    position: int
+    recorded_at: str
+    aggregate_id: str
+    aggregate_type: str
+    version: int
+    type: str = Field(examples=["lianping:Report.Submitted"])
+    actor: str | None
+    org_code: str | None
+    cycle_id: str | None
+    reason: str | None
+    data: dict[str, Any]
+    hash: str | None = Field(description="SHA-256 chain hash of the stored event, hex")
+
+
+class EventsOut(BaseModel):
+    position: int
+    events: list[EventOut]
+    next_after: int | None
+
+
+class FlagOut(BaseModel):
+    kind: str = Field(examples=["late_submission"])
+    position: int
+    org_code: str | None
+    actor: str | None
+    reason: str | None
+    recorded_at: str
+    item_id: str | None = None
+    due_date: str | None = None
+
+
+class FlagsOut(BaseModel):
+    cycle_id: str
+    position: int
+    flags: list[FlagOut]
+
+
+class NoteIn(Strict):
+    subject_position: StrictInt | None = Field(default=None, ge=1)
+    aggregate_id: str | None = Field(default=None, max_length=64)
+    note: Note
+
+
+class NoteOut(BaseModel):
+    note_id: str
+    subject_position: int | None
+    aggregate_id: str
+    org_code: str
+    note: str
+
+
+class HistoryEventOut(BaseModel):
+    version: int
+    type: str
+    recorded_at: str
+    actor: str | None
+    reason: str | None
+    data: dict[str, Any]
+
+
+class HistoryOut(BaseModel):
+    aggregate_id: str
+    aggregate_type: str
+    version: int
+    as_of: str | None
+    state: dict[str, Any]
+    events: list[HistoryEventOut]
+
+
+def _filters(
+    cycle_id: str | None = None, org_code: str | None = None, actor: str | None = None,
+    type: Annotated[list[str] | None, Query(description="Event type(s), e.g. "  # noqa: A002
+                                                         "lianping:Cycle.Reopened")] = None,
+    since: AsOf = None, until: AsOf = None,
+) -> audit.Filters:
+    return audit.Filters(cycle_id, org_code, actor, tuple(type or ()), since, until)
+
+
+Filters = Annotated[audit.Filters, Depends(_filters)]
+
+
+def _scope(principal: Principal) -> audit.Scope:
+    access.require_auditor(principal)
+    return audit.Scope(
+        everything=principal.is_admin,
+        inspector_orgs=tuple(principal.roles("inspector")),
+        organizer_orgs=tuple(principal.roles("organizer")),
+    )
+
+
+@router.get("/audit/events", response_model=EventsOut)
+def get_audit_events(
+    request: AuditReader, app: Application, filters: Filters, after: After = 0, limit: Limit = 100
+) -> dict[str, Any]:
+    """Every event by position with who, when, org, cycle, reason, data and its chain hash:
+    inspectors see their subtree, organizers their cycles, admins everything."""
+    scope = _scope(request.principal)
+    with read_models(app).read(audit.NAME) as view:
+        return audit.page(view, filters, scope, after, limit)
+
+
+@router.get("/events", response_model=EventsOut)
+def get_event_feed(
+    request: AuditReader, app: Application, after: After = 0, limit: Limit = 100
+) -> dict[str, Any]:
+    """The raw event feed in log order (admins; inspectors within their scope)."""
+    access.require_feed_reader(request.principal)
+    scope = _scope(request.principal)
+    scope = audit.Scope(scope.everything, scope.inspector_orgs)
+    with read_models(app).read(audit.NAME) as view:
+        return audit.page(view, audit.Filters(), scope, after, limit)
+
+
+@router.get(
+    "/audit/export",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}, "application/x-ndjson": {}}}},
+)
+def export_audit_events(
+    request: AuditReader, app: Application, filters: Filters,
+    format: Literal["jsonl", "csv"] = "jsonl",  # noqa: A002
+) -> StreamingResponse:
+    """The audit trail as a file, streamed: JSON lines, or CSV with a UTF-8 BOM (Excel shows the
+    Chinese text). Same filters and rows as /audit/events, up to the position at the start."""
+    scope = _scope(request.principal)
+    models = read_models(app)
+    upto = models.position(audit.NAME)
+    pages = _pages(models, filters, scope, upto)
+    body = _csv(pages) if format == "csv" else _jsonl(pages)
+    media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
+    disposition = f'attachment; filename="audit-events-{upto}.{format}"'
+    return StreamingResponse(
+        body, media_type=media,
+        headers={"Content-Disposition": disposition, "X-Audit-Position": str(upto)},
+    )
+
+
+def _pages(models: Any, filters: audit.Filters, scope: audit.Scope, upto: int) -> Iterator[list]:
+    after = 0
+    while True:
+        with models.read(audit.NAME) as view:
+            rows = audit.select(view, filters, scope, after, EXPORT_PAGE, upto=upto)
+        if not rows:
+            return
+        yield rows
+        after = rows[-1]["position"]
+
+
+def _jsonl(pages: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:
+    for rows in pages:
+        yield "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode()
+
+
+def _csv(pages: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(audit.EXPORT_COLUMNS)
+    for rows in pages:
+        for row in rows:
+            writer.writerow([
+                json.dumps(row["data"], ensure_ascii=False) if column == "data" else row[column]
+                for column in audit.EXPORT_COLUMNS
+            ])
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue().encode()
+
+
+@router.get("/audit/flags", response_model=FlagsOut)
+def get_flags(
+    request: FlagsReader, app: Application,
+    cycle_id: Annotated[str, Query(description="The cycle whose flags to list")],
+) -> dict[str, Any]:
+    """督查提示 of a cycle: late_submission, amendment, rescoring, amendment_after_finalization,
+    reopening, veto, returned_report, returned_plan, and overdue_item (as of today)."""
+    access.check_flags_reader(app, request.principal, cycle_id)
+    with read_models(app).read(flags.NAME) as view:
+        return flags.cycle_flags(view, cycle_id, app.today())
+
+
+@router.post("/audit/notes", status_code=201, response_model=NoteOut)
+def record_note(
+    body: NoteIn, request: WriteRequest, app: Application, response: Response
+) -> dict[str, Any]:
+    """An inspector's note (督查记录) about an event position or an aggregate; itself an event."""
+    outcome = app.execute(
+        request, notes.record_note, body.note, body.subject_position, body.aggregate_id
+    )
+    return written(response, outcome)
+
+
+@router.get("/audit/aggregates/{aggregate_id}", response_model=HistoryOut)
+def get_aggregate_history(
+    aggregate_id: str, request: ReadRequest, app: Application,
+    version: Annotated[int | None, Query(ge=1)] = None, as_of: AsOf = None,
+) -> dict[str, Any]:
+    """Any report, plan, cycle, account … as it was at `version` or `as_of` (latest by default),
+    with its events up to there: inspectors of its org's subtree, organizers of its cycle,
+    admins."""
+    return access.get_aggregate_history(app, request.principal, aggregate_id, version, as_of)

@@ -1,0 +1,121 @@
+"""Running a cycle (organizer of its organizer_org): create, scheme, participants, panel,
+conflicts, phases, vetoes, finalize; and reading it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from api.auth import Application
+from api.routers.deps import ReadRequest, WriteRequest, etag, written
+from api.schemas.cycles import (
+    AdvanceIn,
+    ConflictIn,
+    ConflictsOut,
+    CycleCreatedOut,
+    CycleIn,
+    CycleOut,
+    EmptyIn,
+    FinalizedOut,
+    PanelMemberIn,
+    PanelOut,
+    ParticipantIn,
+    ParticipantsOut,
+    PhaseOut,
+    SchemeIn,
+    SchemeVersionOut,
+    VetoesOut,
+    VetoIn,
+)
+from application.usecases import cycles
+
+router = APIRouter(prefix="/cycles", tags=["cycles"])
+
+
+@router.post("", status_code=201, response_model=CycleCreatedOut)
+def create_cycle(
+    body: CycleIn, request: WriteRequest, app: Application, response: Response
+) -> dict[str, Any]:
+    """Create a cycle in `preparing` (default scheme from DOMAIN.md when `scheme` is omitted)."""
+    deadlines = body.deadlines.model_dump(exclude_none=True) if body.deadlines else None
+    outcome = app.execute(
+        request, cycles.create_cycle, body.organizer_org, body.level, body.year, body.title,
+        cycle_id=body.cycle_id, scheme=body.scheme, previous_cycle_id=body.previous_cycle_id,
+        deadlines=deadlines,
+    )
+    return written(response, outcome)
+
+
+@router.get("/{cycle_id}", response_model=CycleOut)
+def get_cycle(
+    cycle_id: str, request: ReadRequest, app: Application, response: Response
+) -> dict[str, Any]:
+    view = cycles.get_cycle(app, request, cycle_id)
+    etag(response, view["version"])
+    return view
+
+
+@router.post("/{cycle_id}/scheme", response_model=SchemeVersionOut)
+def set_scheme(
+    cycle_id: str, body: SchemeIn, request: WriteRequest, app: Application, response: Response
+) -> dict[str, Any]:
+    return written(response, app.execute(request, cycles.set_scheme, cycle_id, body.scheme))
+
+
+@router.post("/{cycle_id}/participants", response_model=ParticipantsOut)
+def add_participant(
+    cycle_id: str, body: ParticipantIn, request: WriteRequest, app: Application,
+    response: Response,
+) -> dict[str, Any]:
+    outcome = app.execute(request, cycles.add_participant, cycle_id, body.org_code)
+    return written(response, outcome)
+
+
+@router.post("/{cycle_id}/panel", response_model=PanelOut)
+def add_panel_member(
+    cycle_id: str, body: PanelMemberIn, request: WriteRequest, app: Application,
+    response: Response,
+) -> dict[str, Any]:
+    outcome = app.execute(request, cycles.add_panel_member, cycle_id, body.account_id)
+    return written(response, outcome)
+
+
+@router.post("/{cycle_id}/conflicts", response_model=ConflictsOut)
+def record_conflict(
+    cycle_id: str, body: ConflictIn, request: WriteRequest, app: Application, response: Response
+) -> dict[str, Any]:
+    """Record a conflict of interest (organizer), or declare one's own (panel member). The answer
+    lists the conflicts of the named account only: other reviewers' stay undisclosed."""
+    outcome = app.execute(
+        request, cycles.record_conflict, cycle_id, body.account_id, body.org_code, body.reason
+    )
+    answer = written(response, outcome)
+    return {"conflicts": [c for c in answer["conflicts"] if c["account_id"] == body.account_id]}
+
+
+@router.post("/{cycle_id}/advance", response_model=PhaseOut)
+def advance(
+    cycle_id: str, body: AdvanceIn, request: WriteRequest, app: Application, response: Response
+) -> dict[str, Any]:
+    """Move one phase forward, or back one (reopening: needs a reason, flagged for inspectors)."""
+    outcome = app.execute(request, cycles.advance, cycle_id, body.to, body.reason)
+    return written(response, outcome)
+
+
+@router.post("/{cycle_id}/vetoes", response_model=VetoesOut)
+def veto(
+    cycle_id: str, body: VetoIn, request: WriteRequest, app: Application, response: Response
+) -> dict[str, Any]:
+    """一票否决 (needs a reason): the participant's grade becomes poor."""
+    outcome = app.execute(request, cycles.veto, cycle_id, body.org_code, body.reason)
+    return written(response, outcome)
+
+
+@router.post("/{cycle_id}/finalize", response_model=FinalizedOut)
+def finalize(
+    cycle_id: str, request: WriteRequest, app: Application, response: Response,
+    body: EmptyIn | None = None,
+) -> dict[str, Any]:
+    """Compute and freeze totals, grades and ranks."""
+    return written(response, app.execute(request, cycles.finalize, cycle_id))

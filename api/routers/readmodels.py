@@ -1,0 +1,99 @@
+"""Read models served from projections: a cycle's rectification board and an org's record.
+X-Min-Position waits for the view's own tracking position; bodies carry that position."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+
+from api.auth import Application, get_application
+from api.routers.deps import PositionSource, reader
+from application.app import Request as AppRequest
+from application.usecases import audit as access
+from projections import records, rectification
+from projections.service import read_models
+
+router = APIRouter(tags=["read models"])
+
+
+def view_position(name: str) -> PositionSource:
+    """The position a read model reflects (for ``reader``'s X-Min-Position wait)."""
+
+    def position(request: Request) -> int:
+        return read_models(get_application(request)).position(name)
+
+    return position
+
+
+class BoardItemOut(BaseModel):
+    org_code: str
+    item_id: str
+    problem_code: str
+    measure: str | None
+    owner: str | None
+    due_date: str
+    status: str
+    percent: int
+    overdue: bool
+
+
+class BoardOrgOut(BaseModel):
+    org_code: str
+    plan_status: str
+    total: int
+    verified: int
+    overdue: int
+    completion_rate: str | None
+
+
+class BoardOut(BaseModel):
+    cycle_id: str
+    position: int
+    items: list[BoardItemOut]
+    by_org: list[BoardOrgOut]
+
+
+class RecordCycleOut(BaseModel):
+    cycle_id: str
+    year: int
+    title: str
+    organizer_org: str
+    secretary: str | None
+    finalized: bool
+    total: str | None
+    grade: str | None
+    grade_label: str | None
+    rank: int | None
+    rectification_completion: str | None
+
+
+class RecordOut(BaseModel):
+    org_code: str
+    position: int
+    cycles: list[RecordCycleOut]
+
+
+BoardReader = Annotated[AppRequest, Depends(reader(view_position(rectification.NAME)))]
+RecordReader = Annotated[AppRequest, Depends(reader(view_position(records.NAME)))]
+
+
+@router.get("/cycles/{cycle_id}/rectification", response_model=BoardOut)
+def get_rectification_board(
+    cycle_id: str, request: BoardReader, app: Application
+) -> dict[str, Any]:
+    """整改 board (organizer, inspectors): every item of the approved plans, `overdue` as of
+    today in the service's timezone, and per org the share verified (销号)."""
+    access.check_board_reader(app, request.principal, cycle_id)
+    with read_models(app).read(rectification.NAME) as view:
+        return rectification.board(view, cycle_id, app.today())
+
+
+@router.get("/organizations/{code}/record", response_model=RecordOut)
+def get_org_record(code: str, request: RecordReader, app: Application) -> dict[str, Any]:
+    """An org's record over the cycles it took part in (admins, inspectors of its subtree, the
+    organizer of its parent, its own secretary): frozen total, grade, rank, rectification."""
+    access.check_record_reader(app, request.principal, code)
+    with read_models(app).read(records.NAME) as view:
+        return records.record(view, code)

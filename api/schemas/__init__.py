@@ -1,0 +1,1 @@
+"""Schemas at the edge: one module per resource, shared field types in ``common``."""

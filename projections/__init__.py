@@ -1,0 +1,32 @@
+"""Read models: pure folds of the event log (tables.py, one module per read model), kept up to
+date exactly once per event in persistent views (views.py, store.py), by supervised runners
+(runner.py), rebuilt without downtime (rebuild.py), queried through service.py.
+
+The CLI and the API use the functions of runtime.py (re-exported here; import them from
+``projections.runtime`` to be independent of how the package was installed)."""
+
+from __future__ import annotations
+
+from projections.registry import NAMES
+from projections.runner import RunnerConfig, Runners
+from projections.runtime import (
+    lag,
+    rebuild,
+    run_projections,
+    start_projections_in_background,
+    status,
+)
+from projections.service import ReadModels, read_models
+
+__all__ = [
+    "NAMES",
+    "ReadModels",
+    "RunnerConfig",
+    "Runners",
+    "lag",
+    "read_models",
+    "rebuild",
+    "run_projections",
+    "start_projections_in_background",
+    "status",
+]

@@ -1,0 +1,114 @@
+"""Inspection flags (督查提示) per cycle: late submissions, amendments and re-scorings (also
+after the cycle had been finalized once), reopenings, vetoes, returned reports and plans;
+overdue items are added when read, against today's date."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from application.usecases.rectification import is_overdue
+from projections.context import CONTEXTS, context, fold_contexts
+from projections.envelope import Envelope, utc_text
+from projections.plans import ITEMS, PLAN_TABLES, fold_plans
+from projections.tables import Change, Fold, Projection, Put, Rows, table, updated
+from projections.views import Reader
+
+NAME = "flags"
+
+CYCLES = table("cycles", "cycle_id organizer_org report_cutoff finalized_once", "cycle_id",
+               "finalized_once")
+FLAGS = table(
+    "flags", "position kind cycle_id org_code actor reason recorded_at", "position kind",
+    "position", indexes=["cycle_id position"],
+)
+
+# (aggregate type, event) → flag kind; amendments also count after finalization.
+_KINDS = {
+    ("Cycle", "Reopened"): "reopening",
+    ("Cycle", "Vetoed"): "veto",
+    ("Report", "Returned"): "returned_report",
+    ("RectificationPlan", "Returned"): "returned_plan",
+    ("Rating", "Amended"): "amendment",
+    ("IndicatorScore", "Amended"): "rescoring",
+}
+_AMENDMENTS = ("amendment", "rescoring")
+
+
+def report_cutoff(report_due: str | None, tz: ZoneInfo) -> str | None:
+    """A report is late from the end of its due day, in the service's timezone."""
+    if not report_due:
+        return None
+    day = datetime.fromisoformat(report_due).date() + timedelta(days=1)
+    return utc_text(datetime.combine(day, time(), tzinfo=tz))
+
+
+def flags_fold(tz: ZoneInfo) -> Fold:
+    def fold(rows: Rows, e: Envelope) -> Iterator[Change]:
+        yield from fold_contexts(rows, e)
+        yield from fold_plans(rows, e)
+        d = e.data
+        cycle_id, org_code = context(rows, e)
+        if e.aggregate_type == "Cycle":
+            if e.created:
+                yield Put(CYCLES, {
+                    "cycle_id": cycle_id, "organizer_org": d["organizer_org"],
+                    "report_cutoff": report_cutoff(
+                        (d.get("deadlines") or {}).get("report_due"), tz
+                    ),
+                    "finalized_once": 0,
+                })
+            elif e.name == "Finalized":
+                yield from updated(rows, CYCLES, (cycle_id,), finalized_once=1)
+            org_code = d.get("org_code") or org_code
+        cycle = rows.get(CYCLES, (cycle_id,)) if cycle_id else None
+        kinds = []
+        kind = _KINDS.get((e.aggregate_type, e.name))
+        if kind:
+            kinds.append(kind)
+            if kind in _AMENDMENTS and cycle and cycle["finalized_once"]:
+                kinds.append("amendment_after_finalization")
+        cutoff = cycle["report_cutoff"] if cycle else None
+        if (
+            e.aggregate_type == "Report" and e.name in ("Submitted", "Resubmitted")
+            and cutoff and utc_text(e.recorded_at) >= cutoff
+        ):
+            kinds.append("late_submission")
+        for kind in kinds:
+            yield Put(FLAGS, {
+                "position": e.position, "kind": kind, "cycle_id": cycle_id, "org_code": org_code,
+                "actor": e.actor, "reason": e.reason, "recorded_at": utc_text(e.recorded_at),
+            })
+
+    return fold
+
+
+def projection(tz: ZoneInfo) -> Projection:
+    return Projection(NAME, (CONTEXTS, *PLAN_TABLES, CYCLES, FLAGS), flags_fold(tz))
+
+
+def cycle_flags(r: Reader, cycle_id: str, today: date) -> dict[str, Any]:
+    found = r.fetch(
+        f"SELECT kind, position, org_code, actor, reason, recorded_at FROM {r.table(FLAGS)} "
+        "WHERE cycle_id = ? ORDER BY position, kind",
+        (cycle_id,),
+    )
+    flags: list[dict[str, Any]] = [{**row, "item_id": None, "due_date": None} for row in found]
+    items = r.fetch(
+        f"SELECT * FROM {r.table(ITEMS)} WHERE cycle_id = ? AND status <> 'verified' "
+        "ORDER BY org_code, seq",
+        (cycle_id,),
+    )
+    flags.extend(
+        {
+            "kind": "overdue_item", "position": item["due_position"], "org_code": item["org_code"],
+            "actor": item["due_actor"], "reason": None, "recorded_at": item["due_at"],
+            "item_id": item["item_id"], "due_date": item["due_date"],
+        }
+        for item in items
+        if is_overdue(item, today)
+    )
+    flags.sort(key=lambda flag: (flag["position"], flag["kind"]))
+    return {"cycle_id": cycle_id, "position": r.position, "flags": flags}

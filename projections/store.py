@@ -1,0 +1,253 @@
+"""The database that holds the log and the views: which generation serves each view, consistent
+snapshots for queries, and the locks runners and rebuilds take."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+
+from application.store.subscription import dedicated_connection
+from projections.locks import FileLocks, Locks, PostgresLocks
+from projections.tables import Projection, Row, Table
+from projections.views import (
+    PG_TRACKING_TABLE,
+    POINTER,
+    SQLITE_TRACKING_TABLE,
+    Dialect,
+    PostgresDialect,
+    PostgresView,
+    SQLiteView,
+    View,
+    fetch_rows,
+    select_generation,
+    table_name,
+    tracking_name,
+)
+
+
+class SnapshotReader:
+    def __init__(
+        self, cursor: Any, dialect: Dialect, projection: Projection, generation: int,
+        position: int, events_table: str,
+    ) -> None:
+        self._cursor = cursor
+        self._dialect = dialect
+        self._projection = projection
+        self.generation = generation
+        self.position = position
+        self.events_table = events_table
+
+    def table(self, table: Table) -> str:
+        return self._dialect.name(table_name(self._projection.name, self.generation, table))
+
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        self._cursor.execute(self._dialect.sql(sql), tuple(params))
+        return fetch_rows(self._cursor)
+
+
+class Store:
+    """Base of SQLiteStore and PostgresStore."""
+
+    dialect: Dialect
+    tracking_table: str
+
+    def __init__(self, events_table: str) -> None:
+        self.events_table = self.dialect.name(events_table)
+        self._views: dict[tuple[str, int, int], View] = {}
+        self._mutex = threading.Lock()
+
+    # -- generations --------------------------------------------------------------------------
+
+    def ensure(self, projection: Projection) -> View:
+        """The view that serves reads, created (as generation 1) on first use."""
+        with self._write() as cursor:
+            self._create_pointer(cursor)
+            cursor.execute(
+                self.dialect.sql(
+                    f"INSERT INTO {self.dialect.name(POINTER)} (view_name, generation) "
+                    "VALUES (?, 1) ON CONFLICT (view_name) DO NOTHING"
+                ),
+                (projection.name,),
+            )
+            generation = select_generation(cursor, self.dialect, projection.name)
+        assert generation is not None
+        return self.view(projection, generation)
+
+    def generation(self, name: str) -> int | None:
+        with self._read() as cursor:
+            return select_generation(cursor, self.dialect, name)
+
+    def view(self, projection: Projection, generation: int) -> View:
+        with self._mutex:
+            # By identity too: a view applies the very projection it was asked for.
+            key = (projection.name, generation, id(projection))
+            if key not in self._views:
+                view = self._new_view(projection, generation)
+                view.create_table()
+                self._views[key] = view
+            return self._views[key]
+
+    def drop(self, projection: Projection, generation: int) -> None:
+        with self._mutex:
+            for key in [k for k in self._views if k[:2] == (projection.name, generation)]:
+                del self._views[key]
+        self._new_view(projection, generation).drop()
+
+    def set_generation(self, cursor: Any, name: str, generation: int) -> None:
+        cursor.execute(
+            self.dialect.sql(f"UPDATE {self.dialect.name(POINTER)} SET generation = ? "
+                             "WHERE view_name = ?"),
+            (generation, name),
+        )
+
+    # -- reading ------------------------------------------------------------------------------
+
+    @contextmanager
+    def read(self, projection: Projection) -> Iterator[SnapshotReader]:
+        """Rows and position of the serving generation, from one snapshot."""
+        with self._read() as cursor:
+            generation = select_generation(cursor, self.dialect, projection.name) or 1
+            cursor.execute(
+                self.dialect.sql(
+                    f"SELECT notification_id FROM {self.tracking_table} WHERE application_name = ?"
+                ),
+                (tracking_name(projection.name, generation),),
+            )
+            found = fetch_rows(cursor)
+            position = int(found[0]["notification_id"]) if found else 0
+            yield SnapshotReader(
+                cursor, self.dialect, projection, generation, position, self.events_table
+            )
+
+    def positions(self, names: Sequence[str]) -> dict[str, int]:
+        """Each view's serving position, in one snapshot."""
+        with self._read() as cursor:
+            cursor.execute(f"SELECT view_name, generation FROM {self.dialect.name(POINTER)}")
+            keys = {tracking_name(r["view_name"], int(r["generation"])): r["view_name"]
+                    for r in fetch_rows(cursor) if r["view_name"] in names}
+            cursor.execute(f"SELECT application_name, notification_id FROM {self.tracking_table}")
+            found = {keys[r["application_name"]]: int(r["notification_id"])
+                     for r in fetch_rows(cursor) if r["application_name"] in keys}
+        return {name: found.get(name, 0) for name in names}
+
+    def head(self) -> int:
+        with self._read() as cursor:
+            cursor.execute(f"SELECT MAX(notification_id) AS head FROM {self.events_table}")
+            found = fetch_rows(cursor)
+        return int(found[0]["head"] or 0) if found else 0
+
+    # -- per store ----------------------------------------------------------------------------
+
+    def _new_view(self, projection: Projection, generation: int) -> View:
+        raise NotImplementedError
+
+    def _create_pointer(self, cursor: Any) -> None:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {self.dialect.name(POINTER)} "
+            f"(view_name TEXT PRIMARY KEY, generation {self.dialect.integer} NOT NULL)"
+        )
+
+    def _write(self) -> Any:
+        raise NotImplementedError
+
+    def _read(self) -> Any:
+        raise NotImplementedError
+
+    def write(self) -> Any:
+        """A write transaction (the switch of a rebuild)."""
+        return self._write()
+
+    def locks(self) -> Locks:
+        raise NotImplementedError
+
+    def lock_pointer(self, cursor: Any, name: str) -> int | None:
+        return select_generation(cursor, self.dialect, name)
+
+    def close(self) -> None:
+        """Views share the application's datastore: nothing of their own to close."""
+
+
+class SQLiteStore(Store):
+    dialect = Dialect()
+    tracking_table = dialect.name(SQLITE_TRACKING_TABLE)
+
+    def __init__(self, datastore: SQLiteDatastore, events_table: str) -> None:
+        self.datastore = datastore
+        super().__init__(events_table)
+
+    def _new_view(self, projection: Projection, generation: int) -> View:
+        return SQLiteView(self.datastore, projection, generation)
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        with self.datastore.get_connection(commit=True) as conn:
+            cursor = conn.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                try:
+                    yield cursor
+                    conn.commit()
+                except BaseException:
+                    conn.rollback()
+                    raise
+            finally:
+                cursor.sqlite_cursor.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=False) as cursor:
+            yield cursor
+
+    def locks(self) -> Locks:
+        return FileLocks(self.datastore.pool.db_name)
+
+
+class PostgresStore(Store):
+    def __init__(self, datastore: PostgresDatastore, events_table: str) -> None:
+        self.datastore = datastore
+        self.dialect = PostgresDialect(datastore.schema)
+        self.tracking_table = self.dialect.name(PG_TRACKING_TABLE)
+        super().__init__(events_table)
+
+    def _new_view(self, projection: Projection, generation: int) -> View:
+        return PostgresView(self.datastore, projection, generation)
+
+    def _create_pointer(self, cursor: Any) -> None:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{self.datastore.schema}.rm",)
+        )
+        super()._create_pointer(cursor)
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=True) as cursor:
+            yield cursor
+
+    @contextmanager
+    def _read(self) -> Iterator[Any]:
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield cursor
+
+    def lock_pointer(self, cursor: Any, name: str) -> int | None:
+        return select_generation(cursor, self.dialect, name, " FOR UPDATE")
+
+    def locks(self) -> Locks:
+        datastore = self.datastore
+        return PostgresLocks(lambda: dedicated_connection(datastore), f"{datastore.schema}.rm")
+
+
+def open_store(recorder: ApplicationRecorder) -> Store:
+    """The store of an application's recorder, sharing its connection pool."""
+    events_table = recorder.events_table_name  # type: ignore[attr-defined]
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        return SQLiteStore(recorder.datastore, events_table)
+    if isinstance(recorder, PostgresApplicationRecorder):
+        return PostgresStore(recorder.datastore, events_table)
+    raise TypeError(f"read models need a SQLite or PostgreSQL recorder, not {type(recorder)}")

@@ -1,0 +1,316 @@
+"""Persistent views: a projection's tables and tracking row, in the database that holds the log.
+
+Each view is one *generation* of a projection's tables (``rm_<view>_g<n>_<table>``) with its own
+tracking key (``Lianping/<view>/<n>``, in the library's tracking table). ``rm_pointer`` names the
+generation that serves reads; a rebuild fills generation n+1 while n serves, then moves the
+pointer in one transaction (see rebuild.py).
+
+Exactly once: a batch of events, its row changes and its tracking position commit in ONE
+transaction; events at or below the tracking position are skipped, and the library's tracking
+insert refuses to move backwards, so replays and racing writers change nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
+from psycopg.sql import SQL, Identifier
+
+from projections.envelope import Envelope
+from projections.tables import Change, Key, Projection, Put, Row, Table, project
+
+POINTER = "rm_pointer"
+# The library's tracking tables (SQLite: fixed name; PostgreSQL: the default name).
+SQLITE_TRACKING_TABLE = "tracking"
+PG_TRACKING_TABLE = "notification_tracking"
+APPLICATION = "Lianping"
+
+
+def tracking_name(view: str, generation: int) -> str:
+    return f"{APPLICATION}/{view}/{generation}"
+
+
+def table_name(view: str, generation: int, table: Table) -> str:
+    return f"rm_{view}_g{generation}_{table.name}"
+
+
+class Reader(Protocol):
+    """One consistent snapshot of a view: rows and the position they reflect."""
+
+    position: int
+
+    def table(self, table: Table) -> str: ...
+
+    @property
+    def events_table(self) -> str: ...
+
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+
+class Dialect:
+    """What differs between the stores, in one place: placeholders, names, types."""
+
+    placeholder = "?"
+    integer = "INTEGER"
+
+    def __init__(self, schema: str | None = None) -> None:
+        self.schema = schema
+
+    @staticmethod
+    def quote(raw: str) -> str:
+        return '"' + raw.replace('"', '""') + '"'
+
+    def name(self, raw: str) -> str:
+        """A table's name, qualified by the schema on PostgreSQL."""
+        if self.schema is None:
+            return self.quote(raw)
+        return f"{self.quote(self.schema)}.{self.quote(raw)}"
+
+    def sql(self, statement: str) -> str:
+        return statement if self.placeholder == "?" else statement.replace("?", "%s")
+
+
+class PostgresDialect(Dialect):
+    placeholder = "%s"
+    integer = "BIGINT"
+
+
+def fetch_rows(cursor: Any) -> list[Row]:
+    return [dict(row) for row in cursor.fetchall()]
+
+
+class SqlRows:
+    """The fold's rows during one batch: reads go to the transaction (and are cached), changes
+    are kept and written at the end with one statement per table."""
+
+    def __init__(self, view: ViewBase, cursor: Any) -> None:
+        self._view = view
+        self._cursor = cursor
+        self._cache: dict[tuple[str, Key], Row | None] = {}
+        self._dirty: dict[str, dict[Key, Row | None]] = {}
+
+    def get(self, table: Table, key: Key) -> Row | None:
+        slot = (table.name, key)
+        if slot not in self._cache:
+            self._cursor.execute(self._view.select_sql[table.name], key)
+            found = fetch_rows(self._cursor)
+            self._cache[slot] = found[0] if found else None
+        row = self._cache[slot]
+        return None if row is None else dict(row)
+
+    def apply(self, change: Change) -> None:
+        table = change.table
+        if isinstance(change, Put):
+            row: Row | None = table.normalize(change.row)
+            key = table.key_of(row)  # type: ignore[arg-type]
+        else:
+            row, key = None, change.key
+        self._cache[(table.name, key)] = row
+        self._dirty.setdefault(table.name, {})[key] = row
+
+    def flush(self) -> None:
+        for table in self._view.projection.tables:
+            dirty = self._dirty.get(table.name, {})
+            puts = [tuple(row[c] for c in table.columns) for row in dirty.values() if row]
+            deletes = [key for key, row in dirty.items() if row is None]
+            if puts:
+                self._cursor.executemany(self._view.upsert_sql[table.name], puts)
+            if deletes:
+                self._cursor.executemany(self._view.delete_sql[table.name], deletes)
+        self._dirty.clear()
+
+
+class ViewBase:
+    """Shared by both stores; mixed into the library's tracking recorders below."""
+
+    dialect: Dialect
+    projection: Projection
+    generation: int
+    tracking_name: str
+
+    def _setup(self, projection: Projection, generation: int, dialect: Dialect) -> None:
+        self.projection = projection
+        self.generation = generation
+        self.dialect = dialect
+        self.tracking_name = tracking_name(projection.name, generation)
+        self.tables = {t.name: dialect.name(table_name(projection.name, generation, t))
+                       for t in projection.tables}
+        self.select_sql: dict[str, str] = {}
+        self.upsert_sql: dict[str, str] = {}
+        self.delete_sql: dict[str, str] = {}
+        for t in projection.tables:
+            name, where = self.tables[t.name], " AND ".join(f"{c} = ?" for c in t.key)
+            values = ", ".join("?" for _ in t.columns)
+            update = ", ".join(f"{c} = excluded.{c}" for c in t.columns if c not in t.key)
+            action = f"DO UPDATE SET {update}" if update else "DO NOTHING"
+            self.select_sql[t.name] = dialect.sql(f"SELECT * FROM {name} WHERE {where}")
+            self.upsert_sql[t.name] = dialect.sql(
+                f"INSERT INTO {name} ({', '.join(t.columns)}) VALUES ({values}) "
+                f"ON CONFLICT ({', '.join(t.key)}) {action}"
+            )
+            self.delete_sql[t.name] = dialect.sql(f"DELETE FROM {name} WHERE {where}")
+
+    def view_ddl(self) -> list[str]:
+        statements = []
+        for t in self.projection.tables:
+            raw = table_name(self.projection.name, self.generation, t)
+            columns = ", ".join(
+                f"{c} {self.dialect.integer if c in t.integers else 'TEXT'}"
+                + (" NOT NULL" if c in t.key else "")
+                for c in t.columns
+            )
+            statements.append(
+                f"CREATE TABLE IF NOT EXISTS {self.tables[t.name]} "
+                f"({columns}, PRIMARY KEY ({', '.join(t.key)}))"
+            )
+            for n, index in enumerate(t.indexes):
+                statements.append(
+                    f"CREATE INDEX IF NOT EXISTS {self.dialect.quote(f'{raw}_i{n}')} "
+                    f"ON {self.tables[t.name]} ({', '.join(index)})"
+                )
+        return statements
+
+    def drop_ddl(self) -> list[str]:
+        return [f"DROP TABLE IF EXISTS {name}" for name in self.tables.values()]
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _write(self) -> Any:
+        raise NotImplementedError
+
+    def _pointer_generation(self, cursor: Any) -> int | None:
+        raise NotImplementedError
+
+    def process(self, events: Sequence[Envelope], *, live: bool = True) -> bool:
+        """Apply a batch in one transaction. ``live``: only while this generation serves reads
+        (returns False once a rebuild moved the pointer on: the caller reloads)."""
+        with self._write() as cursor:
+            if live and self._pointer_generation(cursor) != self.generation:
+                return False
+            self.apply_in(cursor, events)
+            return True
+
+    def apply_in(self, cursor: Any, events: Sequence[Envelope]) -> int:
+        """The batch's rows and tracking, inside the caller's transaction; returns the position."""
+        done = self._max_tracking_id(self.tracking_name, cursor) or 0  # type: ignore[attr-defined]
+        todo = [e for e in events if e.position > done]
+        if not todo:
+            return done
+        rows = SqlRows(self, cursor)
+        for event in todo:
+            project(rows, self.projection.fold, event)
+        rows.flush()
+        self._insert_tracking(cursor, Tracking(self.tracking_name, todo[-1].position))  # type: ignore[attr-defined]
+        return todo[-1].position
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def position(self) -> int:
+        return self.max_tracking_id(self.tracking_name) or 0  # type: ignore[attr-defined]
+
+    def dump(self, table: Table) -> list[Row]:
+        """All rows of a table in key order (tests compare this with the in-memory fold)."""
+        order = ", ".join(table.key)
+        with self._read() as cursor:
+            cursor.execute(f"SELECT * FROM {self.tables[table.name]} ORDER BY {order}")
+            return [table.normalize(row) for row in fetch_rows(cursor)]
+
+    def _read(self) -> Any:
+        raise NotImplementedError
+
+
+class SQLiteView(ViewBase, SQLiteTrackingRecorder):
+    def __init__(self, datastore: SQLiteDatastore, projection: Projection, generation: int):
+        self._setup(projection, generation, Dialect())
+        super().__init__(datastore)
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *self.view_ddl()]
+
+    @contextmanager
+    def _write(self) -> Iterator[SQLiteCursor]:
+        with self.datastore.get_connection(commit=True) as conn:
+            cursor = conn.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                try:
+                    yield cursor
+                    conn.commit()
+                except BaseException:
+                    conn.rollback()
+                    raise
+            finally:
+                cursor.sqlite_cursor.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[SQLiteCursor]:
+        with self.datastore.transaction(commit=False) as cursor:
+            yield cursor
+
+    def _pointer_generation(self, cursor: Any) -> int | None:
+        return select_generation(cursor, self.dialect, self.projection.name)
+
+    def drop(self) -> None:
+        with self._write() as cursor:
+            for statement in self.drop_ddl():
+                cursor.execute(statement)
+            cursor.execute(
+                f"DELETE FROM {SQLITE_TRACKING_TABLE} WHERE application_name = ?",
+                (self.tracking_name,),
+            )
+
+
+class PostgresView(ViewBase, PostgresTrackingRecorder):
+    def __init__(self, datastore: PostgresDatastore, projection: Projection, generation: int):
+        self._setup(projection, generation, PostgresDialect(datastore.schema))
+        super().__init__(datastore)
+        self.sql_create_statements.extend(SQL(s).format() for s in self.view_ddl())
+
+    def _create_table(self, curs: Any) -> None:
+        # Several processes may start at once: CREATE ... IF NOT EXISTS is not safe concurrently.
+        curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{self.dialect.schema}.rm",))
+        super()._create_table(curs)
+
+    @contextmanager
+    def _write(self) -> Iterator[Any]:
+        with self.datastore.transaction(commit=True) as cursor:
+            yield cursor
+
+    @contextmanager
+    def _read(self) -> Iterator[Any]:
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield cursor
+
+    def _pointer_generation(self, cursor: Any) -> int | None:
+        # FOR SHARE: a rebuild's switch (FOR UPDATE) waits for this batch, and vice versa.
+        return select_generation(cursor, self.dialect, self.projection.name, " FOR SHARE")
+
+    def drop(self) -> None:
+        with self._write() as cursor:
+            for statement in self.drop_ddl():
+                cursor.execute(statement)
+            cursor.execute(
+                SQL("DELETE FROM {}.{} WHERE application_name = %s").format(
+                    Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
+                ),
+                (self.tracking_name,),
+            )
+
+
+View = SQLiteView | PostgresView
+
+
+def select_generation(cursor: Any, dialect: Dialect, view: str, suffix: str = "") -> int | None:
+    cursor.execute(
+        dialect.sql(f"SELECT generation FROM {dialect.name(POINTER)} WHERE view_name = ?{suffix}"),
+        (view,),
+    )
+    found = fetch_rows(cursor)
+    return int(found[0]["generation"]) if found else None
+

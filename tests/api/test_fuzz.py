@@ -1,0 +1,87 @@
+"""Schemathesis over /openapi.json (SQLite only, bounded): whatever it sends to any operation of
+the schema, no 5xx and every answer matches its documented status codes, media type and schema."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.api.helpers import CYCLE, Api
+
+#: Path parameters that exist in the scenario, so most cases get past 404 to the rules.
+KNOWN = {"cycle_id": CYCLE, "org_code": "county-a", "code": "county-a",
+         "account_id": "sec-county-a", "item_id": "I1"}
+EXAMPLES = {"known": 20, "random": 4, "negative": 8}
+
+
+@pytest.fixture
+def store() -> str:
+    return "sqlite"
+
+
+class Checks:
+    def __init__(self) -> None:
+        self.statuses: Counter[int] = Counter()
+
+    def no_server_error(
+        self, ctx: schemathesis.CheckContext, response: schemathesis.Response,
+        case: schemathesis.Case,
+    ) -> bool | None:
+        """5xx fails, except the documented 503 for an X-Min-Position the log has not reached
+        (the fuzzer asks for positions far beyond the few hundred events written here)."""
+        self.statuses[response.status_code // 100] += 1
+        if response.status_code == 503 and response.json()["error"]["code"] == "read_model_behind":
+            return True
+        return not_a_server_error(ctx, response, case)
+
+    def all(self) -> list:
+        return [self.no_server_error, response_schema_conformance, status_code_conformance,
+                content_type_conformance]
+
+
+def fuzz(operation: schemathesis.APIOperation, mode: GenerationMode, examples: int,
+         headers: dict[str, str], checks: Checks, path: dict[str, str] | None) -> None:
+    fixed = {k: v for k, v in (path or {}).items()
+             if any(p.name == k for p in operation.path_parameters)}
+    strategy = operation.as_strategy(generation_mode=mode, path_parameters=fixed or None)
+
+    @given(case=strategy)
+    @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck))
+    def call(case: schemathesis.Case) -> None:
+        case.call_and_validate(headers=headers, checks=checks.all())
+
+    call()
+
+
+def test_fuzzing_every_operation_finds_no_5xx_and_no_schema_violation(
+    api: Api, web: FastAPI
+) -> None:
+    api.cycle_in("rectifying")
+    for role, scope in (("organizer", "city"), ("inspector", "city"), ("secretary", "county-a")):
+        api.admin.post("/accounts/admin/grants", {"role": role, "org_code": scope})
+    web.state.min_position_wait = 0.05
+    headers = {"Authorization": f"Bearer {api.tokens['admin']}"}
+    schema = schemathesis.openapi.from_asgi("/openapi.json", web)
+    checks = Checks()
+    operations = [result.ok() for result in schema.get_all_operations()]
+    for operation in operations:
+        fuzz(operation, GenerationMode.POSITIVE, EXAMPLES["known"], headers, checks, KNOWN)
+        fuzz(operation, GenerationMode.POSITIVE, EXAMPLES["random"], headers, checks, None)
+        if operation.body or list(operation.iter_parameters()):  # else nothing to get wrong
+            fuzz(operation, GenerationMode.NEGATIVE, EXAMPLES["negative"], headers, checks, KNOWN)
+
+    assert len(operations) > 40
+    # It got past validation and auth to the rules, not only refusals.
+    assert checks.statuses[2] > sum(checks.statuses.values()) / 10

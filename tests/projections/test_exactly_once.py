@@ -1,0 +1,98 @@
+"""Exactly once: a batch's rows and its tracking position commit together or not at all; replays
+change nothing; every position is tracked, relevant to the view or not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from projections.envelope import Envelope
+from projections.tables import Change, Projection, Rows
+from tests.projections.conftest import assert_view_is_the_fold, catch_up, head, tables_of
+from tests.projections.scripts import rich_history
+
+
+class Crash(Exception):
+    pass
+
+
+@pytest.fixture
+def history(world):
+    return rich_history(world)
+
+
+def crashing_at(projection: Projection, position: int) -> Projection:
+    def fold(rows: Rows, event: Envelope) -> Iterator[Change]:
+        yield from projection.fold(rows, event)
+        if event.position == position:
+            raise Crash(f"crash while folding {position}")
+
+    return Projection(projection.name, projection.tables, fold)
+
+
+class TestABatchThatFails:
+    def test_after_its_rows_and_tracking_were_written_leaves_nothing_behind(
+        self, app, models, history, monkeypatch
+    ):
+        events = models.source.read(0, 10_000)
+        half = len(events) // 2
+        for projection in models.projections.values():
+            view = models.store.ensure(projection)
+            view.process(events[:half])
+            before, position = tables_of(view), view.position()
+            original = type(view)._insert_tracking
+
+            def write_then_crash(self, cursor, tracking, original=original):
+                original(self, cursor, tracking)
+                raise Crash("the process died before COMMIT")
+
+            monkeypatch.setattr(type(view), "_insert_tracking", write_then_crash)
+            with pytest.raises(Crash):
+                view.process(events[half:])
+
+            assert tables_of(view) == before
+            assert view.position() == position
+            monkeypatch.undo()
+            view.process(events[half:])
+            assert view.position() == head(app)
+            assert_view_is_the_fold(models, view)
+
+    def test_in_the_middle_of_the_fold_leaves_nothing_behind(self, app, models, history):
+        events = models.source.read(0, 10_000)
+        for name, projection in models.projections.items():
+            view = models.store.ensure(projection)
+            view.projection = crashing_at(projection, events[len(events) * 2 // 3].position)
+            before = tables_of(view)
+
+            with pytest.raises(Crash):
+                view.process(events)
+
+            assert tables_of(view) == before, name
+            assert view.position() == 0
+            view.projection = projection
+            catch_up(models, view, batch_size=13)
+            assert_view_is_the_fold(models, view)
+
+
+class TestReplayingEvents:
+    def test_changes_nothing(self, app, models, history):
+        for projection in models.projections.values():
+            view = models.store.ensure(projection)
+            catch_up(models, view)
+            tables, position = tables_of(view), view.position()
+
+            assert view.process(models.source.read(0, 10_000))
+            assert view.process(models.source.read(position // 2, 50))
+
+            assert tables_of(view) == tables
+            assert view.position() == position
+
+
+class TestEveryPositionIsTracked:
+    def test_even_when_no_event_concerns_the_view(self, app, models, world):
+        view = models.store.ensure(models.projections["rectification"])
+        assert head(app) > 0  # accounts, orgs, grants: nothing for the rectification board
+        catch_up(models, view)
+        assert view.position() == head(app)
+        assert tables_of(view) == {"plans": [], "plan_versions": [], "items": []}
