@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -19,8 +20,9 @@ def _open_app(settings: Settings) -> LianpingApp:
     try:
         return LianpingApp(settings)
     except Exception as error:  # the store is down or misconfigured: say so plainly
-        print(f"lianping: cannot open the store {settings.database_url!r}: {error}",
-              file=sys.stderr)
+        print(
+            f"lianping: cannot open the store {settings.database_url!r}: {error}", file=sys.stderr
+        )
         raise SystemExit(2) from error
 
 
@@ -46,8 +48,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.no_projections:
         os.environ["LIANPING_RUN_PROJECTIONS"] = "false"  # read by every uvicorn worker
     uvicorn.run(
-        "api.main:create_app", factory=True, host=args.host, port=args.port,
-        workers=args.workers, log_level=args.log_level, timeout_graceful_shutdown=5,
+        "api.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        timeout_graceful_shutdown=5,
     )
     return 0
 
@@ -91,6 +98,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 # -- audit: tamper evidence ---------------------------------------------------------------------
 
+
 def _exit_2_on_errors(command: Command) -> Command:
     """A crash must not exit 1, which means "tampered" for the audit commands."""
 
@@ -124,8 +132,9 @@ def _claim(args: argparse.Namespace) -> CheckpointClaim | None:
         with open(args.checkpoint_file, encoding="utf-8") as file:
             return CheckpointClaim.from_json(json.load(file))
     except (OSError, ValueError, AttributeError) as error:
-        print(f"lianping: cannot read the checkpoint {args.checkpoint_file}: {error}",
-              file=sys.stderr)
+        print(
+            f"lianping: cannot read the checkpoint {args.checkpoint_file}: {error}", file=sys.stderr
+        )
         raise SystemExit(2) from error
 
 
@@ -137,8 +146,9 @@ def cmd_audit_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
     try:
         checkpoint, _ = make_checkpoint(app)
     except DomainError as error:
-        _print_json({"error": {"code": error.code, "message": error.message,
-                               "details": error.details}})
+        _print_json(
+            {"error": {"code": error.code, "message": error.message, "details": error.details}}
+        )
         return 1 if error.code == "chain_broken" else 2
     finally:
         app.close()
@@ -164,8 +174,11 @@ def cmd_audit_public_key(args: argparse.Namespace, settings: Settings) -> int:
     from application.keys import load_or_create_signing_key, public_key_hex
 
     if not Path(settings.signing_key_file).exists():
-        print(f"lianping: no signing key at {settings.signing_key_file} "
-              "(LIANPING_SIGNING_KEY_FILE); the server creates it on first start", file=sys.stderr)
+        print(
+            f"lianping: no signing key at {settings.signing_key_file} "
+            "(LIANPING_SIGNING_KEY_FILE); the server creates it on first start",
+            file=sys.stderr,
+        )
         return 2
     print(public_key_hex(load_or_create_signing_key(settings.signing_key_file)))
     return 0
@@ -238,27 +251,38 @@ def _add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
 
     def checkpoint_options(parser: argparse.ArgumentParser) -> None:
         given = parser.add_mutually_exclusive_group()
-        given.add_argument("--checkpoint", type=_checkpoint_arg, metavar="POS:HASH",
-                           help="a checkpoint kept earlier: position and hash (hex)")
-        given.add_argument("--checkpoint-file", metavar="FILE",
-                           help="a signed checkpoint (JSON, as GET /audit/checkpoint gives it); "
-                                "its signature is checked against this service's key")
+        given.add_argument(
+            "--checkpoint",
+            type=_checkpoint_arg,
+            metavar="POS:HASH",
+            help="a checkpoint kept earlier: position and hash (hex)",
+        )
+        given.add_argument(
+            "--checkpoint-file",
+            metavar="FILE",
+            help="a signed checkpoint (JSON, as GET /audit/checkpoint gives it); "
+            "its signature is checked against this service's key",
+        )
 
     verify = audit.add_parser(
-        "verify", help="recompute the stored hash chain; exit 0 ok, 1 tampered, 2 error")
+        "verify", help="recompute the stored hash chain; exit 0 ok, 1 tampered, 2 error"
+    )
     checkpoint_options(verify)
     verify.set_defaults(handler=_exit_2_on_errors(cmd_audit_verify))
 
     verify_export = audit.add_parser(
-        "verify-export", help="verify an exported JSONL file offline; exit 0 ok, 1 bad, 2 error")
+        "verify-export", help="verify an exported JSONL file offline; exit 0 ok, 1 bad, 2 error"
+    )
     verify_export.add_argument("file", metavar="FILE", help="the export (- for stdin)")
-    verify_export.add_argument("--full", action="store_true",
-                               help="treat a header-less export as the whole log")
+    verify_export.add_argument(
+        "--full", action="store_true", help="treat a header-less export as the whole log"
+    )
     checkpoint_options(verify_export)
     verify_export.set_defaults(handler=_exit_2_on_errors(cmd_audit_verify_export))
 
     export = audit.add_parser(
-        "export", help="write every stored row with its chain fields as JSONL (streamed)")
+        "export", help="write every stored row with its chain fields as JSONL (streamed)"
+    )
     export.add_argument("--out", metavar="FILE", help="write here instead of stdout")
     export.set_defaults(handler=_exit_2_on_errors(cmd_audit_export))
 
@@ -273,8 +297,10 @@ def _add_bench_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
     from bench.runner import add_arguments
 
     bench = commands.add_parser(
-        "bench", help="benchmark a generated province on PostgreSQL (about 10 minutes): prints "
-                      "a table and writes bench/results.json (LIANPING_BENCH_POSTGRES_URL)")
+        "bench",
+        help="benchmark a generated province on PostgreSQL (about 10 minutes): prints "
+        "a table and writes bench/results.json (LIANPING_BENCH_POSTGRES_URL)",
+    )
     add_arguments(bench)
     bench.set_defaults(handler=cmd_bench)
 
@@ -287,15 +313,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--no-projections", action="store_true",
-                       help="leave the read models to `lianping projections run` workers")
-    serve.add_argument("--demo", action="store_true",
-                       help="seed the demo city on first start and print demo tokens")
+    serve.add_argument(
+        "--no-projections",
+        action="store_true",
+        help="leave the read models to `lianping projections run` workers",
+    )
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="seed the demo city on first start and print demo tokens",
+    )
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(handler=cmd_serve)
 
     admin = commands.add_parser("admin", help="administration").add_subparsers(
-        dest="admin_command", required=True)
+        dest="admin_command", required=True
+    )
     bootstrap = admin.add_parser("bootstrap", help="create the first admin and print a token")
     bootstrap.add_argument("--account-id", required=True)
     bootstrap.add_argument("--name", required=True)

@@ -3,7 +3,7 @@ on ``app.state.lianping`` and closed on shutdown when this factory built it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -16,9 +16,9 @@ from api.routers import OPERATIONS_ROUTERS, ROUTERS
 from api.routers.deps import DEFAULT_MIN_POSITION_WAIT
 from api.schemas.common import COMMON_ERRORS, document_conventions
 from application.app import LianpingApp
+from application.settings import Settings
 from application.usecases.integrity import start_periodic_checkpoints
 from projections.runtime import start_projections_in_background
-from application.settings import Settings
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """联述联评联考: reports (述), reviews (评), assessments (考) and rectification (整改)
@@ -27,9 +27,7 @@ of party secretaries, as an event-sourced workflow. Every write answers `X-Event
 accepts `X-Min-Position`. Errors always come as `{"error": {"code", "message", "details"}}`."""
 
 
-def create_app(
-    settings: Settings | None = None, application: LianpingApp | None = None
-) -> FastAPI:
+def create_app(settings: Settings | None = None, application: LianpingApp | None = None) -> FastAPI:
     owned = application is None
     if application is None:
         application = LianpingApp(settings or Settings())
@@ -40,7 +38,7 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # Background work belongs to the process that owns the application (not to tests that
         # pass their own): read models, unless dedicated workers run them, and checkpoints.
-        stoppers = []
+        stoppers: list[Callable[[], None]] = []
         if owned:
             if settings.run_projections:
                 stoppers.append(start_projections_in_background(lianping, settings).stop)

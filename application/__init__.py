@@ -1,1 +1,2 @@
-"""Use cases over one eventsourcing Application: one event log whose notification ids are positions."""
+"""Use cases over one eventsourcing Application: one event log whose notification ids are
+positions."""

@@ -142,8 +142,11 @@ class LianpingApp(Application[UUID]):
                 actor=request.actor,
                 fingerprint=request.fingerprint or "",
                 response=json.dumps(
-                    {"body": {k: v for k, v in body.items() if k not in secret_fields},
-                     "version": item.version, "created": created},
+                    {
+                        "body": {k: v for k, v in body.items() if k not in secret_fields},
+                        "version": item.version,
+                        "created": created,
+                    },
                     ensure_ascii=False,
                     default=str,
                 ),

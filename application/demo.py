@@ -20,14 +20,26 @@ from domain.organization import Organization
 PROVINCE = ("sx", "山西省")
 CITY = ("jz", "晋中市")
 COUNTIES = [
-    ("jz-yc", "榆次区", "王建国"), ("jz-tg", "太谷区", "李志强"), ("jz-qx", "祁县", "张伟"),
-    ("jz-py", "平遥县", "刘洋"), ("jz-jx", "介休市", "陈明"), ("jz-ls", "灵石县", "杨帆"),
-    ("jz-sy", "寿阳县", "赵磊"), ("jz-xy", "昔阳县", "黄勇"), ("jz-hs", "和顺县", "周杰"),
-    ("jz-zq", "左权县", "吴刚"), ("jz-ys", "榆社县", "郑华"),
+    ("jz-yc", "榆次区", "王建国"),
+    ("jz-tg", "太谷区", "李志强"),
+    ("jz-qx", "祁县", "张伟"),
+    ("jz-py", "平遥县", "刘洋"),
+    ("jz-jx", "介休市", "陈明"),
+    ("jz-ls", "灵石县", "杨帆"),
+    ("jz-sy", "寿阳县", "赵磊"),
+    ("jz-xy", "昔阳县", "黄勇"),
+    ("jz-hs", "和顺县", "周杰"),
+    ("jz-zq", "左权县", "吴刚"),
+    ("jz-ys", "榆社县", "郑华"),
 ]
 REVIEWERS = [f"jz-pw{n:02d}" for n in range(1, 13)]
-INDICATOR_MAX = {"responsibility": 20, "development": 20, "foundation": 25, "innovation": 15,
-                 "leadership": 20}
+INDICATOR_MAX = {
+    "responsibility": 20,
+    "development": 20,
+    "foundation": 25,
+    "innovation": 15,
+    "leadership": 20,
+}
 PROBLEMS = [
     ("P1", "后进村整顿转化进度偏慢，部分村“两委”班子战斗力不强"),
     ("P2", "非公企业和社会组织党组织覆盖面不够"),
@@ -61,15 +73,28 @@ class DemoCity:
         for code, name, secretary in COUNTIES:
             self.run(self.admin, directory.register_org, code, name, "county", CITY[0])
             self.person(f"{code}-sj", f"{name}委书记{secretary}", code, ("secretary", code))
-            self.run(self.admin, directory.appoint_secretary, code, secretary, f"{code}-sj",
-                     date(2021, 6, 1))
+            self.run(
+                self.admin,
+                directory.appoint_secretary,
+                code,
+                secretary,
+                f"{code}-sj",
+                date(2021, 6, 1),
+            )
         for n, account in enumerate(REVIEWERS, 1):
             self.person(account, f"评议代表{n}", CITY[0])
 
     def cycle(self, year: int, ratings: bool = True) -> str:
         cycle_id = f"jz-{year}"
-        self.run("jz-zzb", cycles.create_cycle, CITY[0], "county", year,
-                 f"{year}年度县（市、区）委书记抓基层党建工作述职评议考核", cycle_id)
+        self.run(
+            "jz-zzb",
+            cycles.create_cycle,
+            CITY[0],
+            "county",
+            year,
+            f"{year}年度县（市、区）委书记抓基层党建工作述职评议考核",
+            cycle_id,
+        )
         for code, _, _ in COUNTIES:
             self.run("jz-zzb", cycles.add_participant, cycle_id, code)
         for account in REVIEWERS:
@@ -102,8 +127,9 @@ class DemoCity:
                 if self.random.random() > share:
                     continue
                 points = Decimal(round(maximum * (0.6 + 0.4 * strength) * 2) / 2)
-                self.run("jz-zzb", participants.score, cycle_id, code, indicator, points,
-                         None, None)
+                self.run(
+                    "jz-zzb", participants.score, cycle_id, code, indicator, points, None, None
+                )
 
     def rectify(self, cycle_id: str) -> None:
         self.run("jz-zzb", cycles.finalize, cycle_id)
@@ -111,17 +137,44 @@ class DemoCity:
         due = (self.app.today() + timedelta(days=120)).isoformat()
         for code, name, _ in COUNTIES:
             problems = [{"code": c, "description": d} for c, d in PROBLEMS]
-            self.run("jz-zzb", participants.issue_feedback, cycle_id, code,
-                     f"以市委的名义向{name}委反馈述职评议意见。", problems)
-            items = [{"item_id": f"{c}-1", "problem_code": c, "measure": f"针对{d[:8]}制定整改措施",
-                      "owner": "县委组织部部长", "due_date": due} for c, d in PROBLEMS]
+            self.run(
+                "jz-zzb",
+                participants.issue_feedback,
+                cycle_id,
+                code,
+                f"以市委的名义向{name}委反馈述职评议意见。",
+                problems,
+            )
+            items = [
+                {
+                    "item_id": f"{c}-1",
+                    "problem_code": c,
+                    "measure": f"针对{d[:8]}制定整改措施",
+                    "owner": "县委组织部部长",
+                    "due_date": due,
+                }
+                for c, d in PROBLEMS
+            ]
             self.run(f"{code}-sj", rectification.submit_plan, cycle_id, code, items)
             self.run("jz-zzb", rectification.approve_plan, cycle_id, code)
             for item in items[: self.random.randint(0, len(items))]:
-                self.run(f"{code}-sj", rectification.claim_completion, cycle_id, code,
-                         item["item_id"], "整改台账及佐证材料")
-                self.run("jz-zzb", rectification.verify_item, cycle_id, code, item["item_id"],
-                         True, "经核查，同意销号")
+                self.run(
+                    f"{code}-sj",
+                    rectification.claim_completion,
+                    cycle_id,
+                    code,
+                    item["item_id"],
+                    "整改台账及佐证材料",
+                )
+                self.run(
+                    "jz-zzb",
+                    rectification.verify_item,
+                    cycle_id,
+                    code,
+                    item["item_id"],
+                    True,
+                    "经核查，同意销号",
+                )
 
 
 def seed_demo(app: LianpingApp) -> dict[str, str] | None:

@@ -35,9 +35,11 @@ def load_or_create_signing_key(path: str) -> Ed25519PrivateKey:
 
 
 def public_key_hex(key: Ed25519PrivateKey) -> str:
-    return key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    ).hex()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        .hex()
+    )
 
 
 def derive_secret(key: Ed25519PrivateKey, purpose: bytes, message: bytes) -> bytes:

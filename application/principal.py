@@ -1,4 +1,5 @@
-"""Who is asking, and what their grants let them do. Checks raise domain errors with stable codes."""
+"""Who is asking, and what their grants let them do. Checks raise domain errors with stable
+codes."""
 
 from __future__ import annotations
 

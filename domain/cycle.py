@@ -101,7 +101,9 @@ class Cycle(Aggregate):
         self.require_phase("adding participants", "preparing")
         if org_code in self.participants:
             raise RuleViolationError(
-                "already_participant", f"{org_code} is already a participant", {"org_code": org_code}
+                "already_participant",
+                f"{org_code} is already a participant",
+                {"org_code": org_code},
             )
         self._participant_added(org_code=org_code, actor=actor)
 
@@ -123,7 +125,9 @@ class Cycle(Aggregate):
     def _panel_member_added(self, account_id: str, actor: str) -> None:
         self.panel.append(account_id)
 
-    def record_conflict(self, account_id: str, org_code: str, reason: str | None, actor: str) -> None:
+    def record_conflict(
+        self, account_id: str, org_code: str, reason: str | None, actor: str
+    ) -> None:
         self.require_phase("declaring a conflict of interest", *OPEN_PHASES)
         reason = require_reason(reason, "a conflict of interest")
         if not self.is_panel_member(account_id):
@@ -136,7 +140,9 @@ class Cycle(Aggregate):
                 "conflict_exists",
                 f"a conflict of {account_id} with {org_code} is already recorded",
             )
-        self._conflict_recorded(account_id=account_id, org_code=org_code, reason=reason, actor=actor)
+        self._conflict_recorded(
+            account_id=account_id, org_code=org_code, reason=reason, actor=actor
+        )
 
     @event("ConflictRecorded", topic="lianping:Cycle.ConflictRecorded")
     def _conflict_recorded(self, account_id: str, org_code: str, reason: str, actor: str) -> None:
@@ -148,7 +154,8 @@ class Cycle(Aggregate):
         index = PHASES.index(self.phase)
         if to not in PHASES:
             raise ValidationError(
-                "unknown_phase", f"unknown phase {to!r}",
+                "unknown_phase",
+                f"unknown phase {to!r}",
                 [{"field": "to", "message": f"one of {', '.join(PHASES)}"}],
             )
         target = PHASES.index(to)
@@ -214,7 +221,8 @@ class Cycle(Aggregate):
 
 
 class CycleSlot(Aggregate):
-    """One cycle per organizer, level and year: the slot's deterministic id makes a duplicate fail on
+    """One cycle per organizer, level and year: the slot's deterministic id makes a duplicate
+    fail on
     the store's unique key and lets the previous year's cycle be found with one lookup."""
 
     TOPIC = "lianping:CycleSlot"

@@ -1,4 +1,5 @@
-"""Domain errors. Each carries a stable snake_case ``code`` that the API returns as is, and a ``kind``
+"""Domain errors. Each carries a stable snake_case ``code`` that the API returns as is, and a
+``kind``
 that tells the edge which status family it belongs to (the mapping lives in api/errors.py)."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ class DomainError(Exception):
 
 
 class RuleViolationError(DomainError):
-    """A rule of DOMAIN.md refuses the command in the current state (phase, state, missing reason)."""
+    """A rule of DOMAIN.md refuses the command in its current state (phase, state, reason)."""
 
     kind = "conflict"
 

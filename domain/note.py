@@ -16,8 +16,12 @@ class InspectionNote(Aggregate):
 
     @event("Created", topic="lianping:InspectionNote.Recorded")
     def __init__(
-        self, subject_position: int | None, subject_aggregate_id: str | None, org_code: str,
-        note: str, actor: str,
+        self,
+        subject_position: int | None,
+        subject_aggregate_id: str | None,
+        org_code: str,
+        note: str,
+        actor: str,
     ):
         self.subject_position = subject_position
         self.subject_aggregate_id = subject_aggregate_id

@@ -44,7 +44,8 @@ class Organization(Aggregate):
         if level == "province":
             if parent is not None:
                 raise ValidationError(
-                    "invalid_parent", "a province has no parent",
+                    "invalid_parent",
+                    "a province has no parent",
                     [{"field": "parent_code", "message": "must be null for a province"}],
                 )
         elif parent is None:

@@ -1,4 +1,5 @@
-"""整改方案: versions until approved; then each item is progressed, claimed, verified (销号) or rejected,
+"""整改方案: versions until approved; then each item is progressed, claimed, verified (销号) or
+rejected,
 and its deadline moves only by an extension with a reason."""
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ def check_items(items: list[dict[str, Any]], problem_codes: list[str], today: da
             errors.append({"field": f"items[{index}].item_id", "message": "duplicate item id"})
         seen.add(item["item_id"])
         if item["problem_code"] not in problem_codes:
-            errors.append({
-                "field": f"items[{index}].problem_code",
-                "message": f"unknown problem {item['problem_code']!r} (feedback lists "
-                f"{', '.join(problem_codes) or 'none'})",
-            })
+            errors.append(
+                {
+                    "field": f"items[{index}].problem_code",
+                    "message": f"unknown problem {item['problem_code']!r} (feedback lists "
+                    f"{', '.join(problem_codes) or 'none'})",
+                }
+            )
         try:
             due = date.fromisoformat(item["due_date"])
         except (TypeError, ValueError):
@@ -118,10 +121,13 @@ class RectificationPlan(Aggregate):
     def report_progress(self, item_id: str, note: str, percent: int, actor: str) -> None:
         if not 0 <= percent <= 100:
             raise ValidationError(
-                "percent_out_of_range", "percent must lie within 0..100",
+                "percent_out_of_range",
+                "percent must lie within 0..100",
                 [{"field": "percent", "message": "between 0 and 100"}],
             )
-        self._require_item_status(item_id, "reporting progress", "planned", "in_progress", "rejected")
+        self._require_item_status(
+            item_id, "reporting progress", "planned", "in_progress", "rejected"
+        )
         self._progress_reported(item_id=item_id, note=note, percent=percent, actor=actor)
 
     @event("ProgressReported", topic="lianping:RectificationPlan.ProgressReported")
@@ -153,14 +159,17 @@ class RectificationPlan(Aggregate):
     def _claim_rejected(self, item_id: str, note: str, actor: str) -> None:
         self.items[item_id].update(status="rejected")
 
-    def extend(self, item_id: str, due_date: date, reason: str | None, today: date, actor: str) -> None:
+    def extend(
+        self, item_id: str, due_date: date, reason: str | None, today: date, actor: str
+    ) -> None:
         reason = require_reason(reason, "extending a deadline")
         item = self._require_item_status(
             item_id, "extending a deadline", "planned", "in_progress", "claimed", "rejected"
         )
         if due_date < today:
             raise ValidationError(
-                "due_date_in_past", "a new deadline cannot lie in the past",
+                "due_date_in_past",
+                "a new deadline cannot lie in the past",
                 [{"field": "due_date", "message": "lies in the past"}],
             )
         if due_date.isoformat() <= item["due_date"]:
@@ -170,8 +179,11 @@ class RectificationPlan(Aggregate):
                 {"field": "due_date"},
             )
         self._extended(
-            item_id=item_id, due_date=due_date.isoformat(), previous_due_date=item["due_date"],
-            reason=reason, actor=actor,
+            item_id=item_id,
+            due_date=due_date.isoformat(),
+            previous_due_date=item["due_date"],
+            reason=reason,
+            actor=actor,
         )
 
     @event("DeadlineExtended", topic="lianping:RectificationPlan.DeadlineExtended")

@@ -19,7 +19,12 @@ class Rating(Aggregate):
 
     @event("Created", topic="lianping:Rating.Recorded")
     def __init__(
-        self, cycle_id: str, org_code: str, reviewer: str, rating: str, comment: str | None,
+        self,
+        cycle_id: str,
+        org_code: str,
+        reviewer: str,
+        rating: str,
+        comment: str | None,
         actor: str,
     ):
         self.cycle_id = cycle_id

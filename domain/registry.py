@@ -17,6 +17,15 @@ from domain.score import IndicatorScore
 from domain.token import ApiToken
 
 AGGREGATES: tuple[type[Aggregate], ...] = (
-    Organization, Account, ApiToken, Cycle, CycleSlot, Report, Rating, IndicatorScore, Feedback,
-    RectificationPlan, InspectionNote,
+    Organization,
+    Account,
+    ApiToken,
+    Cycle,
+    CycleSlot,
+    Report,
+    Rating,
+    IndicatorScore,
+    Feedback,
+    RectificationPlan,
+    InspectionNote,
 )

@@ -23,21 +23,39 @@ class Report(Aggregate):
 
     @classmethod
     def submit_first(
-        cls, cycle_id: str, org_code: str, phase: str, content: dict[str, str],
-        secretary: str | None, actor: str,
+        cls,
+        cycle_id: str,
+        org_code: str,
+        phase: str,
+        content: dict[str, str],
+        secretary: str | None,
+        actor: str,
     ) -> Report:
         if phase != "reporting":
             raise WrongPhaseError("submitting a report", phase, ("reporting",))
         return cls(
-            cycle_id=cycle_id, org_code=org_code, secretary=secretary, actor=actor,
-            title=content["title"], achievements=content["achievements"],
-            problems=content["problems"], plans=content["plans"],
+            cycle_id=cycle_id,
+            org_code=org_code,
+            secretary=secretary,
+            actor=actor,
+            title=content["title"],
+            achievements=content["achievements"],
+            problems=content["problems"],
+            plans=content["plans"],
         )
 
     @event("Created", topic="lianping:Report.Submitted")
     def __init__(
-        self, cycle_id: str, org_code: str, secretary: str | None, title: str, achievements: str,
-        problems: str, plans: str, actor: str, timestamp: datetime | None = None,
+        self,
+        cycle_id: str,
+        org_code: str,
+        secretary: str | None,
+        title: str,
+        achievements: str,
+        problems: str,
+        plans: str,
+        actor: str,
+        timestamp: datetime | None = None,
     ):
         self.cycle_id = cycle_id
         self.org_code = org_code
@@ -45,18 +63,25 @@ class Report(Aggregate):
         self._add_version(secretary, title, achievements, problems, plans, timestamp)
 
     def _add_version(
-        self, secretary: str | None, title: str, achievements: str, problems: str, plans: str,
+        self,
+        secretary: str | None,
+        title: str,
+        achievements: str,
+        problems: str,
+        plans: str,
         submitted_at: datetime | None,
     ) -> None:
-        self.versions.append({
-            "version": len(self.versions) + 1,
-            "title": title,
-            "achievements": achievements,
-            "problems": problems,
-            "plans": plans,
-            "secretary": secretary,
-            "submitted_at": submitted_at,
-        })
+        self.versions.append(
+            {
+                "version": len(self.versions) + 1,
+                "title": title,
+                "achievements": achievements,
+                "problems": problems,
+                "plans": plans,
+                "secretary": secretary,
+                "submitted_at": submitted_at,
+            }
+        )
         self.status = "submitted"
         self.return_reason: str | None = None
 
@@ -75,15 +100,24 @@ class Report(Aggregate):
         if phase not in ("reporting", "reviewing"):
             raise WrongPhaseError("submitting a report", phase, ("reporting", "reviewing"))
         self._resubmitted(
-            secretary=secretary, actor=actor, title=content["title"],
-            achievements=content["achievements"], problems=content["problems"],
+            secretary=secretary,
+            actor=actor,
+            title=content["title"],
+            achievements=content["achievements"],
+            problems=content["problems"],
             plans=content["plans"],
         )
 
     @event("Resubmitted", topic="lianping:Report.Resubmitted")
     def _resubmitted(
-        self, secretary: str | None, title: str, achievements: str, problems: str, plans: str,
-        actor: str, timestamp: datetime | None = None,
+        self,
+        secretary: str | None,
+        title: str,
+        achievements: str,
+        problems: str,
+        plans: str,
+        actor: str,
+        timestamp: datetime | None = None,
     ) -> None:
         self._add_version(secretary, title, achievements, problems, plans, timestamp)
 

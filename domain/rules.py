@@ -16,7 +16,9 @@ def require_reason(reason: str | None, what: str) -> str:
 def require_text(value: Any, field: str, max_length: int = 100_000) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(
-            "invalid_field", f"{field} must be non-empty text", [{"field": field, "message": "required"}]
+            "invalid_field",
+            f"{field} must be non-empty text",
+            [{"field": field, "message": "required"}],
         )
     if len(value) > max_length:
         raise ValidationError(

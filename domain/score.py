@@ -1,4 +1,5 @@
-"""考核: the points of one indicator for one participant; re-scoring is an amendment with a reason."""
+"""考核: the points of one indicator for one participant; re-scoring is an amendment with a
+reason."""
 
 from __future__ import annotations
 
@@ -31,7 +32,12 @@ class IndicatorScore(Aggregate):
 
     @event("Created", topic="lianping:IndicatorScore.Recorded")
     def __init__(
-        self, cycle_id: str, org_code: str, indicator: str, points: Decimal, note: str | None,
+        self,
+        cycle_id: str,
+        org_code: str,
+        indicator: str,
+        points: Decimal,
+        note: str | None,
         actor: str,
     ):
         self.cycle_id = cycle_id

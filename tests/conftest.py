@@ -56,12 +56,14 @@ def fresh_app(store: str) -> Iterator[LianpingApp]:
     with tempfile.TemporaryDirectory(prefix="lianping-") as folder, ExitStack() as stack:
         key = str(Path(folder) / "signing-key.pem")
         if store == "sqlite":
-            settings = Settings(database_url=f"sqlite:///{folder}/lianping.db",
-                                signing_key_file=key)
+            settings = Settings(
+                database_url=f"sqlite:///{folder}/lianping.db", signing_key_file=key
+            )
         else:
             schema = stack.enter_context(fresh_postgres_schema())
-            settings = Settings(database_url=POSTGRES_URL, postgres_schema=schema,
-                                signing_key_file=key, pool_size=2)
+            settings = Settings(
+                database_url=POSTGRES_URL, postgres_schema=schema, signing_key_file=key, pool_size=2
+            )
         application = LianpingApp(settings)
         try:
             yield application

@@ -16,8 +16,16 @@ ALLOWED = {
     "projections": {"domain", "application"},
     "api": {"domain", "application", "projections"},
 }
-THIRD_PARTY_FORBIDDEN_IN_DOMAIN = {"fastapi", "pydantic", "pydantic_settings", "psycopg",
-                                   "psycopg_pool", "sqlite3", "starlette", "uvicorn"}
+THIRD_PARTY_FORBIDDEN_IN_DOMAIN = {
+    "fastapi",
+    "pydantic",
+    "pydantic_settings",
+    "psycopg",
+    "psycopg_pool",
+    "sqlite3",
+    "starlette",
+    "uvicorn",
+}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -101,7 +101,9 @@ def list_checkpoints(
     request: ReadRequest,
     app: Application,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    after: Annotated[int | None, Query(ge=0, le=MAX_POSITION, description="next_after of the previous page")] = None,
+    after: Annotated[
+        int | None, Query(ge=0, le=MAX_POSITION, description="next_after of the previous page")
+    ] = None,
 ) -> dict[str, Any]:
     """The signed checkpoints taken so far, newest first."""
     return integrity.list_checkpoints(app, request, limit, after)

@@ -1,1 +1,2 @@
-"""Use cases: get → decide → save → return. Each takes (app, request, ...) and returns an Outcome."""
+"""Use cases: get → decide → save → return. Each takes (app, request, ...) and returns an
+Outcome."""

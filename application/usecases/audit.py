@@ -28,6 +28,7 @@ ENVELOPE_FIELDS = ("originator_id", "originator_version", "timestamp", "originat
 
 # -- who may read what -------------------------------------------------------------------------
 
+
 def require_auditor(principal: Principal) -> None:
     """The audit trail is for admins, inspectors (their subtree) and organizers (their cycles)."""
     if not (principal.is_admin or principal.roles("inspector") or principal.roles("organizer")):
@@ -43,16 +44,19 @@ def check_board_reader(app: LianpingApp, principal: Principal, cycle_id: str) ->
     """The rectification board: the cycle's organizer and inspectors over it."""
     cycle = lookups.cycle(app, cycle_id)
     if not sees_reviewers(app, principal, cycle):
-        raise forbid("the rectification board is for the organizer and inspectors",
-                     "organizer_or_inspector")
+        raise forbid(
+            "the rectification board is for the organizer and inspectors", "organizer_or_inspector"
+        )
     return cycle
 
 
 def check_flags_reader(app: LianpingApp, principal: Principal, cycle_id: str) -> Cycle:
     cycle = lookups.cycle(app, cycle_id)
     if not (principal.is_admin or sees_reviewers(app, principal, cycle)):
-        raise forbid("inspection flags are for inspectors, the organizer and admins",
-                     "organizer_or_inspector")
+        raise forbid(
+            "inspection flags are for inspectors, the organizer and admins",
+            "organizer_or_inspector",
+        )
     return cycle
 
 
@@ -96,6 +100,7 @@ def may_read(app: LianpingApp, principal: Principal, aggregate: Aggregate) -> bo
 
 # -- time travel -----------------------------------------------------------------------------
 
+
 def plain(value: Any) -> Any:
     """Aggregate state and event data as JSON values."""
     if isinstance(value, dict):
@@ -119,13 +124,17 @@ def aggregate_id_from_path(aggregate_id: str) -> UUID:
 
 
 def get_aggregate_history(
-    app: LianpingApp, principal: Principal, aggregate_id: str, version: int | None,
+    app: LianpingApp,
+    principal: Principal,
+    aggregate_id: str,
+    version: int | None,
     as_of: datetime | None,
 ) -> dict[str, Any]:
     """The aggregate at ``version`` (or as of a moment, or now) with its events up to there."""
     if version is not None and as_of is not None:
         raise ValidationError(
-            "version_or_as_of", "ask for a version or a moment, not both",
+            "version_or_as_of",
+            "ask for a version or a moment, not both",
             [{"field": "as_of", "message": "not together with version"}],
         )
     uuid = aggregate_id_from_path(aggregate_id)

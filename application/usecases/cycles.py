@@ -35,8 +35,11 @@ def cycle_view(
         "panel": list(cycle.panel) if show_reviewers else pseudonyms(cycle),
         "previous_cycle_id": cycle.previous_cycle_id,
         "deadlines": cycle.deadlines,
-        "vetoes": [{"org_code": o, "reason": r} for o, r in cycle.vetoes.items()
-                   if show_reviewers or o in own_orgs],
+        "vetoes": [
+            {"org_code": o, "reason": r}
+            for o, r in cycle.vetoes.items()
+            if show_reviewers or o in own_orgs
+        ],
         "conflicts": list(cycle.conflicts) if show_reviewers else [],
         "version": cycle.version,
     }
@@ -51,8 +54,14 @@ def pseudonym(cycle: Cycle, account_id: str) -> str:
     return f"评议人{cycle.panel.index(account_id) + 1}"
 
 
-def _cycle_outcome(app: LianpingApp, request: Request, cycle: Cycle, body: dict[str, Any],
-                   *others: Any, created: bool = False) -> Outcome:
+def _cycle_outcome(
+    app: LianpingApp,
+    request: Request,
+    cycle: Cycle,
+    body: dict[str, Any],
+    *others: Any,
+    created: bool = False,
+) -> Outcome:
     return app.commit(request, cycle, *others, item=cycle, body=body, created=created)
 
 
@@ -88,21 +97,30 @@ def create_cycle(
     if previous_cycle_id is not None:
         _check_previous(app, previous_cycle_id, organizer_org, level, year)
     cycle = Cycle(
-        cycle_id=cycle_id, organizer_org=organizer_org, level=level, year=year, title=title,
+        cycle_id=cycle_id,
+        organizer_org=organizer_org,
+        level=level,
+        year=year,
+        title=title,
         scheme=(Scheme.from_dict(scheme) if scheme is not None else DEFAULT_SCHEME).to_dict(),
         previous_cycle_id=previous_cycle_id,
         deadlines={k: v.isoformat() for k, v in (deadlines or {}).items() if v is not None},
         actor=request.actor,
     )
     slot = CycleSlot(
-        organizer_org=organizer_org, level=level, year=year, cycle_id=cycle_id,
+        organizer_org=organizer_org,
+        level=level,
+        year=year,
+        cycle_id=cycle_id,
         actor=request.actor,
     )
     body = {"cycle_id": cycle_id, "phase": cycle.phase, "scheme_version": cycle.scheme_version}
     return _cycle_outcome(app, request, cycle, body, slot, created=True)
 
 
-def _check_previous(app: LianpingApp, previous_id: str, organizer: str, level: str, year: int) -> None:
+def _check_previous(
+    app: LianpingApp, previous_id: str, organizer: str, level: str, year: int
+) -> None:
     previous = lookups.cycle(app, previous_id, "body", "previous_cycle_id")
     if previous.organizer_org != organizer or previous.level != level or previous.year >= year:
         raise ValidationError(
@@ -119,7 +137,9 @@ def _organizer_cycle(app: LianpingApp, request: Request, cycle_id: str) -> Cycle
     return cycle
 
 
-def set_scheme(app: LianpingApp, request: Request, cycle_id: str, scheme: dict[str, Any]) -> Outcome:
+def set_scheme(
+    app: LianpingApp, request: Request, cycle_id: str, scheme: dict[str, Any]
+) -> Outcome:
     cycle = _organizer_cycle(app, request, cycle_id)
     cycle.set_scheme(Scheme.from_dict(scheme).to_dict(), request.actor)
     return _cycle_outcome(app, request, cycle, {"scheme_version": cycle.scheme_version})
@@ -146,7 +166,11 @@ def add_panel_member(app: LianpingApp, request: Request, cycle_id: str, account_
 
 
 def record_conflict(
-    app: LianpingApp, request: Request, cycle_id: str, account_id: str, org_code: str,
+    app: LianpingApp,
+    request: Request,
+    cycle_id: str,
+    account_id: str,
+    org_code: str,
     reason: str | None,
 ) -> Outcome:
     cycle = lookups.cycle(app, cycle_id)
@@ -163,13 +187,17 @@ def record_conflict(
     return _cycle_outcome(app, request, cycle, {"conflicts": own})
 
 
-def advance(app: LianpingApp, request: Request, cycle_id: str, to: str, reason: str | None) -> Outcome:
+def advance(
+    app: LianpingApp, request: Request, cycle_id: str, to: str, reason: str | None
+) -> Outcome:
     cycle = _organizer_cycle(app, request, cycle_id)
     cycle.advance(to, reason, request.actor)
     return _cycle_outcome(app, request, cycle, {"phase": cycle.phase})
 
 
-def veto(app: LianpingApp, request: Request, cycle_id: str, org_code: str, reason: str | None) -> Outcome:
+def veto(
+    app: LianpingApp, request: Request, cycle_id: str, org_code: str, reason: str | None
+) -> Outcome:
     cycle = _organizer_cycle(app, request, cycle_id)
     cycle.veto(org_code, reason, request.actor)
     return _cycle_outcome(app, request, cycle, {"vetoes": list(cycle.vetoes)})

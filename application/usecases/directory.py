@@ -86,7 +86,8 @@ def open_account(
 def _grant_scope(app: LianpingApp, role: str, org_code: str) -> None:
     if role not in ROLES:
         raise ValidationError(
-            "unknown_role", f"role must be one of {', '.join(ROLES)}",
+            "unknown_role",
+            f"role must be one of {', '.join(ROLES)}",
             [{"field": "role", "message": f"unknown role {role!r}"}],
         )
     if not (role == "admin" and org_code == ANY_ORG):
@@ -115,7 +116,8 @@ def revoke_role(
 
 
 def _new_token(app: LianpingApp, request: Request) -> str:
-    """A replayed request (same Idempotency-Key) must get the same token back, yet the token is never
+    """A replayed request (same Idempotency-Key) must get the same token back, yet the token is
+    never
     stored: with a key it is derived from the service's secret key, without one it is random."""
     if request.idempotency_key is None:
         return secrets.token_urlsafe(32)
@@ -137,8 +139,11 @@ def issue_token(
         expires_at=app.now() + timedelta(days=days),
         actor=request.actor,
     )
-    body = {"token": token, "token_id": str(api_token.id),
-            "expires_at": api_token.expires_at.isoformat()}
+    body = {
+        "token": token,
+        "token_id": str(api_token.id),
+        "expires_at": api_token.expires_at.isoformat(),
+    }
     return app.commit(
         request, api_token, item=api_token, body=body, created=True, secret_fields=("token",)
     )
@@ -161,9 +166,7 @@ def revoke_token(
         raise NotFoundError("unknown_token", f"account {account_id} has no token {token_id}")
     request.check_version(token)
     token.revoke(reason, request.actor)
-    return app.commit(
-        request, token, item=token, body={"token_id": token_id, "revoked": True}
-    )
+    return app.commit(request, token, item=token, body={"token_id": token_id, "revoked": True})
 
 
 def _token_by_id(app: LianpingApp, token_id: str) -> ApiToken | None:
@@ -206,8 +209,9 @@ def get_org(app: LianpingApp, principal: Principal, code: str) -> dict[str, Any]
 
 def bootstrap_admin(app: LianpingApp, account_id: str, name: str) -> str:
     """Create the first admin if absent, grant admin, and return a fresh token (CLI only)."""
-    system = Principal(account_id="system", name="system", org_code=None,
-                       grants=(("admin", ANY_ORG),))
+    system = Principal(
+        account_id="system", name="system", org_code=None, grants=(("admin", ANY_ORG),)
+    )
     request = Request(system)
     if app.find(Account, ids.account_id(account_id)) is None:
         app.execute(request, open_account, account_id, name, None)

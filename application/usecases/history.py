@@ -1,4 +1,5 @@
-"""Aggregates as they were: at a version, or at a moment (folding the prefix of their own events)."""
+"""Aggregates as they were: at a version, or at a moment (folding the prefix of their own
+events)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from application.app import LianpingApp
 A = TypeVar("A", bound=Aggregate)
 
 
-def state_at(app: LianpingApp, cls: type[A], aggregate_id: UUID, as_of: datetime | None) -> A | None:
+def state_at(
+    app: LianpingApp, cls: type[A], aggregate_id: UUID, as_of: datetime | None
+) -> A | None:
     """The aggregate as of that moment (now when as_of is None); None if it did not exist yet."""
     if as_of is None:
         return app.find(cls, aggregate_id)

@@ -45,6 +45,7 @@ PAGE = 1000
 
 # -- who may ---------------------------------------------------------------------------------------
 
+
 def require_auditor(principal: Principal) -> None:
     """Inspectors of any scope and admins check the whole chain (API.md)."""
     if not (principal.is_admin or principal.roles("inspector")):
@@ -54,6 +55,7 @@ def require_auditor(principal: Principal) -> None:
 
 
 # -- checkpoints -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CheckpointClaim:
@@ -132,18 +134,30 @@ def _verify_since(app: LianpingApp, anchor: Checkpoint, head: tuple[int, bytes])
         code = chain.TAIL_TRUNCATED if head[0] < anchor.position else chain.ROW_DELETED
         return fail(anchor.position, code, f"row {anchor.position} of the last checkpoint is gone")
     if at.hash != anchor.hash:
-        return fail(anchor.position, chain.CHECKPOINT_NOT_PREFIX,
-                    f"row {anchor.position} has another hash than the last checkpoint")
+        return fail(
+            anchor.position,
+            chain.CHECKPOINT_NOT_PREFIX,
+            f"row {anchor.position} has another hash than the last checkpoint",
+        )
     prev = anchor.hash
     for row in _rows(app.recorder, anchor.position, head[0]):
         try:
-            expected = link(prev, row.position, row.originator_id, row.originator_version,
-                            row.topic, row.state)  # type: ignore[arg-type]
+            expected = link(
+                prev,
+                row.position,
+                row.originator_id,
+                row.originator_version,
+                row.topic,  # type: ignore[arg-type]
+                row.state,  # type: ignore[arg-type]
+            )
         except (TypeError, ValueError, AttributeError):
             expected = None
         if expected is None or expected != row.hash:
-            return fail(row.position, chain.PAYLOAD_ALTERED,
-                        f"row {row.position} does not link onto the chain before it")
+            return fail(
+                row.position,
+                chain.PAYLOAD_ALTERED,
+                f"row {row.position} does not link onto the chain before it",
+            )
         prev = expected
     return VerifyResult(True, head[0], None, None, None, prev)
 
@@ -278,6 +292,7 @@ def start_periodic_checkpoints(
 
 # -- verification ----------------------------------------------------------------------------------
 
+
 def result_json(result: VerifyResult) -> dict[str, Any]:
     body = {
         "ok": result.ok,
@@ -288,8 +303,9 @@ def result_json(result: VerifyResult) -> dict[str, Any]:
         "verified_hash": None if result.verified_hash is None else result.verified_hash.hex(),
     }
     if isinstance(result, ExportVerifyResult):
-        body.update(scope=result.scope, rows=result.rows,
-                    checkpoint_checked=result.checkpoint_checked)
+        body.update(
+            scope=result.scope, rows=result.rows, checkpoint_checked=result.checkpoint_checked
+        )
     return body
 
 
@@ -297,16 +313,20 @@ def signature_problem(app: LianpingApp, claim: CheckpointClaim) -> str | None:
     """Why a signed checkpoint is not one of ours (None when its signature holds)."""
     ours = public_key(app)
     if claim.public_key is not None and claim.public_key != ours:
-        return (f"the checkpoint was signed with key {claim.public_key.hex()}, not this "
-                f"service's key {ours.hex()}")
+        return (
+            f"the checkpoint was signed with key {claim.public_key.hex()}, not this "
+            f"service's key {ours.hex()}"
+        )
     if claim.signature is None:
         return None
     if not isinstance(claim.created_at, str):
         return "a signed checkpoint needs its created_at (the signature covers it)"
     candidate = Checkpoint(claim.position, claim.hash, claim.created_at, claim.signature, ours)
     if not candidate.signature_valid():
-        return "the signature does not hold for this position, hash and created_at under this " \
-               f"service's key {ours.hex()}"
+        return (
+            "the signature does not hold for this position, hash and created_at under this "
+            f"service's key {ours.hex()}"
+        )
     return None
 
 
@@ -326,9 +346,16 @@ def verify(app: LianpingApp, request: Request, claim: CheckpointClaim | None = N
     that a retry gets the same answer (the command runner replays it)."""
     require_auditor(request.principal)
     result = verify_store(app, claim)
-    body = {**result_json(result), "checkpoint": None if claim is None else {
-        "position": claim.position, "hash": claim.hash.hex(),
-        "signature_checked": claim.signature is not None}}
+    body = {
+        **result_json(result),
+        "checkpoint": None
+        if claim is None
+        else {
+            "position": claim.position,
+            "hash": claim.hash.hex(),
+            "signature_checked": claim.signature is not None,
+        },
+    }
     if request.idempotency_key is not None:
         response = {"body": body, "version": 0, "created": False}
         record = IdempotencyRecord(
@@ -342,6 +369,7 @@ def verify(app: LianpingApp, request: Request, claim: CheckpointClaim | None = N
 
 
 # -- exports ---------------------------------------------------------------------------------------
+
 
 def chain_fields(row: ChainRow, prev_hash: bytes) -> dict[str, Any]:
     """What an exported row must carry to be recomputed offline: link(prev_hash, position,
@@ -358,8 +386,9 @@ def chain_fields(row: ChainRow, prev_hash: bytes) -> dict[str, Any]:
     }
 
 
-def iter_chain(recorder: Any, after: int = 0, through: int | None = None,
-               prev_hash: bytes = GENESIS) -> Iterator[tuple[ChainRow, bytes]]:
+def iter_chain(
+    recorder: Any, after: int = 0, through: int | None = None, prev_hash: bytes = GENESIS
+) -> Iterator[tuple[ChainRow, bytes]]:
     """Each stored row with the hash of the row before it (pass `prev_hash` of row `after`)."""
     for row in _rows(recorder, after, through):
         yield row, prev_hash
@@ -392,12 +421,14 @@ def decoded_fields(app: LianpingApp, row: ChainRow) -> dict[str, Any]:
     decode (the row is still exported and hashed as stored)."""
     _register_domain_topics()
     try:
-        event = app.mapper.to_domain_event(StoredEvent(
-            originator_id=chain.as_uuid(row.originator_id),
-            originator_version=row.originator_version,
-            topic=row.topic,  # type: ignore[arg-type]
-            state=row.state,  # type: ignore[arg-type]
-        ))
+        event = app.mapper.to_domain_event(
+            StoredEvent(
+                originator_id=chain.as_uuid(row.originator_id),
+                originator_version=row.originator_version,
+                topic=row.topic,  # type: ignore[arg-type]
+                state=row.state,  # type: ignore[arg-type]
+            )
+        )
         state = vars(event)
         timestamp = state.get("timestamp")
         return {
@@ -408,8 +439,14 @@ def decoded_fields(app: LianpingApp, row: ChainRow) -> dict[str, Any]:
             "data": {k: v for k, v in state.items() if k not in _ENVELOPE},
         }
     except Exception as error:  # anything stored may be garbage: report it, never crash
-        return {"type": None, "actor": None, "reason": None, "recorded_at": None, "data": None,
-                "decode_error": f"{type(error).__name__}: {error}"[:500]}
+        return {
+            "type": None,
+            "actor": None,
+            "reason": None,
+            "recorded_at": None,
+            "data": None,
+            "decode_error": f"{type(error).__name__}: {error}"[:500],
+        }
 
 
 def _line(obj: Mapping[str, Any]) -> str:
@@ -426,8 +463,16 @@ def export_lines(app: LianpingApp) -> Iterator[str]:
     if head_rows:
         head_hash = head_rows[0].hash
         through = {"position": head, "hash": None if head_hash is None else head_hash.hex()}
-    yield _line({EXPORT_HEADER: {"format": EXPORT_FORMAT, "scope": "chain",
-                                 "created_at": _timestamp(app.now()), "through": through}})
+    yield _line(
+        {
+            EXPORT_HEADER: {
+                "format": EXPORT_FORMAT,
+                "scope": "chain",
+                "created_at": _timestamp(app.now()),
+                "through": through,
+            }
+        }
+    )
     if through is None:
         return
     for row, prev in iter_chain(app.recorder, through=head):
@@ -481,13 +526,15 @@ def _parse(line_no: int, text: str) -> tuple[ChainRow, bytes]:
         raise _BadLine(line_no, position, f"row {position}: bad chain fields ({error!r})") from None
 
 
-def _export_result(result: VerifyResult, scope: str, rows: int, checked: bool
-                   ) -> ExportVerifyResult:
+def _export_result(
+    result: VerifyResult, scope: str, rows: int, checked: bool
+) -> ExportVerifyResult:
     return ExportVerifyResult(**asdict(result), scope=scope, rows=rows, checkpoint_checked=checked)
 
 
-def _fail(code: str, position: int | None, reason: str, through: int | None,
-          hash_: bytes | None) -> VerifyResult:
+def _fail(
+    code: str, position: int | None, reason: str, through: int | None, hash_: bytes | None
+) -> VerifyResult:
     return VerifyResult(False, through, position, f"{code}: {reason}", code, hash_)
 
 
@@ -499,8 +546,11 @@ def _claimed_through(header: Mapping[str, Any] | None) -> tuple[int, str | None]
     return through["position"], through.get("hash")
 
 
-def _verify_full(lines: Iterator[tuple[int, str]], checkpoint: tuple[int, bytes] | None,
-                 header: Mapping[str, Any] | None) -> ExportVerifyResult:
+def _verify_full(
+    lines: Iterator[tuple[int, str]],
+    checkpoint: tuple[int, bytes] | None,
+    header: Mapping[str, Any] | None,
+) -> ExportVerifyResult:
     bad: list[_BadLine] = []
     count = 0
     claimed = _claimed_through(header)
@@ -524,28 +574,47 @@ def _verify_full(lines: Iterator[tuple[int, str]], checkpoint: tuple[int, bytes]
 
     result = verify_chain(rows(), checkpoint)
     if bad and (result.ok or result.code == chain.TAIL_TRUNCATED):
-        result = _fail(chain.MALFORMED_ROW, bad[0].position, str(bad[0]), result.verified_through,
-                       result.verified_hash)
+        result = _fail(
+            chain.MALFORMED_ROW,
+            bad[0].position,
+            str(bad[0]),
+            result.verified_through,
+            result.verified_hash,
+        )
     elif result.ok and claimed is not None:
         position, hash_hex = claimed
         if beyond is not None:
-            result = _fail(chain.ROW_INSERTED, beyond,
-                           f"row {beyond} comes after position {position}, where the header "
-                           "says the export ends", position, at_claim)
+            result = _fail(
+                chain.ROW_INSERTED,
+                beyond,
+                f"row {beyond} comes after position {position}, where the header "
+                "says the export ends",
+                position,
+                at_claim,
+            )
         elif at_claim is None:
-            result = _fail(chain.TAIL_TRUNCATED, (result.verified_through or 0) + 1,
-                           f"the export ends at position {result.verified_through or 0} but its "
-                           f"header says it runs through {position}", result.verified_through,
-                           result.verified_hash)
+            result = _fail(
+                chain.TAIL_TRUNCATED,
+                (result.verified_through or 0) + 1,
+                f"the export ends at position {result.verified_through or 0} but its "
+                f"header says it runs through {position}",
+                result.verified_through,
+                result.verified_hash,
+            )
         elif hash_hex is not None and at_claim.hex() != hash_hex.lower():
-            result = _fail(chain.CHECKPOINT_NOT_PREFIX, position,
-                           f"row {position} has another hash than the header says",
-                           result.verified_through, result.verified_hash)
+            result = _fail(
+                chain.CHECKPOINT_NOT_PREFIX,
+                position,
+                f"row {position} has another hash than the header says",
+                result.verified_through,
+                result.verified_hash,
+            )
     return _export_result(result, "chain", count, checkpoint is not None)
 
 
-def _verify_rows(lines: Iterator[tuple[int, str]], checkpoint: tuple[int, bytes] | None
-                 ) -> ExportVerifyResult:
+def _verify_rows(
+    lines: Iterator[tuple[int, str]], checkpoint: tuple[int, bytes] | None
+) -> ExportVerifyResult:
     count, last, last_hash = 0, None, None
     contiguous, checked = True, False
 
@@ -558,32 +627,71 @@ def _verify_rows(lines: Iterator[tuple[int, str]], checkpoint: tuple[int, bytes]
         except _BadLine as error:
             return done(_fail(chain.MALFORMED_ROW, error.position, str(error), last, last_hash))
         if last is not None and row.position <= last:
-            return done(_fail(chain.OUT_OF_ORDER, row.position,
-                              f"row {row.position} comes after row {last}", last, last_hash))
+            return done(
+                _fail(
+                    chain.OUT_OF_ORDER,
+                    row.position,
+                    f"row {row.position} comes after row {last}",
+                    last,
+                    last_hash,
+                )
+            )
         try:
-            expected: bytes | None = link(prev, row.position, row.originator_id,
-                                          row.originator_version, row.topic, row.state)  # type: ignore[arg-type]
+            expected: bytes | None = link(
+                prev,
+                row.position,
+                row.originator_id,
+                row.originator_version,
+                row.topic,  # type: ignore[arg-type]
+                row.state,  # type: ignore[arg-type]
+            )
         except (TypeError, ValueError, AttributeError):
             expected = None
         if expected is None or expected != row.hash:
-            return done(_fail(chain.PAYLOAD_ALTERED, row.position,
-                              f"row {row.position}: its hash does not match its content and "
-                              "prev_hash", last, last_hash))
+            return done(
+                _fail(
+                    chain.PAYLOAD_ALTERED,
+                    row.position,
+                    f"row {row.position}: its hash does not match its content and prev_hash",
+                    last,
+                    last_hash,
+                )
+            )
         contiguous = contiguous and prev == (GENESIS if last is None else last_hash)
         if checkpoint is not None and row.position == checkpoint[0]:
             checked = True
             if row.hash != checkpoint[1]:
-                return done(_fail(chain.CHECKPOINT_NOT_PREFIX, row.position,
-                                  f"row {row.position} has another hash than the checkpoint",
-                                  last, last_hash))
+                return done(
+                    _fail(
+                        chain.CHECKPOINT_NOT_PREFIX,
+                        row.position,
+                        f"row {row.position} has another hash than the checkpoint",
+                        last,
+                        last_hash,
+                    )
+                )
         count, last, last_hash = count + 1, row.position, row.hash
     if contiguous and checkpoint is not None and not checked:
         if (last or 0) < checkpoint[0]:
-            return done(_fail(chain.TAIL_TRUNCATED, (last or 0) + 1,
-                              f"the export ends at position {last or 0} but the checkpoint covers "
-                              f"position {checkpoint[0]}", last, last_hash))
-        return done(_fail(chain.CHECKPOINT_NOT_PREFIX, checkpoint[0],
-                          f"no row at checkpoint position {checkpoint[0]}", last, last_hash))
+            return done(
+                _fail(
+                    chain.TAIL_TRUNCATED,
+                    (last or 0) + 1,
+                    f"the export ends at position {last or 0} but the checkpoint covers "
+                    f"position {checkpoint[0]}",
+                    last,
+                    last_hash,
+                )
+            )
+        return done(
+            _fail(
+                chain.CHECKPOINT_NOT_PREFIX,
+                checkpoint[0],
+                f"no row at checkpoint position {checkpoint[0]}",
+                last,
+                last_hash,
+            )
+        )
     return done(VerifyResult(True, last, None, None, None, last_hash))
 
 

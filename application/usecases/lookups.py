@@ -23,7 +23,9 @@ def _missing(where: Where, code: str, field: str, message: str) -> Exception:
     return ValidationError(code, message, [{"field": field, "message": message}])
 
 
-def org(app: LianpingApp, code: str, where: Where = "path", field: str = "org_code") -> Organization:
+def org(
+    app: LianpingApp, code: str, where: Where = "path", field: str = "org_code"
+) -> Organization:
     found = app.find(Organization, ids.org_id(code))
     if found is None:
         raise _missing(where, "unknown_org", field, f"no organization with code {code!r}")

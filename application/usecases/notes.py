@@ -23,7 +23,8 @@ def _unknown(field: str, message: str) -> ValidationError:
 def _subject_id(app: LianpingApp, subject_position: int | None, aggregate_id: str | None) -> UUID:
     if (subject_position is None) == (aggregate_id is None):
         raise ValidationError(
-            "invalid_subject", "a note is about exactly one of subject_position or aggregate_id",
+            "invalid_subject",
+            "a note is about exactly one of subject_position or aggregate_id",
             [{"field": "subject_position", "message": "give this or aggregate_id"}],
         )
     if subject_position is not None:
@@ -38,7 +39,10 @@ def _subject_id(app: LianpingApp, subject_position: int | None, aggregate_id: st
 
 
 def record_note(
-    app: LianpingApp, request: Request, note: str, subject_position: int | None = None,
+    app: LianpingApp,
+    request: Request,
+    note: str,
+    subject_position: int | None = None,
     aggregate_id: str | None = None,
 ) -> Outcome:
     if not request.principal.roles("inspector"):
@@ -53,11 +57,17 @@ def record_note(
     if org_code is None or not inspects_org(app, request.principal, org_code):
         raise forbid("the subject lies outside your inspection scope", "outside_scope")
     recorded = InspectionNote(
-        subject_position=subject_position, subject_aggregate_id=str(subject_id),
-        org_code=org_code, note=note, actor=request.actor,
+        subject_position=subject_position,
+        subject_aggregate_id=str(subject_id),
+        org_code=org_code,
+        note=note,
+        actor=request.actor,
     )
     body = {
-        "note_id": str(recorded.id), "subject_position": subject_position,
-        "aggregate_id": str(subject_id), "org_code": org_code, "note": note,
+        "note_id": str(recorded.id),
+        "subject_position": subject_position,
+        "aggregate_id": str(subject_id),
+        "org_code": org_code,
+        "note": note,
     }
     return app.commit(request, recorded, item=recorded, body=body, created=True)

@@ -1,4 +1,5 @@
-"""One participant of a cycle: report (述), ratings (评), indicator scores (考), feedback; and its reads."""
+"""One participant of a cycle: report (述), ratings (评), indicator scores (考), feedback; and its
+reads."""
 
 from __future__ import annotations
 
@@ -29,7 +30,9 @@ def _secretary_name(app: LianpingApp, org_code: str) -> str | None:
     return secretary["name"] if secretary else None
 
 
-# -- 述: the report ----------------------------------------------------------------------------------
+
+# -- 述: the report -----------------------------------------------
+
 
 def submit_report(
     app: LianpingApp, request: Request, cycle_id: str, org_code: str, content: dict[str, str]
@@ -65,7 +68,9 @@ def return_report(
     )
 
 
-# -- 评: ratings -------------------------------------------------------------------------------------
+
+# -- 评: ratings --------------------------------------------------
+
 
 def _check_reviewer(app: LianpingApp, request: Request, cycle: Cycle, org_code: str) -> None:
     reviewer = request.actor
@@ -78,8 +83,13 @@ def _check_reviewer(app: LianpingApp, request: Request, cycle: Cycle, org_code: 
 
 
 def rate(
-    app: LianpingApp, request: Request, cycle_id: str, org_code: str, rating: str,
-    comment: str | None, reason: str | None,
+    app: LianpingApp,
+    request: Request,
+    cycle_id: str,
+    org_code: str,
+    rating: str,
+    comment: str | None,
+    reason: str | None,
 ) -> Outcome:
     cycle = lookups.participant(app, cycle_id, org_code)
     _check_reviewer(app, request, cycle, org_code)
@@ -93,22 +103,34 @@ def rate(
     code = parse_grade(rating)
     if existing is None:
         existing = Rating(
-            cycle_id=cycle_id, org_code=org_code, reviewer=request.actor, rating=code,
-            comment=comment, actor=request.actor,
+            cycle_id=cycle_id,
+            org_code=org_code,
+            reviewer=request.actor,
+            rating=code,
+            comment=comment,
+            actor=request.actor,
         )
         created = True
     else:
         existing.amend(code, comment, reason, request.actor)
         created = False
     body = {"rating": code, "rating_label": GRADE_LABELS[code], "comment": comment}
-    return app.commit(request, existing, item=existing, body=body, created=created)
+    return app.commit(request, existing, item=existing, body=body,
+    created=created)
 
 
-# -- 考: indicator scores ----------------------------------------------------------------------------
+# -- 考: indicator scores -----------------------------------------
+
 
 def score(
-    app: LianpingApp, request: Request, cycle_id: str, org_code: str, indicator: str,
-    points: Decimal, note: str | None, reason: str | None,
+    app: LianpingApp,
+    request: Request,
+    cycle_id: str,
+    org_code: str,
+    indicator: str,
+    points: Decimal,
+    note: str | None,
+    reason: str | None,
 ) -> Outcome:
     cycle = lookups.participant(app, cycle_id, org_code)
     require_organizer(request.principal, cycle.organizer_org)
@@ -118,21 +140,31 @@ def score(
     check_points(points, Scheme.from_dict(cycle.scheme).indicator(indicator).max_points, indicator)
     if existing is None:
         existing = IndicatorScore(
-            cycle_id=cycle_id, org_code=org_code, indicator=indicator, points=points, note=note,
+            cycle_id=cycle_id,
+            org_code=org_code,
+            indicator=indicator,
+            points=points,
+            note=note,
             actor=request.actor,
         )
         created = True
     else:
         existing.amend(points, note, reason, request.actor)
         created = False
-    body = {"indicator": indicator, "points": str(points), "note": note}
+    body = {"indicator": indicator, "points": str(points), "note":
+    note}
     return app.commit(request, existing, item=existing, body=body, created=created)
 
 
-# -- feedback ----------------------------------------------------------------------------------------
+# -- feedback ----------------------------------------------------
+
 
 def issue_feedback(
-    app: LianpingApp, request: Request, cycle_id: str, org_code: str, text: str,
+    app: LianpingApp,
+    request: Request,
+    cycle_id: str,
+    org_code: str,
+    text: str,
     problems: list[dict[str, str]],
 ) -> Outcome:
     cycle = lookups.participant(app, cycle_id, org_code)
@@ -142,12 +174,14 @@ def issue_feedback(
     cycle.require_phase("issuing feedback", "finalized", "rectifying")
     if existing is not None:
         raise RuleViolationError("feedback_exists", f"feedback to {org_code} was already issued")
-    feedback = Feedback.issue(cycle_id, org_code, text, problems, request.actor)
+    feedback = Feedback.issue(cycle_id, org_code, text, problems,
+    request.actor)
     body = {"text": text, "problems": problems}
     return app.commit(request, feedback, item=feedback, body=body, created=True)
 
 
-# -- reads -------------------------------------------------------------------------------------------
+# -- reads -------------------------------------------------------
+
 
 def report_view(report: Report, version: int | None = None) -> dict[str, Any]:
     chosen = report.latest if version is None else report.versions[version - 1]
@@ -196,24 +230,30 @@ def get_participant(
     for reviewer in cycle.panel:
         rating = app.find(Rating, ids.rating_id(cycle_id, org_code, reviewer))
         if rating is not None:
-            ratings.append({
-                "reviewer": reviewer if named else pseudonym(cycle, reviewer),
-                "rating": rating.rating,
-                "rating_label": GRADE_LABELS[rating.rating],
-                "comment": rating.comment,
-                "reason": rating.reason,
-                "recorded_at": rating.modified_on.isoformat(),
-                # A conflict declared after rating: the rating stays on record, uncounted.
-                "counted": not cycle.has_conflict(reviewer, org_code),
-            })
+            ratings.append(
+                {
+                    "reviewer": reviewer if named else pseudonym(cycle, reviewer),
+                    "rating": rating.rating,
+                    "rating_label": GRADE_LABELS[rating.rating],
+                    "comment": rating.comment,
+                    "reason": rating.reason,
+                    "recorded_at": rating.modified_on.isoformat(),
+                    # A conflict declared after rating: the rating stays on record, uncounted.
+                    "counted": not cycle.has_conflict(reviewer, org_code),
+                }
+            )
     scores = []
     for indicator in Scheme.from_dict(cycle.scheme).indicators:
         found = app.find(IndicatorScore, ids.score_id(cycle_id, org_code, indicator.code))
         if found is not None:
-            scores.append({
-                "indicator": found.indicator, "points": str(found.points),
-                "note": found.note, "reason": found.reason,
-            })
+            scores.append(
+                {
+                    "indicator": found.indicator,
+                    "points": str(found.points),
+                    "note": found.note,
+                    "reason": found.reason,
+                }
+            )
     result = next((r for r in cycle.results or [] if r["org_code"] == org_code), None)
     feedback = app.find(Feedback, ids.feedback_id(cycle_id, org_code))
     plan = app.find(RectificationPlan, ids.plan_id(cycle_id, org_code))
@@ -221,7 +261,9 @@ def get_participant(
         "cycle_id": cycle_id,
         "org_code": org_code,
         "secretary": _secretary_name(app, org_code),
-        "report": None if report is None else {
+        "report": None
+        if report is None
+        else {
             "version": len(report.versions),
             "status": report.status,
             "submitted_at": report.latest["submitted_at"].isoformat(),
@@ -229,8 +271,11 @@ def get_participant(
         "ratings": ratings,
         "scores": scores,
         "result": result,
-        "feedback": None if feedback is None else {
-            "text": feedback.text, "problems": feedback.problems,
+        "feedback": None
+        if feedback is None
+        else {
+            "text": feedback.text,
+            "problems": feedback.problems,
             "issued_at": feedback.created_on.isoformat(),
         },
         "plan": None if plan is None else plan_view(plan, app.today()),

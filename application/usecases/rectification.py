@@ -1,4 +1,5 @@
-"""整改: plan submission and approval, item progress, completion claims, verification, extensions."""
+"""整改: plan submission and approval, item progress, completion claims, verification,
+extensions."""
 
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ def plan_view(plan: RectificationPlan, today: date) -> dict[str, Any]:
         "version": len(plan.versions),
         "status": plan.status,
         "return_reason": plan.return_reason,
-        "items": [
-            {**item, "overdue": is_overdue(item, today)} for item in plan.items.values()
-        ] if plan.status == "approved" else list(plan.versions[-1]),
+        "items": [{**item, "overdue": is_overdue(item, today)} for item in plan.items.values()]
+        if plan.status == "approved"
+        else list(plan.versions[-1]),
     }
 
 
@@ -50,8 +51,9 @@ def _existing(plan: RectificationPlan | None, org_code: str) -> RectificationPla
     return plan
 
 
-def _commit(app: LianpingApp, request: Request, plan: RectificationPlan, created: bool = False,
-            **extra: Any) -> Outcome:
+def _commit(
+    app: LianpingApp, request: Request, plan: RectificationPlan, created: bool = False, **extra: Any
+) -> Outcome:
     body = {"version": len(plan.versions), "status": plan.status, **extra}
     return app.commit(request, plan, item=plan, body=body, created=created)
 
@@ -90,7 +92,12 @@ def return_plan(
 
 
 def report_progress(
-    app: LianpingApp, request: Request, cycle_id: str, org_code: str, item_id: str, note: str,
+    app: LianpingApp,
+    request: Request,
+    cycle_id: str,
+    org_code: str,
+    item_id: str,
+    note: str,
     percent: int,
 ) -> Outcome:
     _, plan = _plan_context(app, request, cycle_id, org_code, "secretary")
@@ -109,8 +116,13 @@ def claim_completion(
 
 
 def verify_item(
-    app: LianpingApp, request: Request, cycle_id: str, org_code: str, item_id: str,
-    accepted: bool, note: str,
+    app: LianpingApp,
+    request: Request,
+    cycle_id: str,
+    org_code: str,
+    item_id: str,
+    accepted: bool,
+    note: str,
 ) -> Outcome:
     _, plan = _plan_context(app, request, cycle_id, org_code, "organizer")
     plan = _existing(plan, org_code)
@@ -119,8 +131,13 @@ def verify_item(
 
 
 def extend_deadline(
-    app: LianpingApp, request: Request, cycle_id: str, org_code: str, item_id: str,
-    due_date: date, reason: str | None,
+    app: LianpingApp,
+    request: Request,
+    cycle_id: str,
+    org_code: str,
+    item_id: str,
+    due_date: date,
+    reason: str | None,
 ) -> Outcome:
     _, plan = _plan_context(app, request, cycle_id, org_code, "organizer")
     plan = _existing(plan, org_code)

@@ -1,5 +1,6 @@
 """Standings of a cycle, computed from its aggregates (found by deterministic ids, so the cost grows
-with the cycle, never with the log). The same code gives finalization, provisional and as-of figures."""
+with the cycle, never with the log). The same code gives finalization, provisional and as-of
+figures."""
 
 from __future__ import annotations
 
@@ -27,7 +28,9 @@ def previous_cycle(app: LianpingApp, cycle: Cycle, as_of: datetime | None) -> Cy
     """The cycle named at creation, else the same organizer and level the year before."""
     previous_id = cycle.previous_cycle_id
     if previous_id is None:
-        slot = app.find(CycleSlot, ids.cycle_slot_id(cycle.organizer_org, cycle.level, cycle.year - 1))
+        slot = app.find(
+            CycleSlot, ids.cycle_slot_id(cycle.organizer_org, cycle.level, cycle.year - 1)
+        )
         previous_id = slot.cycle_id if slot else None
     if previous_id is None:
         return None
@@ -88,22 +91,24 @@ def standings_rows(app: LianpingApp, cycle: Cycle, as_of: datetime | None) -> li
     for s in standings:
         org = app.find(Organization, ids.org_id(s.org_code))
         secretary = org.secretary_on((as_of or app.now()).astimezone(app.tz)) if org else None
-        rows.append({
-            "rank": s.rank,
-            "org_code": s.org_code,
-            "org_name": org.name if org else None,
-            "secretary": secretary["name"] if secretary else None,
-            "review_score": fmt2(s.review_score),
-            "satisfaction": fmt4(s.satisfaction),
-            "ratings": s.rating_counts,
-            "indicator_score": fmt2(s.indicator_score),
-            "rectification_score": fmt2(s.rectification_score),
-            "total": fmt2(s.total),
-            "grade": s.grade,
-            "grade_label": GRADE_LABELS[s.grade],
-            "movement": s.movement,
-            "vetoed": s.vetoed,
-        })
+        rows.append(
+            {
+                "rank": s.rank,
+                "org_code": s.org_code,
+                "org_name": org.name if org else None,
+                "secretary": secretary["name"] if secretary else None,
+                "review_score": fmt2(s.review_score),
+                "satisfaction": fmt4(s.satisfaction),
+                "ratings": s.rating_counts,
+                "indicator_score": fmt2(s.indicator_score),
+                "rectification_score": fmt2(s.rectification_score),
+                "total": fmt2(s.total),
+                "grade": s.grade,
+                "grade_label": GRADE_LABELS[s.grade],
+                "movement": s.movement,
+                "vetoed": s.vetoed,
+            }
+        )
     return rows
 
 

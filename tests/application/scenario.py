@@ -21,7 +21,9 @@ def event_types_since(app: LianpingApp, after: int) -> list[str]:
     return [n.topic.removeprefix("lianping:") for n in notifications]
 
 
-def then_refused(app: LianpingApp, code: str, when: Callable[[], Any], kind: str | None = None) -> DomainError:
+def then_refused(
+    app: LianpingApp, code: str, when: Callable[[], Any], kind: str | None = None
+) -> DomainError:
     """The command is refused with that code, and nothing at all is recorded."""
     before = position(app)
     with pytest.raises(DomainError) as refused:

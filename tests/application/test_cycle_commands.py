@@ -36,28 +36,60 @@ class TestCreateCycle:
 
     def test_one_cycle_per_organizer_level_and_year(self, app, world):
         world.run("organizer", cycles.create_cycle, "city", "county", 2026, "述职", cycle_id="a")
-        then_refused(app, "cycle_exists", lambda: world.run(
-            "organizer", cycles.create_cycle, "city", "county", 2026, "again", cycle_id="b"))
+        then_refused(
+            app,
+            "cycle_exists",
+            lambda: world.run(
+                "organizer", cycles.create_cycle, "city", "county", 2026, "again", cycle_id="b"
+            ),
+        )
 
     def test_the_level_is_one_below_the_organizer(self, app, world):
-        then_refused(app, "invalid_level", lambda: world.run(
-            "organizer", cycles.create_cycle, "city", "township", 2026, "述职"))
+        then_refused(
+            app,
+            "invalid_level",
+            lambda: world.run("organizer", cycles.create_cycle, "city", "township", 2026, "述职"),
+        )
 
     def test_only_the_organizer_of_that_org_creates(self, app, world):
-        then_refused(app, "organizer_required", lambda: world.run(
-            "inspector", cycles.create_cycle, "city", "county", 2026, "述职"), kind="forbidden")
+        then_refused(
+            app,
+            "organizer_required",
+            lambda: world.run("inspector", cycles.create_cycle, "city", "county", 2026, "述职"),
+            kind="forbidden",
+        )
 
     def test_an_invalid_scheme_is_refused_with_its_fields(self, app, world):
-        error = then_refused(app, "invalid_scheme", lambda: world.run(
-            "organizer", cycles.create_cycle, "city", "county", 2026, "述职",
-            scheme={"rating_points": {}}))
+        error = then_refused(
+            app,
+            "invalid_scheme",
+            lambda: world.run(
+                "organizer",
+                cycles.create_cycle,
+                "city",
+                "county",
+                2026,
+                "述职",
+                scheme={"rating_points": {}},
+            ),
+        )
         assert error.details
 
     def test_a_previous_cycle_must_be_an_earlier_one_of_the_same_organizer(self, app, world):
         world.run("organizer", cycles.create_cycle, "city", "county", 2026, "述职")
-        then_refused(app, "invalid_previous_cycle", lambda: world.run(
-            "organizer", cycles.create_cycle, "city", "county", 2025, "述职",
-            previous_cycle_id="city-2026"))
+        then_refused(
+            app,
+            "invalid_previous_cycle",
+            lambda: world.run(
+                "organizer",
+                cycles.create_cycle,
+                "city",
+                "county",
+                2025,
+                "述职",
+                previous_cycle_id="city-2026",
+            ),
+        )
 
 
 def world_request(world, who):
@@ -71,38 +103,64 @@ class TestPreparing:
         assert outcome.body == {"scheme_version": 2}
 
     def test_a_participant_must_be_a_direct_subordinate(self, app, preparing):
-        then_refused(app, "not_direct_subordinate", lambda: preparing.run(
-            "organizer", cycles.add_participant, "c1", "prov"))
+        then_refused(
+            app,
+            "not_direct_subordinate",
+            lambda: preparing.run("organizer", cycles.add_participant, "c1", "prov"),
+        )
 
     def test_a_participant_is_added_once(self, app, preparing):
-        then_refused(app, "already_participant", lambda: preparing.run(
-            "organizer", cycles.add_participant, "c1", "county-a"))
+        then_refused(
+            app,
+            "already_participant",
+            lambda: preparing.run("organizer", cycles.add_participant, "c1", "county-a"),
+        )
 
     def test_a_panel_member_must_be_an_account(self, app, preparing):
-        then_refused(app, "unknown_account", lambda: preparing.run(
-            "organizer", cycles.add_panel_member, "c1", "ghost"))
+        then_refused(
+            app,
+            "unknown_account",
+            lambda: preparing.run("organizer", cycles.add_panel_member, "c1", "ghost"),
+        )
 
     def test_scheme_participants_and_panel_are_fixed_after_preparing(self, app, preparing):
         preparing.advance("c1", "reporting")
-        then_refused(app, "wrong_phase", lambda: preparing.run(
-            "organizer", cycles.set_scheme, "c1", DEFAULT_SCHEME.to_dict()))
-        then_refused(app, "wrong_phase", lambda: preparing.run(
-            "organizer", cycles.add_panel_member, "c1", "inspector"))
+        then_refused(
+            app,
+            "wrong_phase",
+            lambda: preparing.run("organizer", cycles.set_scheme, "c1", DEFAULT_SCHEME.to_dict()),
+        )
+        then_refused(
+            app,
+            "wrong_phase",
+            lambda: preparing.run("organizer", cycles.add_panel_member, "c1", "inspector"),
+        )
 
 
 class TestConflicts:
     def test_a_panel_member_declares_their_own_conflict_with_a_reason(self, app, preparing):
-        outcome = preparing.run("reviewer-1", cycles.record_conflict, "c1", "reviewer-1",
-                                "county-a", "曾在该县任职")
+        outcome = preparing.run(
+            "reviewer-1", cycles.record_conflict, "c1", "reviewer-1", "county-a", "曾在该县任职"
+        )
         assert outcome.body["conflicts"][0]["reason"] == "曾在该县任职"
 
     def test_a_conflict_needs_a_reason(self, app, preparing):
-        then_refused(app, "reason_required", lambda: preparing.run(
-            "organizer", cycles.record_conflict, "c1", "reviewer-1", "county-a", " "))
+        then_refused(
+            app,
+            "reason_required",
+            lambda: preparing.run(
+                "organizer", cycles.record_conflict, "c1", "reviewer-1", "county-a", " "
+            ),
+        )
 
     def test_a_member_cannot_declare_for_someone_else(self, app, preparing):
-        then_refused(app, "organizer_required", lambda: preparing.run(
-            "reviewer-1", cycles.record_conflict, "c1", "reviewer-2", "county-a", "x"))
+        then_refused(
+            app,
+            "organizer_required",
+            lambda: preparing.run(
+                "reviewer-1", cycles.record_conflict, "c1", "reviewer-2", "county-a", "x"
+            ),
+        )
 
     def test_no_conflicts_after_finalization(self, app, preparing):
         preparing.advance("c1", "reporting")
@@ -110,8 +168,13 @@ class TestConflicts:
             preparing.report("c1", county)
         preparing.advance("c1", "reviewing")
         preparing.run("organizer", cycles.finalize, "c1")
-        then_refused(app, "wrong_phase", lambda: preparing.run(
-            "organizer", cycles.record_conflict, "c1", "reviewer-1", "county-a", "x"))
+        then_refused(
+            app,
+            "wrong_phase",
+            lambda: preparing.run(
+                "organizer", cycles.record_conflict, "c1", "reviewer-1", "county-a", "x"
+            ),
+        )
 
 
 class TestPhases:
@@ -149,8 +212,11 @@ class TestVetoAndFinalize:
     def test_a_veto_needs_a_reason_and_makes_the_grade_poor(self, app, preparing):
         preparing.reviewing("c1")
         preparing.rate("c1", "county-a", (10, 0, 0, 0))
-        then_refused(app, "reason_required", lambda: preparing.run(
-            "organizer", cycles.veto, "c1", "county-a", ""))
+        then_refused(
+            app,
+            "reason_required",
+            lambda: preparing.run("organizer", cycles.veto, "c1", "county-a", ""),
+        )
         preparing.run("organizer", cycles.veto, "c1", "county-a", "发生严重违纪问题")
         results = preparing.run("organizer", cycles.finalize, "c1").body["results"]
         vetoed = next(r for r in results if r["org_code"] == "county-a")
@@ -158,11 +224,17 @@ class TestVetoAndFinalize:
 
     def test_a_veto_is_only_for_participants_and_only_once(self, app, preparing):
         preparing.reviewing("c1")
-        then_refused(app, "not_a_participant", lambda: preparing.run(
-            "organizer", cycles.veto, "c1", "prov", "x"))
+        then_refused(
+            app,
+            "not_a_participant",
+            lambda: preparing.run("organizer", cycles.veto, "c1", "prov", "x"),
+        )
         preparing.run("organizer", cycles.veto, "c1", "county-a", "x")
-        then_refused(app, "already_vetoed", lambda: preparing.run(
-            "organizer", cycles.veto, "c1", "county-a", "x"))
+        then_refused(
+            app,
+            "already_vetoed",
+            lambda: preparing.run("organizer", cycles.veto, "c1", "county-a", "x"),
+        )
 
     def test_finalize_only_while_reviewing(self, app, preparing):
         then_refused(app, "wrong_phase", lambda: preparing.run("organizer", cycles.finalize, "c1"))
@@ -172,10 +244,21 @@ class TestVetoAndFinalize:
         preparing.score("c1", "county-a", ("10", "10", "10", "10", "10"))
         first = preparing.run("organizer", cycles.finalize, "c1").body["results"]
         preparing.advance("c1", "reviewing", "更正评分")
-        preparing.run("organizer", participants.score, "c1", "county-a", "innovation",
-                      Decimal("15"), None, "复核后更正")
+        preparing.run(
+            "organizer",
+            participants.score,
+            "c1",
+            "county-a",
+            "innovation",
+            Decimal("15"),
+            None,
+            "复核后更正",
+        )
         second = preparing.run("organizer", cycles.finalize, "c1").body["results"]
         assert first != second
-        finalized = [n for n in app.recorder.select_notifications(start=1, limit=10000)
-                     if n.topic == "lianping:Cycle.Finalized"]
+        finalized = [
+            n
+            for n in app.recorder.select_notifications(start=1, limit=10000)
+            if n.topic == "lianping:Cycle.Finalized"
+        ]
         assert len(finalized) == 2

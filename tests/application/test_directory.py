@@ -27,32 +27,56 @@ class TestRegisterOrganization:
         assert event_types_since(app, before) == ["Organization.Registered"]
 
     def test_a_parent_that_is_not_one_level_up_is_refused(self, app, world):
-        then_refused(app, "invalid_parent", lambda: world.run(
-            ADMIN, directory.register_org, "t1", "某镇", "township", "city"))
+        then_refused(
+            app,
+            "invalid_parent",
+            lambda: world.run(ADMIN, directory.register_org, "t1", "某镇", "township", "city"),
+        )
 
     def test_an_unknown_parent_is_refused_as_invalid(self, app, world):
-        then_refused(app, "unknown_org", lambda: world.run(
-            ADMIN, directory.register_org, "x", "某县", "county", "nowhere"), kind="invalid")
+        then_refused(
+            app,
+            "unknown_org",
+            lambda: world.run(ADMIN, directory.register_org, "x", "某县", "county", "nowhere"),
+            kind="invalid",
+        )
 
     def test_a_province_has_no_parent(self, app, world):
-        then_refused(app, "invalid_parent", lambda: world.run(
-            ADMIN, directory.register_org, "p2", "另一省", "province", "prov"))
+        then_refused(
+            app,
+            "invalid_parent",
+            lambda: world.run(ADMIN, directory.register_org, "p2", "另一省", "province", "prov"),
+        )
 
     def test_a_non_province_needs_a_parent(self, app, world):
-        then_refused(app, "parent_required", lambda: world.run(
-            ADMIN, directory.register_org, "c2", "某市", "city", None))
+        then_refused(
+            app,
+            "parent_required",
+            lambda: world.run(ADMIN, directory.register_org, "c2", "某市", "city", None),
+        )
 
     def test_a_code_is_registered_once(self, app, world):
-        then_refused(app, "org_exists", lambda: world.run(
-            ADMIN, directory.register_org, "city", "某市", "city", "prov"))
+        then_refused(
+            app,
+            "org_exists",
+            lambda: world.run(ADMIN, directory.register_org, "city", "某市", "city", "prov"),
+        )
 
     def test_an_unknown_level_is_refused(self, app, world):
-        then_refused(app, "unknown_level", lambda: world.run(
-            ADMIN, directory.register_org, "v1", "某村", "village", "county-a"))
+        then_refused(
+            app,
+            "unknown_level",
+            lambda: world.run(ADMIN, directory.register_org, "v1", "某村", "village", "county-a"),
+        )
 
     def test_only_an_admin_registers(self, app, world):
-        then_refused(app, "admin_required", lambda: world.run(
-            "organizer", directory.register_org, "county-d", "丁县", "county", "city"))
+        then_refused(
+            app,
+            "admin_required",
+            lambda: world.run(
+                "organizer", directory.register_org, "county-d", "丁县", "county", "city"
+            ),
+        )
 
 
 class TestAppointSecretary:
@@ -62,18 +86,33 @@ class TestAppointSecretary:
         assert org["secretary"]["name"] == "新书记"
 
     def test_a_successor_cannot_start_before_the_incumbent(self, app, world):
-        then_refused(app, "secretary_since_out_of_order", lambda: world.run(
-            ADMIN, directory.appoint_secretary, "county-a", "早书记", None, date(2019, 1, 1)))
+        then_refused(
+            app,
+            "secretary_since_out_of_order",
+            lambda: world.run(
+                ADMIN, directory.appoint_secretary, "county-a", "早书记", None, date(2019, 1, 1)
+            ),
+        )
 
     def test_an_unknown_org_is_not_found(self, app, world):
-        then_refused(app, "unknown_org", lambda: world.run(
-            ADMIN, directory.appoint_secretary, "nope", "某人", None, date(2026, 1, 1)),
-            kind="not_found")
+        then_refused(
+            app,
+            "unknown_org",
+            lambda: world.run(
+                ADMIN, directory.appoint_secretary, "nope", "某人", None, date(2026, 1, 1)
+            ),
+            kind="not_found",
+        )
 
     def test_an_unknown_account_is_refused_as_invalid(self, app, world):
-        then_refused(app, "unknown_account", lambda: world.run(
-            ADMIN, directory.appoint_secretary, "county-a", "某人", "ghost", date(2026, 1, 1)),
-            kind="invalid")
+        then_refused(
+            app,
+            "unknown_account",
+            lambda: world.run(
+                ADMIN, directory.appoint_secretary, "county-a", "某人", "ghost", date(2026, 1, 1)
+            ),
+            kind="invalid",
+        )
 
 
 class TestAccountsAndGrants:
@@ -85,24 +124,39 @@ class TestAccountsAndGrants:
         assert revoked.body["grants"] == []
 
     def test_an_account_id_is_used_once(self, app, world):
-        then_refused(app, "account_exists", lambda: world.run(
-            ADMIN, directory.open_account, "organizer", "重复", "city"))
+        then_refused(
+            app,
+            "account_exists",
+            lambda: world.run(ADMIN, directory.open_account, "organizer", "重复", "city"),
+        )
 
     def test_a_grant_held_already_is_refused(self, app, world):
-        then_refused(app, "grant_exists", lambda: world.run(
-            ADMIN, directory.grant_role, "organizer", "organizer", "city"))
+        then_refused(
+            app,
+            "grant_exists",
+            lambda: world.run(ADMIN, directory.grant_role, "organizer", "organizer", "city"),
+        )
 
     def test_revoking_a_grant_not_held_is_refused(self, app, world):
-        then_refused(app, "grant_not_found", lambda: world.run(
-            ADMIN, directory.revoke_role, "organizer", "inspector", "city"))
+        then_refused(
+            app,
+            "grant_not_found",
+            lambda: world.run(ADMIN, directory.revoke_role, "organizer", "inspector", "city"),
+        )
 
     def test_an_unknown_role_is_refused(self, app, world):
-        then_refused(app, "unknown_role", lambda: world.run(
-            ADMIN, directory.grant_role, "organizer", "king", "city"))
+        then_refused(
+            app,
+            "unknown_role",
+            lambda: world.run(ADMIN, directory.grant_role, "organizer", "king", "city"),
+        )
 
     def test_granting_on_an_unknown_org_is_refused(self, app, world):
-        then_refused(app, "unknown_org", lambda: world.run(
-            ADMIN, directory.grant_role, "organizer", "organizer", "atlantis"))
+        then_refused(
+            app,
+            "unknown_org",
+            lambda: world.run(ADMIN, directory.grant_role, "organizer", "organizer", "atlantis"),
+        )
 
 
 class TestTokens:
@@ -134,14 +188,20 @@ class TestTokens:
 
     def test_a_token_of_another_account_is_not_found(self, app, world):
         issued = world.run(ADMIN, directory.issue_token, "organizer", 30).body
-        then_refused(app, "unknown_token", lambda: world.run(
-            ADMIN, directory.revoke_token, "inspector", issued["token_id"], None))
+        then_refused(
+            app,
+            "unknown_token",
+            lambda: world.run(ADMIN, directory.revoke_token, "inspector", issued["token_id"], None),
+        )
 
     def test_revoking_twice_is_refused(self, app, world):
         issued = world.run(ADMIN, directory.issue_token, "organizer", 30).body
         world.run(ADMIN, directory.revoke_token, "organizer", issued["token_id"], None)
-        then_refused(app, "token_already_revoked", lambda: world.run(
-            ADMIN, directory.revoke_token, "organizer", issued["token_id"], None))
+        then_refused(
+            app,
+            "token_already_revoked",
+            lambda: world.run(ADMIN, directory.revoke_token, "organizer", issued["token_id"], None),
+        )
 
     def test_a_replayed_issue_returns_the_same_token_without_storing_it(self, app, world):
         request = Request(ADMIN, idempotency_key="k1", fingerprint="f")

@@ -60,8 +60,13 @@ def tampering(app: LianpingApp, settings: Settings, store: str) -> Iterator[Back
     else:
         location = settings.postgres_schema
         raw = pg_connect(location)
-    backend = AppStore(store, location, app.recorder, _raw=raw,  # type: ignore[arg-type]
-                       table=app.recorder.events_table_name)  # type: ignore[attr-defined]
+    backend = AppStore(
+        store,
+        location,
+        app.recorder,
+        _raw=raw,  # type: ignore[arg-type]
+        table=app.recorder.events_table_name,
+    )  # type: ignore[attr-defined]
     try:
         yield backend
     finally:
@@ -91,8 +96,9 @@ def head(app: LianpingApp) -> tuple[int, bytes]:
     return found  # type: ignore[no-any-return]
 
 
-def verify(app: LianpingApp, claim: CheckpointClaim | None = None,
-           who: Principal = INSPECTOR) -> dict[str, Any]:
+def verify(
+    app: LianpingApp, claim: CheckpointClaim | None = None, who: Principal = INSPECTOR
+) -> dict[str, Any]:
     return app.execute(Request(who), integrity.verify, claim).body
 
 
@@ -103,15 +109,21 @@ def claim_of(position: int, hash_: bytes) -> CheckpointClaim:
 def inspector_checks_signature(checkpoint: dict[str, Any], public_key: str) -> None:
     """What an inspector runs with `cryptography` alone (the README's script)."""
     message = json.dumps(
-        {"type": "lianping.checkpoint.v1", "position": checkpoint["position"],
-         "hash": checkpoint["hash"], "created_at": checkpoint["created_at"]},
-        sort_keys=True, separators=(",", ":"),
+        {
+            "type": "lianping.checkpoint.v1",
+            "position": checkpoint["position"],
+            "hash": checkpoint["hash"],
+            "created_at": checkpoint["created_at"],
+        },
+        sort_keys=True,
+        separators=(",", ":"),
     ).encode("utf-8")
     key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key))
     key.verify(bytes.fromhex(checkpoint["signature"]), message)  # raises if forged
 
 
 # -- checkpoints -----------------------------------------------------------------------------------
+
 
 class TestTakingACheckpoint:
     def test_it_signs_the_head_of_the_chain(self, app: LianpingApp) -> None:
@@ -139,8 +151,9 @@ class TestTakingACheckpoint:
         listed = integrity.list_checkpoints(app, Request(INSPECTOR), limit=2)
         assert [c["position"] for c in listed["checkpoints"]] == taken[::-1][:2]
         assert listed["next_after"] == taken[1]
-        rest = integrity.list_checkpoints(app, Request(INSPECTOR), limit=2,
-                                          after=listed["next_after"])
+        rest = integrity.list_checkpoints(
+            app, Request(INSPECTOR), limit=2, after=listed["next_after"]
+        )
         assert [c["position"] for c in rest["checkpoints"]] == [taken[0]]
         assert rest["next_after"] is None
 
@@ -241,6 +254,7 @@ class TestTakingACheckpoint:
 
 # -- verification ----------------------------------------------------------------------------------
 
+
 class TestVerifyingTheStore:
     def test_a_clean_store_verifies_through_its_head(self, app: LianpingApp) -> None:
         given_a_log(app)
@@ -257,7 +271,10 @@ class TestVerifyingTheStore:
         db.sql("UPDATE stored_events SET state = %s WHERE notification_id = 7", bytes(state))
         answer = verify(app)
         assert (answer["ok"], answer["first_bad_position"], answer["code"]) == (
-            False, 7, chain.PAYLOAD_ALTERED)
+            False,
+            7,
+            chain.PAYLOAD_ALTERED,
+        )
         assert answer["verified_through"] == 6
 
     def test_a_deleted_row_is_named(self, app: LianpingApp, db: Backend) -> None:
@@ -265,30 +282,48 @@ class TestVerifyingTheStore:
         db.sql("DELETE FROM stored_events WHERE notification_id = 4")
         answer = verify(app)
         assert (answer["ok"], answer["first_bad_position"], answer["code"]) == (
-            False, 4, chain.ROW_DELETED)
+            False,
+            4,
+            chain.ROW_DELETED,
+        )
 
     def test_two_swapped_rows_are_named(self, app: LianpingApp, db: Backend) -> None:
         given_a_log(app)
         r5, r6 = row_at(db, 5), row_at(db, 6)
-        update = ("UPDATE stored_events SET originator_id = %s, originator_version = %s, "
-                  "topic = %s, state = %s WHERE notification_id = %s")
+        update = (
+            "UPDATE stored_events SET originator_id = %s, originator_version = %s, "
+            "topic = %s, state = %s WHERE notification_id = %s"
+        )
         db.sql(update, uuid4(), 1, "tmp", b"", 5)
         db.sql(update, r5.originator_id, r5.originator_version, r5.topic, r5.state, 6)
         db.sql(update, r6.originator_id, r6.originator_version, r6.topic, r6.state, 5)
         answer = verify(app)
         assert (answer["ok"], answer["first_bad_position"], answer["code"]) == (
-            False, 5, chain.ROWS_REORDERED)
+            False,
+            5,
+            chain.ROWS_REORDERED,
+        )
 
     def test_a_forged_row_is_named(self, app: LianpingApp, db: Backend) -> None:
         given_a_log(app)
         open_gap(db, at=8)
         forged = events(1)[0]
-        db.sql("INSERT INTO stored_events (notification_id, originator_id, originator_version, "
-               "topic, state, hash) VALUES (%s, %s, %s, %s, %s, %s)",
-               8, forged.originator_id, 1, forged.topic, forged.state, b"\x01" * 32)
+        db.sql(
+            "INSERT INTO stored_events (notification_id, originator_id, originator_version, "
+            "topic, state, hash) VALUES (%s, %s, %s, %s, %s, %s)",
+            8,
+            forged.originator_id,
+            1,
+            forged.topic,
+            forged.state,
+            b"\x01" * 32,
+        )
         answer = verify(app)
         assert (answer["ok"], answer["first_bad_position"], answer["code"]) == (
-            False, 8, chain.ROW_INSERTED)
+            False,
+            8,
+            chain.ROW_INSERTED,
+        )
 
     def test_a_truncated_tail_is_found_against_a_checkpoint(
         self, app: LianpingApp, db: Backend
@@ -299,9 +334,15 @@ class TestVerifyingTheStore:
         assert verify(app)["ok"]  # the chain alone cannot tell
         answer = verify(app, claim_of(position, hash_))
         assert (answer["ok"], answer["first_bad_position"], answer["code"]) == (
-            False, position - 2, chain.TAIL_TRUNCATED)
-        assert answer["checkpoint"] == {"position": position, "hash": hash_.hex(),
-                                        "signature_checked": False}
+            False,
+            position - 2,
+            chain.TAIL_TRUNCATED,
+        )
+        assert answer["checkpoint"] == {
+            "position": position,
+            "hash": hash_.hex(),
+            "signature_checked": False,
+        }
 
     def test_a_rechained_rewrite_fails_its_signed_checkpoint(
         self, app: LianpingApp, db: Backend
@@ -313,7 +354,10 @@ class TestVerifyingTheStore:
         assert verify(app)["ok"]  # self-consistent forgery
         answer = verify(app, signed)
         assert (answer["ok"], answer["code"], answer["first_bad_position"]) == (
-            False, chain.CHECKPOINT_NOT_PREFIX, signed.position)
+            False,
+            chain.CHECKPOINT_NOT_PREFIX,
+            signed.position,
+        )
         assert answer["checkpoint"]["signature_checked"] is True
 
 
@@ -328,8 +372,9 @@ class TestSignedCheckpointsHandedIn:
     def test_one_signed_with_another_key_is_rejected(self, app: LianpingApp) -> None:
         given_a_log(app)
         position, hash_ = head(app)
-        forged = Checkpoint.sign(Ed25519PrivateKey.generate(), position, hash_,
-                                 "2026-11-28T10:00:00+08:00")
+        forged = Checkpoint.sign(
+            Ed25519PrivateKey.generate(), position, hash_, "2026-11-28T10:00:00+08:00"
+        )
         answer = verify(app, CheckpointClaim.from_json(forged.as_json()))
         assert (answer["ok"], answer["code"]) == (False, integrity.BAD_SIGNATURE)
         assert answer["verified_through"] is None and answer["first_bad_position"] is None
@@ -340,8 +385,9 @@ class TestSignedCheckpointsHandedIn:
     ) -> None:
         given_a_log(app)
         position, hash_ = head(app)
-        forged = Checkpoint.sign(Ed25519PrivateKey.generate(), position, hash_,
-                                 "2026-11-28T10:00:00+08:00").as_json()
+        forged = Checkpoint.sign(
+            Ed25519PrivateKey.generate(), position, hash_, "2026-11-28T10:00:00+08:00"
+        ).as_json()
         forged["public_key"] = public_key_hex(app.signing_key)
         answer = verify(app, CheckpointClaim.from_json(forged))
         assert (answer["ok"], answer["code"]) == (False, integrity.BAD_SIGNATURE)
@@ -355,6 +401,7 @@ class TestSignedCheckpointsHandedIn:
 
 
 # -- periodic checkpoints --------------------------------------------------------------------------
+
 
 class FakeClock:
     def __init__(self) -> None:
@@ -431,9 +478,7 @@ class TestPeriodicCheckpoints:
         assert not [t for t in threading.enumerate() if t.name == "lianping-checkpoints"]
         assert len(checkpoint_store(app.recorder).newest_first(10)) == 1  # taken at start
 
-    def test_a_restart_within_half_an_interval_stores_nothing_new(
-        self, app: LianpingApp
-    ) -> None:
+    def test_a_restart_within_half_an_interval_stores_nothing_new(self, app: LianpingApp) -> None:
         given_a_log(app)
         clock = FakeClock()
         assert integrity.checkpoint_if_due(app, 600, clock.now) is not None
@@ -465,6 +510,7 @@ class TestPeriodicCheckpoints:
 
 # -- exports ---------------------------------------------------------------------------------------
 
+
 def full_export(app: LianpingApp) -> list[str]:
     return list(integrity.export_lines(app))
 
@@ -483,11 +529,23 @@ class TestChainFields:
         prev = chain.GENESIS
         for row in app.recorder.chain_rows(after=0, limit=5):  # type: ignore[attr-defined]
             fields = integrity.chain_fields(row, prev)
-            assert set(fields) == {"position", "aggregate_id", "version", "topic", "state",
-                                   "hash", "prev_hash"}
-            recomputed = chain.link(bytes.fromhex(fields["prev_hash"]), fields["position"],
-                                    fields["aggregate_id"], fields["version"], fields["topic"],
-                                    base64.b64decode(fields["state"]))
+            assert set(fields) == {
+                "position",
+                "aggregate_id",
+                "version",
+                "topic",
+                "state",
+                "hash",
+                "prev_hash",
+            }
+            recomputed = chain.link(
+                bytes.fromhex(fields["prev_hash"]),
+                fields["position"],
+                fields["aggregate_id"],
+                fields["version"],
+                fields["topic"],
+                base64.b64decode(fields["state"]),
+            )
             assert recomputed.hex() == fields["hash"]
             prev = row.hash
 
@@ -528,15 +586,17 @@ class TestTheFullExport:
         lines[6] = alter_state(lines[6])  # the row at position 6
         result = integrity.verify_export_lines(lines, claim_of(*head(app)))
         assert (result.ok, result.first_bad_position, result.code) == (
-            False, 6, chain.PAYLOAD_ALTERED)
+            False,
+            6,
+            chain.PAYLOAD_ALTERED,
+        )
 
     def test_a_removed_line_is_named(self, app: LianpingApp) -> None:
         given_a_log(app)
         lines = full_export(app)
         del lines[9]
         result = integrity.verify_export_lines(lines)
-        assert (result.ok, result.first_bad_position, result.code) == (
-            False, 9, chain.ROW_DELETED)
+        assert (result.ok, result.first_bad_position, result.code) == (False, 9, chain.ROW_DELETED)
 
     def test_removed_last_lines_fall_short_of_the_header_and_the_checkpoint(
         self, app: LianpingApp
@@ -547,7 +607,10 @@ class TestTheFullExport:
         for checkpoint in (None, claim_of(position, hash_)):
             result = integrity.verify_export_lines(lines, checkpoint)
             assert (result.ok, result.first_bad_position, result.code) == (
-                False, position - 1, chain.TAIL_TRUNCATED)
+                False,
+                position - 1,
+                chain.TAIL_TRUNCATED,
+            )
 
     def test_lines_beyond_the_header_are_named(self, app: LianpingApp) -> None:
         given_a_log(app)
@@ -557,7 +620,10 @@ class TestTheFullExport:
         lines += full_export(app)[-2:]  # rows that link, but the header ends before them
         result = integrity.verify_export_lines(lines)
         assert (result.ok, result.first_bad_position, result.code) == (
-            False, position + 1, chain.ROW_INSERTED)
+            False,
+            position + 1,
+            chain.ROW_INSERTED,
+        )
         assert result.verified_through == position
 
     def test_a_broken_line_is_malformed(self, app: LianpingApp) -> None:
@@ -565,8 +631,7 @@ class TestTheFullExport:
         lines = full_export(app)
         lines[4] = lines[4][: len(lines[4]) // 2]
         result = integrity.verify_export_lines(lines)
-        assert (result.ok, result.code, result.verified_through) == (
-            False, chain.MALFORMED_ROW, 3)
+        assert (result.ok, result.code, result.verified_through) == (False, chain.MALFORMED_ROW, 3)
 
 
 class TestAFilteredExport:

@@ -15,10 +15,13 @@ from tests.conftest import fresh_app
 GRADES = st.sampled_from(["good", "fairly_good", "average", "poor", "好", "较好", "一般", "差"])
 RATINGS = st.lists(
     st.tuples(st.sampled_from(COUNTIES), st.sampled_from(REVIEWERS[:4]), GRADES),
-    min_size=1, max_size=10, unique_by=lambda r: (r[0], r[1]),
+    min_size=1,
+    max_size=10,
+    unique_by=lambda r: (r[0], r[1]),
 )
-PROPERTY = settings(max_examples=6, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPERTY = settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def finalize_with(app: LianpingApp, ratings: list[tuple[str, str, str]]) -> list[dict]:

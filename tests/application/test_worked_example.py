@@ -13,8 +13,16 @@ def test_finalizing_the_worked_example_gives_exactly_its_table(app):
     results = world.run("organizer", cycles.finalize, cycle_id).body["results"]
 
     table = [
-        (r["org_code"], r["review_score"], r["satisfaction"], r["indicator_score"],
-         r["rectification_score"], r["total"], r["grade"], r["rank"])
+        (
+            r["org_code"],
+            r["review_score"],
+            r["satisfaction"],
+            r["indicator_score"],
+            r["rectification_score"],
+            r["total"],
+            r["grade"],
+            r["rank"],
+        )
         for r in results
     ]
     assert table == [
@@ -23,5 +31,8 @@ def test_finalizing_the_worked_example_gives_exactly_its_table(app):
         ("county-c", "74.00", "0.7000", "82.50", None, "78.25", "average", 3),
     ]
     assert [r["ratings"] for r in results][0] == {
-        "good": 5, "fairly_good": 4, "average": 1, "poor": 0
+        "good": 5,
+        "fairly_good": 4,
+        "average": 1,
+        "poor": 0,
     }

@@ -1,4 +1,5 @@
-"""Scenario builders for application tests: a small city with three counties, its people, and helpers
+"""Scenario builders for application tests: a small city with three counties, its people, and
+helpers
 that drive a cycle through the use cases (given ... when ... then)."""
 
 from __future__ import annotations
@@ -31,8 +32,14 @@ class World:
         for code, name in zip(COUNTIES, ("甲县", "乙县", "丙县"), strict=True):
             self.run(ADMIN, directory.register_org, code, name, "county", "city")
             self.person(f"sec-{code}", f"{name}书记", code, ("secretary", code))
-            self.run(ADMIN, directory.appoint_secretary, code, f"{name}书记", f"sec-{code}",
-                     date(2020, 1, 1))
+            self.run(
+                ADMIN,
+                directory.appoint_secretary,
+                code,
+                f"{name}书记",
+                f"sec-{code}",
+                date(2020, 1, 1),
+            )
         self.person("organizer", "组织部", "city", ("organizer", "city"))
         self.person("inspector", "纪检", "city", ("inspector", "city"))
         for reviewer in REVIEWERS:
@@ -48,17 +55,36 @@ class World:
     def who(self, account_id: str) -> Principal:
         return self.principals[account_id]
 
-    def run(self, principal: Principal | str, use_case: Callable[..., Outcome], *args: Any,
-            **kwargs: Any) -> Outcome:
+    def run(
+        self,
+        principal: Principal | str,
+        use_case: Callable[..., Outcome],
+        *args: Any,
+        **kwargs: Any,
+    ) -> Outcome:
         who = self.who(principal) if isinstance(principal, str) else principal
         return self.app.execute(Request(who), use_case, *args, **kwargs)
 
     # -- driving a cycle ------------------------------------------------------------------------
 
-    def cycle(self, cycle_id: str, year: int, *, panel: tuple[str, ...] = REVIEWERS,
-              previous: str | None = None) -> str:
-        self.run("organizer", cycles.create_cycle, "city", "county", year, f"{year}年度述职评议",
-                 cycle_id=cycle_id, previous_cycle_id=previous)
+    def cycle(
+        self,
+        cycle_id: str,
+        year: int,
+        *,
+        panel: tuple[str, ...] = REVIEWERS,
+        previous: str | None = None,
+    ) -> str:
+        self.run(
+            "organizer",
+            cycles.create_cycle,
+            "city",
+            "county",
+            year,
+            f"{year}年度述职评议",
+            cycle_id=cycle_id,
+            previous_cycle_id=previous,
+        )
         for county in COUNTIES:
             self.run("organizer", cycles.add_participant, cycle_id, county)
         for member in panel:
@@ -79,29 +105,51 @@ class World:
         self.advance(cycle_id, "reviewing")
 
     def rate(self, cycle_id: str, county: str, counts: tuple[int, int, int, int]) -> None:
-        grades = [g for g, n in zip(("good", "fairly_good", "average", "poor"), counts,
-                                    strict=True) for _ in range(n)]
+        grades = [
+            g
+            for g, n in zip(("good", "fairly_good", "average", "poor"), counts, strict=True)
+            for _ in range(n)
+        ]
         for reviewer, grade in zip(REVIEWERS, grades, strict=False):
             self.run(reviewer, participants.rate, cycle_id, county, grade, None, None)
 
     def score(self, cycle_id: str, county: str, points: tuple[str, ...]) -> None:
         for indicator, value in zip(INDICATORS, points, strict=True):
-            self.run("organizer", participants.score, cycle_id, county, indicator,
-                     Decimal(value), None, None)
+            self.run(
+                "organizer",
+                participants.score,
+                cycle_id,
+                county,
+                indicator,
+                Decimal(value),
+                None,
+                None,
+            )
 
     def rectify(self, cycle_id: str, county: str, items: int, verified: int) -> None:
         """Feedback with `items` problems, an approved plan, and `verified` items verified."""
         problems = [{"code": f"P{n}", "description": f"问题{n}"} for n in range(1, items + 1)]
         self.run("organizer", participants.issue_feedback, cycle_id, county, "书面反馈", problems)
         due = (self.app.today() + timedelta(days=30)).isoformat()
-        plan = [{"item_id": f"I{n}", "problem_code": f"P{n}", "measure": "措施", "owner": "责任人",
-                 "due_date": due} for n in range(1, items + 1)]
+        plan = [
+            {
+                "item_id": f"I{n}",
+                "problem_code": f"P{n}",
+                "measure": "措施",
+                "owner": "责任人",
+                "due_date": due,
+            }
+            for n in range(1, items + 1)
+        ]
         self.run(f"sec-{county}", rectification.submit_plan, cycle_id, county, plan)
         self.run("organizer", rectification.approve_plan, cycle_id, county)
         for n in range(1, verified + 1):
-            self.run(f"sec-{county}", rectification.claim_completion, cycle_id, county, f"I{n}",
-                     "材料")
-            self.run("organizer", rectification.verify_item, cycle_id, county, f"I{n}", True, "销号")
+            self.run(
+                f"sec-{county}", rectification.claim_completion, cycle_id, county, f"I{n}", "材料"
+            )
+            self.run(
+                "organizer", rectification.verify_item, cycle_id, county, f"I{n}", True, "销号"
+            )
 
 
 def worked_example(world: World) -> str:

@@ -26,10 +26,12 @@ class Server:
         return httpx.Client(base_url=f"{self.base}/api/v1", headers=headers, timeout=30)
 
 
-@pytest.fixture(scope="module",
-                params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[Server]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     folder: Path = tmp_path_factory.mktemp(f"e2e-{request.param}")
     with ExitStack() as stack:
         if request.param == "sqlite":

@@ -25,11 +25,13 @@ def free_port() -> int:
 
 def lianping_env(database_url: str, folder: Path, schema: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "LIANPING_DATABASE_URL": database_url,
-        "LIANPING_SIGNING_KEY_FILE": str(folder / "signing-key.pem"),
-        "LIANPING_POOL_SIZE": "3",
-    })
+    env.update(
+        {
+            "LIANPING_DATABASE_URL": database_url,
+            "LIANPING_SIGNING_KEY_FILE": str(folder / "signing-key.pem"),
+            "LIANPING_POOL_SIZE": "3",
+        }
+    )
     if schema:
         env["LIANPING_POSTGRES_SCHEMA"] = schema
     return env
@@ -38,7 +40,11 @@ def lianping_env(database_url: str, folder: Path, schema: str | None = None) -> 
 def bootstrap_admin(env: dict[str, str]) -> str:
     done = subprocess.run(
         [str(BIN / "lianping"), "admin", "bootstrap", "--account-id", "admin", "--name", "管理员"],
-        env=env, capture_output=True, text=True, timeout=60, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     return done.stdout.strip().splitlines()[-1]
 
@@ -50,7 +56,9 @@ def running_server(env: dict[str, str], *extra: str) -> Iterator[str]:
     log = open(Path(env["LIANPING_SIGNING_KEY_FILE"]).parent / f"server-{port}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [str(BIN / "lianping"), "serve", "--port", str(port), "--log-level", "warning", *extra],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:

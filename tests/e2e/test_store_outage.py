@@ -22,15 +22,18 @@ def test_a_lost_database_gives_a_fast_503_and_service_resumes(tmp_path):
         env["LIANPING_CONNECT_TIMEOUT"] = "2"
         token = bootstrap_admin(env)
         with running_server(env) as base:
-            client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
-                                  timeout=60)
+            client = httpx.Client(
+                base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60
+            )
             assert client.get("/api/v1/me").status_code == 200
             port = proxy.port
             proxy.cut()
 
             started = time.monotonic()
-            refused = client.post("/api/v1/organizations", json={
-                "code": "prov", "name": "某省", "level": "province", "parent_code": None})
+            refused = client.post(
+                "/api/v1/organizations",
+                json={"code": "prov", "name": "某省", "level": "province", "parent_code": None},
+            )
             elapsed = time.monotonic() - started
             assert refused.status_code == 503, refused.text
             assert refused.json()["error"]["code"] == "store_unavailable"
@@ -39,8 +42,10 @@ def test_a_lost_database_gives_a_fast_503_and_service_resumes(tmp_path):
 
             proxy = CuttableProxy(("127.0.0.1", 5432), port=port)
             assert poll_until(lambda: client.get("/readyz").status_code == 200, timeout=30)
-            created = client.post("/api/v1/organizations", json={
-                "code": "prov", "name": "某省", "level": "province", "parent_code": None})
+            created = client.post(
+                "/api/v1/organizations",
+                json={"code": "prov", "name": "某省", "level": "province", "parent_code": None},
+            )
             assert created.status_code == 201, created.text
             client.close()
     proxy.cut()

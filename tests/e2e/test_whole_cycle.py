@@ -60,16 +60,32 @@ def person(http: Http, account_id: str, name: str, org: str, *grants: tuple[str,
 
 
 def directory(http: Http) -> None:
-    http.post("admin", "/organizations",
-              {"code": "prov", "name": "某省", "level": "province", "parent_code": None}, 201)
-    http.post("admin", "/organizations",
-              {"code": "city", "name": "某市", "level": "city", "parent_code": "prov"}, 201)
+    http.post(
+        "admin",
+        "/organizations",
+        {"code": "prov", "name": "某省", "level": "province", "parent_code": None},
+        201,
+    )
+    http.post(
+        "admin",
+        "/organizations",
+        {"code": "city", "name": "某市", "level": "city", "parent_code": "prov"},
+        201,
+    )
     for code, name in zip(COUNTIES, ("甲县", "乙县", "丙县"), strict=True):
-        http.post("admin", "/organizations",
-                  {"code": code, "name": name, "level": "county", "parent_code": "city"}, 201)
+        http.post(
+            "admin",
+            "/organizations",
+            {"code": code, "name": name, "level": "county", "parent_code": "city"},
+            201,
+        )
         person(http, f"sec-{code}", f"{name}书记", code, ("secretary", code))
-        http.post("admin", f"/organizations/{code}/secretary",
-                  {"name": f"{name}书记", "account_id": f"sec-{code}", "since": "2021-01-01"}, 200)
+        http.post(
+            "admin",
+            f"/organizations/{code}/secretary",
+            {"name": f"{name}书记", "account_id": f"sec-{code}", "since": "2021-01-01"},
+            200,
+        )
     person(http, "organizer", "市委组织部", "city", ("organizer", "city"))
     person(http, "inspector", "市纪委", "city", ("inspector", "city"))
     for reviewer in REVIEWERS:
@@ -77,9 +93,18 @@ def directory(http: Http) -> None:
 
 
 def open_cycle(http: Http, cycle_id: str, year: int) -> None:
-    created = http.post("organizer", "/cycles", {
-        "cycle_id": cycle_id, "organizer_org": "city", "level": "county", "year": year,
-        "title": f"{year}年度县委书记抓基层党建述职评议考核"}, 201)
+    created = http.post(
+        "organizer",
+        "/cycles",
+        {
+            "cycle_id": cycle_id,
+            "organizer_org": "city",
+            "level": "county",
+            "year": year,
+            "title": f"{year}年度县委书记抓基层党建述职评议考核",
+        },
+        201,
+    )
     assert created == {"cycle_id": cycle_id, "phase": "preparing", "scheme_version": 1}
     for county in COUNTIES:
         http.post("organizer", f"/cycles/{cycle_id}/participants", {"org_code": county}, 200)
@@ -87,9 +112,17 @@ def open_cycle(http: Http, cycle_id: str, year: int) -> None:
         http.post("organizer", f"/cycles/{cycle_id}/panel", {"account_id": reviewer}, 200)
     http.post("organizer", f"/cycles/{cycle_id}/advance", {"to": "reporting"}, 200)
     for county in COUNTIES:
-        answer = http.post(f"sec-{county}", f"/cycles/{cycle_id}/participants/{county}/report", {
-            "title": "抓基层党建工作述职报告", "achievements": "成效", "problems": "问题不足",
-            "plans": "下一步打算"}, 201)
+        answer = http.post(
+            f"sec-{county}",
+            f"/cycles/{cycle_id}/participants/{county}/report",
+            {
+                "title": "抓基层党建工作述职报告",
+                "achievements": "成效",
+                "problems": "问题不足",
+                "plans": "下一步打算",
+            },
+            201,
+        )
         assert answer == {"version": 1}
     http.post("organizer", f"/cycles/{cycle_id}/advance", {"to": "reviewing"}, 200)
 
@@ -97,20 +130,34 @@ def open_cycle(http: Http, cycle_id: str, year: int) -> None:
 def rate(http: Http, cycle_id: str, county: str, counts: tuple[int, int, int, int]) -> None:
     labels = [g for g, n in zip(GRADES, counts, strict=True) for _ in range(n)]
     for reviewer, label in zip(REVIEWERS, labels, strict=True):
-        answer = http.post(reviewer, f"/cycles/{cycle_id}/participants/{county}/reviews",
-                           {"rating": label, "comment": "认真"}, 201)
+        answer = http.post(
+            reviewer,
+            f"/cycles/{cycle_id}/participants/{county}/reviews",
+            {"rating": label, "comment": "认真"},
+            201,
+        )
         assert answer["rating_label"] == label
 
 
 def rectify(http: Http, cycle_id: str, county: str, items: int, verified: int) -> None:
     base = f"/cycles/{cycle_id}/participants/{county}"
     problems = [{"code": f"P{n}", "description": f"问题{n}"} for n in range(1, items + 1)]
-    http.post("organizer", f"{base}/feedback", {"text": "以市委的名义反馈", "problems": problems}, 201)
+    http.post(
+        "organizer", f"{base}/feedback", {"text": "以市委的名义反馈", "problems": problems}, 201
+    )
     if not items:
         return
     due = (date.today() + timedelta(days=30)).isoformat()
-    plan = [{"item_id": f"I{n}", "problem_code": f"P{n}", "measure": "整改措施", "owner": "张三",
-             "due_date": due} for n in range(1, items + 1)]
+    plan = [
+        {
+            "item_id": f"I{n}",
+            "problem_code": f"P{n}",
+            "measure": "整改措施",
+            "owner": "张三",
+            "due_date": due,
+        }
+        for n in range(1, items + 1)
+    ]
     submitted = http.post(f"sec-{county}", f"{base}/rectification/plan", {"items": plan}, 201)
     assert submitted["version"] == 1
     http.post("organizer", f"{base}/rectification/plan/approve", {}, 200)
@@ -142,14 +189,29 @@ def test_a_whole_cycle_over_http_gives_the_worked_example(server):
         ):
             rate(http, "city-2026", county, counts)
             for indicator, value in zip(INDICATORS, points, strict=True):
-                http.post("organizer", f"/cycles/city-2026/participants/{county}/scores",
-                          {"indicator": indicator, "points": value}, 201)
+                http.post(
+                    "organizer",
+                    f"/cycles/city-2026/participants/{county}/scores",
+                    {"indicator": indicator, "points": value},
+                    201,
+                )
         finalized = http.post("organizer", "/cycles/city-2026/finalize", {}, 200)
 
         assert finalized["phase"] == "finalized"
-        table = [(r["org_code"], r["review_score"], r["satisfaction"], r["indicator_score"],
-                  r["rectification_score"], r["total"], r["grade"], r["grade_label"], r["rank"])
-                 for r in finalized["results"]]
+        table = [
+            (
+                r["org_code"],
+                r["review_score"],
+                r["satisfaction"],
+                r["indicator_score"],
+                r["rectification_score"],
+                r["total"],
+                r["grade"],
+                r["grade_label"],
+                r["rank"],
+            )
+            for r in finalized["results"]
+        ]
         assert table == [
             ("county-b", "88.00", "0.9000", "92.00", "100.00", "92.00", "good", "好", 1),
             ("county-a", "96.00", "1.0000", "91.00", "80.00", "90.80", "good", "好", 2),
