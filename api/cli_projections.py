@@ -1,0 +1,85 @@
+"""`lianping projections run|rebuild|status`: the read-model worker and its maintenance."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import threading
+from typing import Any
+
+from application.settings import Settings
+from projections.runtime import rebuild, run_projections, status
+
+READ_MODELS = ("audit", "flags", "rectification", "records")
+
+
+def _check(names: list[str]) -> None:
+    unknown = sorted(set(names) - set(READ_MODELS))
+    if unknown:
+        raise SystemExit(
+            f"lianping: unknown read model {', '.join(unknown)} "
+            f"(read models: {', '.join(READ_MODELS)})"
+        )
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    _check(args.names)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    run_projections(settings, args.names or None, stop)
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    _check(args.names)
+    for name in args.names or READ_MODELS:
+        print(json.dumps(rebuild(settings, name), ensure_ascii=False, default=str))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    rows: list[dict[str, Any]] = status(settings)
+    print(f"{'read model':<14} {'generation':>10} {'position':>10} {'head':>10} {'lag':>8}")
+    for row in rows:
+        print(
+            f"{row['name']:<14} {row['generation']:>10} {row['position'] or 0:>10} "
+            f"{row['head'] or 0:>10} {row['lag']:>8}"
+        )
+    return 0
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    group = commands.add_parser("projections", help="read-model worker and maintenance")
+    sub = group.add_subparsers(dest="projections_command", required=True)
+
+    run = sub.add_parser(
+        "run",
+        help="run the read models until stopped (a dedicated worker; "
+        "several may run: each read model is processed by one at a time)",
+    )
+    run.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help=f"one or more of {', '.join(READ_MODELS)} (default: all)",
+    )
+    run.set_defaults(handler=cmd_run)
+
+    rebuild_cmd = sub.add_parser(
+        "rebuild",
+        help="fold the whole log into fresh tables while the "
+        "current ones keep serving, then switch",
+    )
+    rebuild_cmd.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help=f"one or more of {', '.join(READ_MODELS)} (default: all)",
+    )
+    rebuild_cmd.set_defaults(handler=cmd_rebuild)
+
+    status_cmd = sub.add_parser("status", help="each read model's position and lag")
+    status_cmd.set_defaults(handler=cmd_status)
