@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+from api import cli_projections
 from application.app import LianpingApp
 from application.settings import Settings
 from application.usecases.integrity import CheckpointClaim
@@ -338,6 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=cmd_demo)
 
     _add_audit_commands(commands)
+    cli_projections.add_commands(commands)
     _add_bench_command(commands)
     return parser
 

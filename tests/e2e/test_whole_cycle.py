@@ -42,7 +42,9 @@ class Http:
         return response.json()
 
     def get(self, who: str, path: str, **params):
-        response = self.as_(who).get(path, params=params)
+        """Read-your-writes: every read accounts for this client's last write."""
+        headers = {"X-Min-Position": str(self.last_position)}
+        response = self.as_(who).get(path, params=params, headers=headers)
         assert response.status_code == 200, (path, response.status_code, response.text)
         return response.json()
 
@@ -223,5 +225,40 @@ def test_a_whole_cycle_over_http_gives_the_worked_example(server):
         mine = http.get("sec-county-a", "/cycles/city-2026/participants/county-a")
         assert {r["reviewer"] for r in mine["ratings"]} == {f"评议人{n}" for n in range(1, 11)}
         assert mine["result"]["total"] == "90.80"
+        read_models(http)
     finally:
         http.close()
+
+
+def read_models(http: Http) -> None:
+    """The projections served by the same process agree with what was written."""
+    board = http.get("inspector", "/cycles/city-2025/rectification")
+    assert board["position"] >= http.last_position
+    by_org = {row["org_code"]: row for row in board["by_org"]}
+    assert (by_org["county-a"]["total"], by_org["county-a"]["verified"]) == (5, 4)
+    assert by_org["county-a"]["completion_rate"] == "0.8000"
+    assert by_org["county-b"]["completion_rate"] == "1.0000"
+    statuses = {i["item_id"]: i["status"] for i in board["items"] if i["org_code"] == "county-a"}
+    assert statuses == {"I1": "verified", "I2": "verified", "I3": "verified", "I4": "verified",
+                        "I5": "planned"}
+    assert not any(item["overdue"] for item in board["items"])
+
+    record = http.get("organizer", "/organizations/county-a/record")
+    rows = {row["cycle_id"]: row for row in record["cycles"]}
+    assert (rows["city-2026"]["total"], rows["city-2026"]["grade"], rows["city-2026"]["rank"]) == (
+        "90.80", "good", 2)
+    assert rows["city-2025"]["rectification_completion"] == "0.8000"
+    assert rows["city-2026"]["secretary"] == "甲县书记"
+
+    scores = http.get("inspector", "/audit/events", cycle_id="city-2026", org_code="county-c",
+                      type="lianping:IndicatorScore.Recorded")
+    assert len(scores["events"]) == 5
+    assert {e["actor"] for e in scores["events"]} == {"organizer"}
+    positions = [e["position"] for e in scores["events"]]
+    assert positions == sorted(positions) and all(len(e["hash"]) == 64 for e in scores["events"])
+
+    checkpoint = http.get("inspector", "/audit/checkpoint")
+    answer = http.as_("inspector").post("/audit/verify", json={"checkpoint": {
+        "position": checkpoint["position"], "hash": checkpoint["hash"]}})
+    assert answer.status_code == 200 and answer.json()["ok"] is True, answer.text
+    assert answer.json()["verified_through"] == checkpoint["position"]
