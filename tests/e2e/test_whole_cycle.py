@@ -3,7 +3,7 @@ through rectification → current cycle → finalize, checked against DOMAIN.md'
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -184,12 +184,15 @@ def test_a_whole_cycle_over_http_gives_the_worked_example(server):
         rectify(http, "city-2025", "county-c", 0, 0)
 
         open_cycle(http, "city-2026", 2026)
-        for county, counts, points in (
+        example = (
             ("county-b", (5, 4, 1, 0), (18, 19, 22, 14, 19)),
             ("county-a", (8, 2, 0, 0), (19, 18, 23, 13, 18)),
             ("county-c", (3, 4, 2, 1), (16, 17, "20.5", 12, 17)),
-        ):
+        )
+        for county, counts, _ in example:
             rate(http, "city-2026", county, counts)
+        rated_only = datetime.now(UTC)
+        for county, _, points in example:
             for indicator, value in zip(INDICATORS, points, strict=True):
                 http.post(
                     "organizer",
@@ -222,6 +225,14 @@ def test_a_whole_cycle_over_http_gives_the_worked_example(server):
         standings = http.get("inspector", "/cycles/city-2026/standings")
         assert standings["provisional"] is False
         assert [r["org_code"] for r in standings["rows"]] == ["county-b", "county-a", "county-c"]
+        before_scores = http.get(
+            "inspector", "/cycles/city-2026/standings", as_of=rated_only.isoformat()
+        )
+        assert before_scores["provisional"] is True
+        assert {r["indicator_score"] for r in before_scores["rows"]} == {"0.00"}
+        # Without indicator points: county-b 55.20, county-a 54.40, county-c 37.00.
+        assert [(r["org_code"], r["total"]) for r in before_scores["rows"]] == [
+            ("county-b", "55.20"), ("county-a", "54.40"), ("county-c", "37.00")]
         mine = http.get("sec-county-a", "/cycles/city-2026/participants/county-a")
         assert {r["reviewer"] for r in mine["ratings"]} == {f"评议人{n}" for n in range(1, 11)}
         assert mine["result"]["total"] == "90.80"
