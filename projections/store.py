@@ -12,6 +12,7 @@ from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
+from application.store.sqlite import immediate_transaction
 from application.store.subscription import dedicated_connection
 from projections.locks import FileLocks, Locks, PostgresLocks
 from projections.tables import Projection, Row, Table
@@ -186,18 +187,8 @@ class SQLiteStore(Store):
 
     @contextmanager
     def _write(self) -> Iterator[Any]:
-        with self.datastore.get_connection(commit=True) as conn:
-            cursor = conn.cursor()
-            try:
-                cursor.execute("BEGIN IMMEDIATE")
-                try:
-                    yield cursor
-                    conn.commit()
-                except BaseException:
-                    conn.rollback()
-                    raise
-            finally:
-                cursor.sqlite_cursor.close()
+        with immediate_transaction(self.datastore) as cursor:
+            yield cursor
 
     @contextmanager
     def _read(self) -> Iterator[Any]:

@@ -21,6 +21,7 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
 from psycopg.sql import SQL, Identifier
 
+from application.store.sqlite import immediate_transaction
 from projections.envelope import Envelope
 from projections.tables import Change, Key, Projection, Put, Row, Table, project
 
@@ -234,18 +235,8 @@ class SQLiteView(ViewBase, SQLiteTrackingRecorder):
 
     @contextmanager
     def _write(self) -> Iterator[SQLiteCursor]:
-        with self.datastore.get_connection(commit=True) as conn:
-            cursor = conn.cursor()
-            try:
-                cursor.execute("BEGIN IMMEDIATE")
-                try:
-                    yield cursor
-                    conn.commit()
-                except BaseException:
-                    conn.rollback()
-                    raise
-            finally:
-                cursor.sqlite_cursor.close()
+        with immediate_transaction(self.datastore) as cursor:
+            yield cursor
 
     @contextmanager
     def _read(self) -> Iterator[SQLiteCursor]:

@@ -135,7 +135,7 @@ class ChainSource(Protocol):
     def chain_rows(self, after: int = 0, limit: int = 1000) -> Sequence[ChainRow]: ...
 
 
-def _link_row(prev_hash: bytes, row: ChainRow, position: int | None = None) -> bytes | None:
+def expected_hash(prev_hash: bytes, row: ChainRow, position: int | None = None) -> bytes | None:
     """The hash `row` should have after `prev_hash`; None if the row cannot be encoded."""
     try:
         return link(
@@ -153,7 +153,7 @@ def _link_row(prev_hash: bytes, row: ChainRow, position: int | None = None) -> b
 def _links(prev_hash: bytes | None, row: ChainRow | None, position: int | None = None) -> bool:
     if prev_hash is None or row is None or row.hash is None:
         return False
-    expected = _link_row(prev_hash, row, position)
+    expected = expected_hash(prev_hash, row, position)
     return expected is not None and expected == bytes(row.hash)
 
 
@@ -215,7 +215,7 @@ def _diagnose(at: _Cursor, row: ChainRow, nxt: ChainRow | None) -> VerifyResult:
         )
     # Two rows exchanged: the next row's event hashes correctly at this position.
     if nxt is not None and nxt.hash is not None and row.hash is not None:
-        moved = _link_row(at.hash, nxt, position=pos)
+        moved = expected_hash(at.hash, nxt, position=pos)
         if moved is not None and moved in (bytes(row.hash), bytes(nxt.hash)):
             return _fail(
                 at,
@@ -223,7 +223,7 @@ def _diagnose(at: _Cursor, row: ChainRow, nxt: ChainRow | None) -> VerifyResult:
                 ROWS_REORDERED,
                 f"the event stored at position {nxt.position} belongs at position {pos}",
             )
-    if _link_row(GENESIS, row) is None:
+    if expected_hash(GENESIS, row) is None:
         return _fail(at, pos, MALFORMED_ROW, f"row {pos} cannot be encoded (NULL or non-UUID)")
     # The stored hash still anchors the rest of the chain, so this row's own hash is
     # original: either rows before it are missing, or its content was changed.

@@ -93,6 +93,24 @@ def _originator_from_text(value: str) -> UUID | str:
         return value
 
 
+@contextmanager
+def immediate_transaction(datastore: SQLiteDatastore) -> Iterator[SQLiteCursor]:
+    """A write transaction that takes SQLite's write lock up front (BEGIN IMMEDIATE), so that
+    what it reads before writing (the previous hash, a tracking position) cannot go stale."""
+    with datastore.get_connection(commit=True) as conn:
+        cursor = conn.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+        finally:
+            cursor.sqlite_cursor.close()
+
+
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
     idempotency_table_name = IDEMPOTENCY_TABLE
 
@@ -151,18 +169,8 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
 
     @contextmanager
     def _write_transaction(self) -> Iterator[SQLiteCursor]:
-        with self.datastore.get_connection(commit=True) as conn, _library_errors():
-            cursor = conn.cursor()
-            try:
-                cursor.execute("BEGIN IMMEDIATE")
-                try:
-                    yield cursor
-                    conn.commit()
-                except BaseException:
-                    conn.rollback()
-                    raise
-            finally:
-                cursor.sqlite_cursor.close()
+        with _library_errors(), immediate_transaction(self.datastore) as cursor:
+            yield cursor
 
     def insert_events(
         self,
