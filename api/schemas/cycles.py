@@ -234,6 +234,9 @@ class StandingsRow(BaseModel):
     grade_label: str = Field(examples=["好"])
     movement: int | None
     vetoed: bool = False
+    talk_required: bool = Field(
+        default=False, description="graded 一般/差: the secretary is called to a talk (约谈)"
+    )
 
 
 class FinalizedOut(BaseModel):

@@ -107,6 +107,8 @@ def standings_rows(app: LianpingApp, cycle: Cycle, as_of: datetime | None) -> li
                 "grade_label": GRADE_LABELS[s.grade],
                 "movement": s.movement,
                 "vetoed": s.vetoed,
+                # Secretaries graded 一般/差 are called to a talk (约谈).
+                "talk_required": s.grade in ("average", "poor"),
             }
         )
     return rows

@@ -36,3 +36,4 @@ def test_finalizing_the_worked_example_gives_exactly_its_table(app):
         "average": 1,
         "poor": 0,
     }
+    assert [r["talk_required"] for r in results] == [False, False, True]  # 一般 → 约谈
