@@ -27,6 +27,7 @@ from projections.views import (
     View,
     fetch_rows,
     select_generation,
+    snapshot,
     table_name,
     tracking_name,
 )
@@ -34,8 +35,13 @@ from projections.views import (
 
 class SnapshotReader:
     def __init__(
-        self, cursor: Any, dialect: Dialect, projection: Projection, generation: int,
-        position: int, events_table: str,
+        self,
+        cursor: Any,
+        dialect: Dialect,
+        projection: Projection,
+        generation: int,
+        position: int,
+        events_table: str,
     ) -> None:
         self._cursor = cursor
         self._dialect = dialect
@@ -102,8 +108,9 @@ class Store:
 
     def set_generation(self, cursor: Any, name: str, generation: int) -> None:
         cursor.execute(
-            self.dialect.sql(f"UPDATE {self.dialect.name(POINTER)} SET generation = ? "
-                             "WHERE view_name = ?"),
+            self.dialect.sql(
+                f"UPDATE {self.dialect.name(POINTER)} SET generation = ? WHERE view_name = ?"
+            ),
             (generation, name),
         )
 
@@ -130,11 +137,17 @@ class Store:
         """Each view's serving position, in one snapshot."""
         with self._read() as cursor:
             cursor.execute(f"SELECT view_name, generation FROM {self.dialect.name(POINTER)}")
-            keys = {tracking_name(r["view_name"], int(r["generation"])): r["view_name"]
-                    for r in fetch_rows(cursor) if r["view_name"] in names}
+            keys = {
+                tracking_name(r["view_name"], int(r["generation"])): r["view_name"]
+                for r in fetch_rows(cursor)
+                if r["view_name"] in names
+            }
             cursor.execute(f"SELECT application_name, notification_id FROM {self.tracking_table}")
-            found = {keys[r["application_name"]]: int(r["notification_id"])
-                     for r in fetch_rows(cursor) if r["application_name"] in keys}
+            found = {
+                keys[r["application_name"]]: int(r["notification_id"])
+                for r in fetch_rows(cursor)
+                if r["application_name"] in keys
+            }
         return {name: found.get(name, 0) for name in names}
 
     def head(self) -> int:
@@ -222,8 +235,7 @@ class PostgresStore(Store):
 
     @contextmanager
     def _read(self) -> Iterator[Any]:
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        with snapshot(self.datastore) as cursor:
             yield cursor
 
     def lock_pointer(self, cursor: Any, name: str) -> int | None:

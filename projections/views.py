@@ -139,8 +139,10 @@ class ViewBase:
         self.generation = generation
         self.dialect = dialect
         self.tracking_name = tracking_name(projection.name, generation)
-        self.tables = {t.name: dialect.name(table_name(projection.name, generation, t))
-                       for t in projection.tables}
+        self.tables = {
+            t.name: dialect.name(table_name(projection.name, generation, t))
+            for t in projection.tables
+        }
         self.select_sql: dict[str, str] = {}
         self.upsert_sql: dict[str, str] = {}
         self.delete_sql: dict[str, str] = {}
@@ -256,6 +258,14 @@ class SQLiteView(ViewBase, SQLiteTrackingRecorder):
             )
 
 
+@contextmanager
+def snapshot(datastore: PostgresDatastore) -> Iterator[Any]:
+    """A read-only REPEATABLE READ transaction: every query of a read sees the same snapshot."""
+    with datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield cursor
+
+
 class PostgresView(ViewBase, PostgresTrackingRecorder):
     def __init__(self, datastore: PostgresDatastore, projection: Projection, generation: int):
         self._setup(projection, generation, PostgresDialect(datastore.schema))
@@ -274,8 +284,7 @@ class PostgresView(ViewBase, PostgresTrackingRecorder):
 
     @contextmanager
     def _read(self) -> Iterator[Any]:
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        with snapshot(self.datastore) as cursor:
             yield cursor
 
     def _pointer_generation(self, cursor: Any) -> int | None:
@@ -304,4 +313,3 @@ def select_generation(cursor: Any, dialect: Dialect, view: str, suffix: str = ""
     )
     found = fetch_rows(cursor)
     return int(found[0]["generation"]) if found else None
-
