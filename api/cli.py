@@ -199,7 +199,8 @@ def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_audit_verify_export(args: argparse.Namespace, settings: Settings) -> int:
-    from application.usecases.integrity import result_json, verify_export_lines
+    from application.usecases.exports import verify_export_lines
+    from application.usecases.integrity import result_json
 
     claim = _claim(args)
     try:
@@ -216,7 +217,7 @@ def cmd_audit_verify_export(args: argparse.Namespace, settings: Settings) -> int
 
 
 def cmd_audit_export(args: argparse.Namespace, settings: Settings) -> int:
-    from application.usecases.integrity import export_lines
+    from application.usecases.exports import export_lines
 
     app = _open_app(settings)
     try:
@@ -299,7 +300,7 @@ def _add_bench_command(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
     bench = commands.add_parser(
         "bench",
-        help="benchmark a generated province on PostgreSQL (about 10 minutes): prints "
+        help="benchmark a generated province on PostgreSQL (about 6 minutes): prints "
         "a table and writes bench/results.json (LIANPING_BENCH_POSTGRES_URL)",
     )
     add_arguments(bench)

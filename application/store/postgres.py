@@ -12,14 +12,15 @@ plpgsql function (created by create_table) that, inside the statement's transact
 4. ``NOTIFY``s the channel the library's subscription listens on;
 5. returns the notification ids.
 
-Group commit: saves made concurrently in one process share one transaction. Whoever finds no
-flush in progress becomes the leader and sends everything queued in ONE round trip to
-``<table>_append_batch``, which takes the lock once, runs every save in its own subtransaction
-(a unique violation rolls back that save alone: its events, its idempotency record and the
-hash it would have chained) and returns one row per save. One lock, one fsync and one NOTIFY
-for the whole group; each caller still gets its own ids or its own IntegrityError, so every
-save stays atomic and isolated, and commit order is still log order. A lone save goes through
-the single function unchanged; a batch that fails for another reason is re-run save by save.
+Group commit: saves made concurrently in one process share one transaction. Whoever finds
+fewer than two flushes in progress becomes a leader and sends everything queued in ONE round
+trip to ``<table>_append_batch``, which takes the lock once, runs every save in its own
+subtransaction (a unique violation rolls back that save alone: its events, its idempotency
+record and the hash it would have chained) and returns one row per save. One lock, one fsync
+and one NOTIFY for the whole group; each caller still gets its own ids or its own
+IntegrityError, so every save stays atomic and isolated, and commit order is still log order.
+A lone save goes through the single function unchanged; a batch that fails for another reason
+is re-run save by save. (bench/RESULTS.md has the measurements.)
 
 The library's own "db functions" mode is not used: it drops the table lock.
 """
@@ -248,6 +249,7 @@ UNIQUE_VIOLATION = "23505"
 # backend before other sessions' snapshots get slower, so stay well below that.
 GROUP_MAX_SAVES = 32
 GROUP_MAX_EVENTS = 5000
+GROUP_MAX_INFLIGHT = 2
 _WAIT_SLICE = 1.0  # a follower re-checks at least this often (the leader always notifies)
 
 
@@ -270,28 +272,33 @@ class _Save:
 
 
 class _GroupCommit:
-    """Leader/follower group commit. A caller queues its save; if no flush is in progress it
-    becomes the leader and flushes what is queued (FIFO, bounded), else it waits for its answer
-    (a flush lasts one round trip). There is no timer and no background thread: a lone save is
-    flushed at once, and concurrent saves batch up while the previous flush is on the wire."""
+    """Leader/follower group commit. A caller queues its save; while fewer than `max_inflight`
+    flushes are in progress it becomes a leader and flushes what is queued (FIFO, bounded),
+    else it waits for its answer (a flush lasts one round trip). There is no timer and no
+    background thread: a lone save is flushed at once, and concurrent saves batch up while
+    earlier flushes are on the wire. Two flushes in flight keep the table lock busy: one
+    commits while the next already waits for the lock inside PostgreSQL (with one, the lock
+    would idle for a round trip between groups, and two writers would do worse than without
+    grouping)."""
 
-    def __init__(self, flush: Any, max_saves: int, max_events: int) -> None:
+    def __init__(self, flush: Any, max_saves: int, max_events: int, max_inflight: int) -> None:
         self._flush = flush
         self._max_saves = max_saves
         self._max_events = max_events
+        self._max_inflight = max_inflight
         self._queue: deque[_Save] = deque()
-        self._flushing = False
+        self._inflight = 0
         self._cond = threading.Condition()
 
     def submit(self, save: _Save) -> list[int]:
         with self._cond:
             self._queue.append(save)
             while not save.done:
-                if self._flushing:
+                if self._inflight >= self._max_inflight or not self._queue:
                     self._cond.wait(_WAIT_SLICE)
                     continue
                 batch = self._take()
-                self._flushing = True
+                self._inflight += 1
                 self._cond.release()
                 try:
                     self._flush(batch)
@@ -304,7 +311,7 @@ class _GroupCommit:
                     for other in batch:
                         other.done = True
                     self._cond.acquire()
-                    self._flushing = False
+                    self._inflight -= 1
                     self._cond.notify_all()
         if save.error is not None:
             raise save.error
@@ -375,7 +382,8 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "%s::integer[], %s::uuid[], %s::bigint[], %s::text[], %s::bytea[], %s::text, "
             "%s::uuid[], %s::text[], %s::text[], %s::text[]) ORDER BY save_index"
         ).format(**self._names)
-        self._group = _GroupCommit(self._flush_group, GROUP_MAX_SAVES, GROUP_MAX_EVENTS)
+        self._group = _GroupCommit(
+            self._flush_group, GROUP_MAX_SAVES, GROUP_MAX_EVENTS, GROUP_MAX_INFLIGHT)
         self.select_chain_statement = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state, hash "
             "FROM {schema}.{table} WHERE notification_id > %s "

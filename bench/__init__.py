@@ -1,0 +1,1 @@
+"""The province-scale benchmark (``lianping bench``, ``make bench``) and its data generator."""

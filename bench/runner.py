@@ -1,0 +1,315 @@
+"""``lianping bench``: generate the province, run every benchmark, print the table and write
+bench/results.json. Every store is a fresh PostgreSQL schema, dropped at the end; every process
+started here is stopped here; every loop is bounded by a duration or a count."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import tempfile
+import time
+import zlib
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from application.app import LianpingApp
+from bench import report
+from bench.append import WriterPool, prepare_tables, run_append
+from bench.generator import Generated, Generator, Slot
+from bench.httpload import HttpPlan
+from bench.replay import run_rebuild, run_verify
+from bench.server import Server, serve
+from bench.store import Store, bench_store, bench_url
+from bench.timeline import as_of_target
+from bench.web import run_http, time_travel
+
+RESULTS = Path(__file__).with_name("results.json")
+PARTS = ("replay", "append", "http", "timetravel")
+YEARS, CURRENT_YEAR = (2024, 2025, 2026), 2027
+TIME_TRAVEL_CYCLE = "ty-01-2026"  # a county's township cycle, identical in both stores
+
+
+@dataclass(frozen=True)
+class Config:
+    cities: int = 11
+    tiny: bool = False
+    processes: int = 2
+    threads: int = 4
+    clients: int = 16
+    server_workers: int = 2
+    rounds: int = 4
+    warmup: float = 2.0
+    append_seconds: float = 4.0
+    insert_seconds: float = 2.5
+    http_seconds: float = 6.0
+    verify_rounds: int = 2
+    time_travel_samples: int = 100
+    http_share: float = 0.4
+    what_if: bool = True
+
+    @classmethod
+    def quick(cls) -> Config:
+        return cls(cities=1, tiny=True, processes=1, threads=2, clients=4, server_workers=1,
+                   rounds=1, warmup=0.3, append_seconds=0.3, insert_seconds=0.3,
+                   http_seconds=0.3, verify_rounds=1, time_travel_samples=3, what_if=False)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--quick", action="store_true",
+                        help="a tiny province and short runs: checks the harness, measures nothing")
+    parser.add_argument("--only", default=",".join(PARTS),
+                        help=f"comma-separated parts to run (default all: {','.join(PARTS)})")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON")
+
+
+def main(args: argparse.Namespace) -> int:
+    parts = {p.strip() for p in args.only.split(",") if p.strip()}
+    unknown = parts - set(PARTS)
+    if unknown:
+        print(f"lianping bench: unknown part(s) {', '.join(sorted(unknown))}", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, _terminate)  # so that every `finally` below still runs
+    config = Config.quick() if args.quick else Config()
+    rows, details = Bench(config, parts).run()
+    print(report.table(rows))
+    report.write(args.out, rows, details)
+    print(f"\nwritten to {args.out}")
+    return 0
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def progress(started: float, message: str) -> None:
+    print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+class Bench:
+    def __init__(self, config: Config, parts: set[str]) -> None:
+        self.config = config
+        self.parts = parts
+        self.started = time.monotonic()
+        self.rows: list[report.Row] = []
+        self.details: dict[str, Any] = {"config": asdict(config), "parts": sorted(parts)}
+
+    def say(self, message: str) -> None:
+        progress(self.started, message)
+
+    def run(self) -> tuple[list[report.Row], dict[str, Any]]:
+        url = bench_url()
+        self.details["machine"] = {**report.machine(), "postgres": report.postgres_version(url)}
+        with tempfile.TemporaryDirectory(prefix="lianping-bench-") as folder, ExitStack() as stack:
+            full = stack.enter_context(bench_store("full", Path(folder) / "full", url))
+            generated = self.generate(full, self.config.cities, "full")
+            small = small_generated = None
+            if "timetravel" in self.parts:
+                small = stack.enter_context(bench_store("small", Path(folder) / "small", url))
+                small_generated = self.generate(small, 1, "small")
+            if "replay" in self.parts:
+                self.replays(full)
+            app_slots, http_slots = split(generated.open_ratings, self.config.http_share)
+            pool = None
+            if self.parts & {"append", "http"}:
+                prepare_tables(full)
+                pool = self.writers(stack, full, app_slots)
+            if self.parts & {"http", "timetravel"}:
+                server = stack.enter_context(
+                    serve(full, self.config.server_workers, Path(folder)))
+                self.wait_read_models(server)
+                if "http" in self.parts and pool is not None:
+                    self.http(full, server, pool, generated, http_slots)
+                if small is not None and small_generated is not None:
+                    small_server = stack.enter_context(serve(small, 1, Path(folder)))
+                    self.wait_read_models(small_server, "small")
+                    self.time_travel((full, small), (server, small_server),
+                                     (generated, small_generated))
+        self.details["total_seconds"] = round(time.monotonic() - self.started, 1)
+        self.details["machine"]["load_average_at_end"] = report.machine()[
+            "load_average_at_start"]
+        return self.rows, self.details
+
+    def writers(self, stack: ExitStack, store: Store, slots: list[Slot]) -> WriterPool:
+        """The writer processes (kept for the HTTP rounds' baseline too); with the append part,
+        runs it, a third of the open ratings going to the what-if writers."""
+        c = self.config
+        what_if_slots = slots[2::3] if c.what_if and "append" in self.parts else []
+        own = [s for n, s in enumerate(slots) if not what_if_slots or n % 3 != 2]
+        pool = WriterPool(store, c.processes, c.threads, own)
+        stack.callback(pool.close)
+        if "append" in self.parts:
+            what_if = None
+            if what_if_slots:
+                what_if = WriterPool(store, c.processes, c.threads, what_if_slots, True)
+                stack.callback(what_if.close)
+            self.append(store, pool, what_if)
+        return pool
+
+    def generate(self, store: Store, cities: int, name: str) -> Generated:
+        app = LianpingApp(store.settings(pool_size=2))
+        try:
+            generated = Generator(app, cities, YEARS, CURRENT_YEAR, tiny=self.config.tiny).run()
+        finally:
+            app.close()
+        store.settle()
+        self.details[f"{name}_store"] = {
+            "events": generated.events, "transactions": generated.transactions,
+            "seconds": round(generated.seconds, 1),
+            "events_per_second": round(generated.events / generated.seconds),
+            "orgs": generated.orgs, "cycles": generated.cycles,
+            "open_ratings": len(generated.open_ratings),
+        }
+        self.say(f"generated the {name} store: {generated.events:,} events in "
+                 f"{generated.seconds:.1f} s ({generated.transactions} transactions)")
+        return generated
+
+    def replays(self, store: Store) -> None:
+        verify = run_verify(store, self.config.verify_rounds)
+        self.details["verify"] = verify
+        self.rows.append(report.Row.compare(
+            "verify (hash chain, whole log)", verify, "events/s", 0.5,
+            note="" if verify["ok"] else "VERIFICATION FAILED"))
+        self.say(f"verify: ratio {verify['ratio']}")
+        rebuild = run_rebuild(store)
+        self.details["rebuild"] = rebuild
+        if "todo" in rebuild:
+            self.rows.append(report.Row("rebuild (all read models)", "TODO", note=rebuild["todo"]))
+        else:
+            self.rows.append(report.Row.compare(
+                "rebuild (all read models)", rebuild, "events/s", 0.3,
+                note=f"{len(rebuild['read_models'])} read models, one pass each, "
+                     f"{rebuild['seconds']} s in all"))
+        self.say(f"rebuild: {rebuild.get('ratio', rebuild.get('todo'))}")
+
+    def append(self, store: Store, pool: WriterPool, what_if: WriterPool | None) -> None:
+        c = self.config
+        result = run_append(store, pool, rounds=c.rounds, seconds=c.append_seconds,
+                            insert_seconds=c.insert_seconds, warmup=c.warmup, what_if=what_if)
+        if what_if is not None:
+            what_if.close()
+        summaries = {name: rounds.summary() for name, rounds in result.rounds.items()}
+        gains = {
+            "app": result.gain("app_group_commit", "app_single"),
+            "recorder": result.gain("recorder_group_commit", "recorder_single"),
+            "recorder_vs_stock": result.gain("recorder_single", "recorder_stock"),
+        }
+        self.details["append"] = {**summaries, "group_commit_gain": gains,
+                                  "rounds": result.phases}
+        app = [p["app_group_commit"] for p in result.phases]
+        writers = f"{c.processes}x{c.threads} writers"
+        self.rows += [
+            report.Row.compare(
+                "append: rate via app.execute", summaries["app_group_commit"], "cmd/s", 0.5,
+                note=f"{writers}, group commit; p50/p99 {app[-1]['p50_ms']}/{app[-1]['p99_ms']}"
+                     f" ms; errors {sum(a['errors'] for a in app)}; group commit on/off "
+                     f"{_x(gains['app'])}"),
+            report.Row.compare("  same, group commit off", summaries["app_single"], "cmd/s",
+                               None),
+        ]
+        if result.rounds["what_if"].subject:
+            self.rows.append(report.Row.compare(
+                "  what-if: no pre-ping, cache, -O", summaries["what_if"], "cmd/s", None,
+                note="NOT the product's configuration: app.execute with POSTGRES_PRE_PING=n, "
+                     "AGGREGATE_CACHE_MAXSIZE=20000 and PYTHONOPTIMIZE=1 (settings.py, app.py)"))
+        self.rows += [
+            report.Row.compare(
+                "append path alone (recorder)", summaries["recorder_group_commit"], "ev/s",
+                None, note=f"1 event per save, group commit; on/off {_x(gains['recorder'])}, "
+                           f"single vs stock {_x(gains['recorder_vs_stock'])}"),
+            report.Row.compare("  same, group commit off", summaries["recorder_single"], "ev/s",
+                               None),
+            report.Row.compare("  library's stock recorder", summaries["recorder_stock"],
+                               "ev/s", None, note="eventsourcing's PostgreSQL recorder, no chain"),
+        ]
+        self.say(f"append: ratio {result.rounds['app_group_commit'].ratio}, recorder "
+                 f"{result.rounds['recorder_group_commit'].ratio}")
+
+    def wait_read_models(self, server: Server, name: str = "full", timeout: float = 240.0) -> None:
+        """Let the server's read-model runners catch up with the log before measuring."""
+        deadline, lag = time.monotonic() + timeout, None
+        while time.monotonic() < deadline:
+            status, body = server.get("/readyz")
+            if status == 200:
+                lag = max(json.loads(body).get("read_models", {}).values(), default=0)
+                if lag == 0:
+                    break
+            time.sleep(1.0)
+        self.details[f"{name}_read_models_lag_at_start"] = lag
+        self.say(f"{name} server up; read models behind by {lag}")
+
+    def http(self, store: Store, server: Server, pool: WriterPool, generated: Generated,
+             slots: list[Slot]) -> None:
+        c = self.config
+        plan = http_plan(server.port, slots, generated.tokens, c.clients)
+        result = run_http(store, server, pool, plan, rounds=c.rounds, seconds=c.http_seconds,
+                          insert_seconds=c.insert_seconds, warmup=c.warmup)
+        self.details["http"] = {
+            "append": result.append.summary(), "writes": result.writes,
+            "standings_under_load": result.standings, "audit_under_load": result.audit,
+            "peak_rss_mb": result.peak_rss_mb, "rounds": result.phases,
+        }
+        w, s, a = result.writes, result.standings, result.audit
+        self.rows += [
+            report.Row.compare(
+                "HTTP append (ratings)", result.append.summary(), "req/s", 0.25,
+                note=f"{c.clients} clients, serve --workers {c.server_workers}; p50/p99 "
+                     f"{w['p50_ms']}/{w['p99_ms']} ms; " + errors(w)),
+            report.Row("reads under load: standings", f"p99 {s['p99_ms']} ms",
+                       note=f"p50 {s['p50_ms']} ms, {s['ops']} reads, " + errors(s)),
+            report.Row("reads under load: audit filter", f"p99 {a['p99_ms']} ms",
+                       note=f"p50 {a['p50_ms']} ms, {a['ops']} reads, " + errors(a)),
+            report.Row("peak RSS of the API processes",
+                       f"{max(result.peak_rss_mb.values(), default=0):.0f} MiB",
+                       note="per process (MiB): " + ", ".join(
+                           f"{v:.0f}" for v in result.peak_rss_mb.values())),
+        ]
+        self.say(f"http: ratio {result.append.ratio}")
+
+    def time_travel(self, stores: tuple[Store, Store], servers: tuple[Server, Server],
+                    generated: tuple[Generated, Generated]) -> None:
+        organizer = TIME_TRAVEL_CYCLE.rsplit("-", 1)[0] + "-zzb"
+        targets = tuple(
+            (TIME_TRAVEL_CYCLE, as_of_target(store, TIME_TRAVEL_CYCLE), g.tokens[organizer])
+            for store, g in zip(stores, generated, strict=True))
+        result = time_travel(servers, targets, self.config.time_travel_samples)  # type: ignore[arg-type]
+        sizes = [store.count() for store in stores]
+        result["events"] = sizes
+        self.details["time_travel"] = result
+        self.rows.append(report.Row(
+            "time travel: standings?as_of= p99", f"{result['full_p99_ms']} ms",
+            f"{result['small_p99_ms']} ms", result["ratio"], "<= 1.5",
+            None if result["ratio"] is None else result["ratio"] <= 1.5,
+            note=f"{sizes[0]:,} vs {sizes[1]:,} events ({sizes[0] / max(sizes[1], 1):.1f}x); "
+                 f"p50 {result['full_p50_ms']} vs {result['small_p50_ms']} ms; "
+                 + errors(result)))
+        self.say(f"time travel: ratio {result['ratio']}")
+
+
+def _x(gain: float | None) -> str:
+    return "-" if gain is None else f"{gain:.2f}x"
+
+
+def errors(result: dict[str, Any]) -> str:
+    return f"errors {result['errors']}" + (f" ({result['error']})" if result["error"] else "")
+
+
+def split(slots: list[Slot], share: float) -> tuple[list[Slot], list[Slot]]:
+    """(app slots, http slots): whole cycles, about `share` of them (at least one) to HTTP."""
+    cycles = sorted({s.cycle_id for s in slots}, key=lambda c: zlib.crc32(c.encode()))
+    to_http = set(cycles[: max(1, round(len(cycles) * share))]) if len(cycles) > 1 else set()
+    return [s for s in slots if s.cycle_id not in to_http], [
+        s for s in slots if s.cycle_id in to_http]
+
+
+def http_plan(port: int, slots: list[Slot], tokens: dict[str, str], clients: int) -> HttpPlan:
+    cycles = sorted({(s.cycle_id, s.organizer) for s in slots})
+    audits = sorted({(s.cycle_id, s.org_code) for s in slots})[:200]
+    return HttpPlan(
+        port=port, slots=slots, tokens={s.reviewer: tokens[s.reviewer] for s in slots},
+        standings=[(cycle, tokens[f"{organizer}-zzb"]) for cycle, organizer in cycles],
+        audits=[(cycle, org, tokens["sx-jw"]) for cycle, org in audits], writers=clients,
+    )

@@ -1,0 +1,34 @@
+"""The benchmark harness end to end, on a tiny province with very short runs (`--quick`): it
+measures nothing worth reading, but every part runs, answers without errors and is reported."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import runner
+
+pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
+
+
+def test_a_quick_run_fills_every_row_and_writes_the_json(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    args = argparse.Namespace(quick=True, only="replay,append,http", out=out)
+    assert runner.main(args) == 0
+    results = json.loads(out.read_text())
+    rows = {row["name"]: row for row in results["rows"]}
+
+    assert results["verify"]["ok"] is True
+    assert results["full_store"]["events"] > 500
+    for name in ("verify (hash chain, whole log)", "append: rate via app.execute",
+                 "append path alone (recorder)", "HTTP append (ratings)"):
+        assert rows[name]["ratio"] is not None and rows[name]["ratio"] > 0, name
+    for phase in results["append"]["rounds"]:
+        assert all(phase[k]["errors"] == 0 for k in phase if isinstance(phase[k], dict)), phase
+    assert results["http"]["writes"]["errors"] == 0, results["http"]["writes"]
+    assert results["http"]["writes"]["ops"] > 0
+    assert max(results["http"]["peak_rss_mb"].values()) > 0
+    assert results["machine"]["cores"] >= 1 and results["machine"]["postgres"]
