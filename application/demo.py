@@ -41,9 +41,10 @@ INDICATOR_MAX = {
     "leadership": 20,
 }
 PROBLEMS = [
-    ("P1", "后进村整顿转化进度偏慢，部分村“两委”班子战斗力不强"),
-    ("P2", "非公企业和社会组织党组织覆盖面不够"),
-    ("P3", "村级组织活动场所建设和经费保障落实不到位"),
+    ("P1", "后进村整顿转化进度偏慢，部分村“两委”班子战斗力不强",
+     "逐村制定整顿方案，县级领导包村督导"),
+    ("P2", "非公企业和社会组织党组织覆盖面不够", "开展集中组建攻坚，选派党建指导员"),
+    ("P3", "村级组织活动场所建设和经费保障落实不到位", "县财政列支专项经费，年内完成阵地改造"),
 ]
 SYSTEM = Principal("system", "系统", None, (("admin", ANY_ORG),))
 
@@ -136,7 +137,7 @@ class DemoCity:
         self.run("jz-zzb", cycles.advance, cycle_id, "rectifying", None)
         due = (self.app.today() + timedelta(days=120)).isoformat()
         for code, name, _ in COUNTIES:
-            problems = [{"code": c, "description": d} for c, d in PROBLEMS]
+            problems = [{"code": c, "description": d} for c, d, _ in PROBLEMS]
             self.run(
                 "jz-zzb",
                 participants.issue_feedback,
@@ -149,11 +150,11 @@ class DemoCity:
                 {
                     "item_id": f"{c}-1",
                     "problem_code": c,
-                    "measure": f"针对{d[:8]}制定整改措施",
+                    "measure": m,
                     "owner": "县委组织部部长",
                     "due_date": due,
                 }
-                for c, d in PROBLEMS
+                for c, _, m in PROBLEMS
             ]
             self.run(f"{code}-sj", rectification.submit_plan, cycle_id, code, items)
             self.run("jz-zzb", rectification.approve_plan, cycle_id, code)
