@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     checkpoint_interval_seconds: int = 3600
     max_body_bytes: int = 1024 * 1024
     run_projections: bool = True  # false: leave read models to `lianping projections run`
+    # Aggregates kept in memory per process; every read still fetches their newer events first
+    # (the library's fast-forward), so a cached aggregate is never stale. 0 disables the cache.
+    aggregate_cache_size: int = 4096
 
     @property
     def is_postgres(self) -> bool:
@@ -33,6 +36,12 @@ class Settings(BaseSettings):
     def eventsourcing_env(self) -> dict[str, str]:
         """Translate the database URL into the library's own settings."""
         url = urlparse(self.database_url)
+        cache = (
+            {"AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size),
+             "AGGREGATE_CACHE_FASTFORWARD": "y"}
+            if self.aggregate_cache_size > 0
+            else {}
+        )
         if url.scheme == "sqlite":
             path = unquote(url.path)
             path = path[1:] if self.database_url.startswith("sqlite:///") else path
@@ -44,6 +53,7 @@ class Settings(BaseSettings):
                 "SQLITE_DBNAME": path,
                 "SQLITE_LOCK_TIMEOUT": str(self.lock_timeout),
                 "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER,
+                **cache,
             }
         if self.is_postgres:
             return {
@@ -59,9 +69,11 @@ class Settings(BaseSettings):
                 "POSTGRES_POOL_SIZE": str(self.pool_size),
                 "POSTGRES_MAX_OVERFLOW": str(self.max_overflow),
                 "POSTGRES_MAX_WAITING": "64",
-                "POSTGRES_PRE_PING": "y",
+                # Ping only connections that sat idle (application.store.pool), not every one.
+                "POSTGRES_PRE_PING": "n",
                 "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
                 "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER,
+                **cache,
             }
         raise ValueError(
             f"LIANPING_DATABASE_URL must be sqlite:///path or postgresql://..., got {url.scheme!r}"

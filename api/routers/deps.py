@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import CurrentPrincipal, get_application
+from api.auth import CurrentPrincipal, application_of
 from api.errors import ApiError
 from application.app import Outcome
 from application.app import Request as AppRequest
@@ -105,7 +105,7 @@ def etag(response: Response, version: int) -> None:
 
 def store_position(request: Request) -> int:
     """Reads computed from the event store are as fresh as its last notification id."""
-    return get_application(request).recorder.max_notification_id() or 0
+    return application_of(request).recorder.max_notification_id() or 0
 
 
 def min_position(source: PositionSource) -> Callable[..., Awaitable[None]]:

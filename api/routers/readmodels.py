@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from api.auth import Application, get_application
+from api.auth import Application, application_of
 from api.routers.deps import PositionSource, reader
 from application.app import Request as AppRequest
 from application.usecases import audit as access
@@ -22,7 +22,7 @@ def view_position(name: str) -> PositionSource:
     """The position a read model reflects (for ``reader``'s X-Min-Position wait)."""
 
     def position(request: Request) -> int:
-        return read_models(get_application(request)).position(name)
+        return read_models(application_of(request)).position(name)
 
     return position
 

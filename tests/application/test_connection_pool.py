@@ -1,0 +1,89 @@
+"""Pooled PostgreSQL connections are pinged only after sitting idle, and a connection error makes
+the pool drop every broken connection at once (application/store/pool.py), on a real server."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from psycopg_pool import ConnectionPool
+
+from application.store.pool import PingIfIdle, recover
+from tests.store_support import PG_URL, pg_connect
+
+pytestmark = pytest.mark.postgres
+
+
+class CountingPing(PingIfIdle):
+    def __init__(self, idle_seconds: float) -> None:
+        super().__init__(idle_seconds)
+        self.pings = 0
+
+    def __call__(self, conn: object) -> None:
+        before = self._last_used.get(conn)
+        super().__call__(conn)
+        if before is None or time.monotonic() - before > self.idle_seconds:
+            self.pings += 1
+
+
+@pytest.fixture
+def pool_and_check() -> Iterator[tuple[ConnectionPool, CountingPing]]:
+    check = CountingPing(idle_seconds=0.3)
+    pool = ConnectionPool(PG_URL, min_size=2, max_size=2, check=check, open=True, timeout=5)
+    pool.wait()
+    try:
+        yield pool, check
+    finally:
+        pool.close()
+
+
+def backend_pids(pool: ConnectionPool) -> set[int]:
+    with pool.connection() as a, pool.connection() as b:
+        return {a.info.backend_pid, b.info.backend_pid}
+
+
+def terminate(pids: set[int]) -> None:
+    with pg_connect() as admin:
+        for pid in pids:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+class TestPingIfIdle:
+    def test_a_connection_used_moments_ago_is_not_pinged_again(self, pool_and_check):
+        pool, check = pool_and_check
+        for _ in range(10):
+            with pool.connection() as conn:
+                conn.execute("SELECT 1")
+        assert check.pings <= 2  # once per connection, on first use
+
+    def test_a_connection_that_sat_idle_is_pinged_and_replaced_when_broken(self, pool_and_check):
+        pool, _ = pool_and_check
+        old = backend_pids(pool)
+        terminate(old)
+        time.sleep(0.4)  # longer than idle_seconds: the next checkouts ping
+        new = backend_pids(pool)
+        assert not new & old
+        with pool.connection() as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+class TestRecover:
+    def test_after_a_connection_error_every_broken_idle_connection_is_replaced(
+        self, pool_and_check
+    ):
+        pool, _ = pool_and_check
+        old = backend_pids(pool)
+        terminate(old)
+        recover(pool)  # what the recorder does on a connection error, before its retry
+        for _ in range(4):  # no checkout may get a dead connection now
+            with pool.connection() as conn:
+                assert conn.info.backend_pid not in old
+                assert conn.execute("SELECT 1").fetchone() == (1,)
+
+    def test_recover_without_a_pool_or_a_database_does_not_raise(self):
+        recover(None)
+        dead = ConnectionPool(
+            "postgresql://postgres@127.0.0.1:1/none", min_size=0, max_size=1, open=False
+        )
+        recover(dead)
