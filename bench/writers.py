@@ -80,13 +80,8 @@ def _run_threads(threads: int, body: Callable[[int, Result], None], go_at: float
 
 
 class WhatIfSettings(Settings):
-    """The what-if of the report, NOT the product's configuration: no connection check on every
-    pool checkout, and the library's aggregate cache (fast-forwarded from the store on every
-    get, so still strongly consistent). The writer process also runs with PYTHONOPTIMIZE=1."""
-
-    def eventsourcing_env(self) -> dict[str, str]:
-        return {**super().eventsourcing_env(), "POSTGRES_PRE_PING": "n",
-                "AGGREGATE_CACHE_MAXSIZE": "20000"}
+    """The what-if of the report (``--what-if``), NOT the product's configuration: the same
+    settings; the writer process runs with PYTHONOPTIMIZE=1 (asserts off)."""
 
 
 class AppWriter:
