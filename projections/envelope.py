@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any, Protocol
+from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
@@ -26,14 +28,13 @@ class Envelope:
     recorded_at: datetime
     data: Mapping[str, Any]
 
-    @property
-    def aggregate_type(self) -> str:
-        return self.type.partition(":")[2].partition(".")[0]
+    # Derived once: every fold asks each event for these, several times.
+    aggregate_type: str = field(init=False, repr=False, compare=False)
+    name: str = field(init=False, repr=False, compare=False)  # e.g. "Submitted"
 
-    @property
-    def name(self) -> str:
-        """The event's name within its aggregate type, e.g. "Submitted"."""
-        return self.type.rpartition(".")[2]
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "aggregate_type", self.type.partition(":")[2].partition(".")[0])
+        object.__setattr__(self, "name", self.type.rpartition(".")[2])
 
     @property
     def actor(self) -> str | None:
@@ -66,6 +67,22 @@ def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def _json_value(value: Any) -> Any:
+    """What ``plain`` makes of the values JSON has no form for (and nothing else)."""
+    if isinstance(value, set):
+        return list(value)
+    if isinstance(value, Decimal | datetime | date | UUID):
+        return plain(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_json_value)
+
+
 def to_json(value: Any) -> str:
-    """Event data as stored in read models: the same JSON values the API answers with."""
-    return json.dumps(plain(value), ensure_ascii=False, sort_keys=True)
+    """Event data as stored in read models: the same JSON values the API answers with.
+
+    Exactly ``json.dumps(plain(value), ensure_ascii=False, sort_keys=True)`` for data whose
+    mappings have string keys, as all decoded event data has (JSON object keys are strings),
+    without copying the data first: the values ``plain`` converts go through ``default``."""
+    return _ENCODER.encode(value)

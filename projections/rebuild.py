@@ -9,14 +9,30 @@ position go backwards; the live runner notices the pointer and follows the new g
 
 The generation replaced is kept (rollback, and readers still in a snapshot of it) and dropped by
 the next rebuild, as are the leftovers of a rebuild that crashed.
+
+Several read models are rebuilt in ONE pass over the log (``rebuild_read_models``; all of them by
+default): each event is read and decoded once and folded into every fresh generation. Nobody
+else reads or writes a fresh generation before its switch, so its rows are folded in memory
+(``BulkRows``, bulk.py: a bounded write-back cache) and written every ``FLUSH_EVERY`` events,
+rows and tracking position in one transaction (the fresh tables always hold a prefix of the
+log, exactly once; a crash leaves the serving generation alone). A thread reads the next batch
+and another writes the last flush while the fold goes on. The catch-up inside the switch uses
+the ordinary per-batch path (views.py), as the live runner does.
 """
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
+from projections.bulk import BulkRows
+from projections.registry import EventSource
 from projections.service import ReadModels
+from projections.tables import Key, Row, project
 from projections.views import View
 
 
@@ -24,40 +40,145 @@ class RebuildInProgressError(RuntimeError):
     pass
 
 
-def rebuild_read_model(models: ReadModels, name: str, batch_size: int = 1000) -> dict[str, Any]:
-    projection = models.projections[name]
+#: Events read from the log at a time; events between two flushes of the fresh tables; rows of
+#: one table the cache holds before it forgets those not used lately (bulk.py).
+READ_BATCH = 5000
+FLUSH_EVERY = 25_000
+MAX_ROWS = 100_000
+
+
+def rebuild_read_model(
+    models: ReadModels, name: str, batch_size: int = READ_BATCH
+) -> dict[str, Any]:
+    """Rebuild one read model: {name, generation, previous_generation, position, events,
+    seconds, events_per_second}."""
+    return rebuild_read_models(models, [name], batch_size)["read_models"][name]
+
+
+def rebuild_read_models(
+    models: ReadModels,
+    names: Sequence[str] | None = None,
+    batch_size: int = READ_BATCH,
+    flush_every: int = FLUSH_EVERY,
+    max_rows: int = MAX_ROWS,
+) -> dict[str, Any]:
+    """Rebuild several read models (default: all) in ONE pass over the log: each event is read
+    and decoded once and folded into every fresh generation (``BulkRows``: in memory, flushed
+    with its tracking position every ``flush_every`` events); then each switches as in
+    ``rebuild_read_model``. Returns {read_models: {name: that model's answer}, events, position,
+    seconds, events_per_second}."""
     store, source = models.store, models.source
+    chosen = list(dict.fromkeys(names or models.projections))
+    projections = [models.projections[name] for name in chosen]
     locks = store.locks()
-    lock = locks.lock(f"{name}.rebuild")
-    if not lock.try_acquire():
-        locks.close()
-        raise RebuildInProgressError(f"a rebuild of {name} is already running")
+    held = []
     try:
-        serving = store.ensure(projection)
-        generation = serving.generation + 1
-        for stale in (serving.generation - 1, generation):
-            if stale >= 1:
-                store.drop(projection, stale)
-        fresh = store.view(projection, generation)
+        for name in chosen:
+            lock = locks.lock(f"{name}.rebuild")
+            if not lock.try_acquire():
+                raise RebuildInProgressError(f"a rebuild of {name} is already running")
+            held.append(lock)
+        targets = []
+        for projection in projections:
+            serving = store.ensure(projection)
+            generation = serving.generation + 1
+            for stale in (serving.generation - 1, generation):
+                if stale >= 1:
+                    store.drop(projection, stale)
+            fresh = store.view(projection, generation)
+            targets.append((serving, fresh, BulkRows(fresh, max_rows)))
         started = time.monotonic()
-        position = events = 0
-        while batch := source.read(position, batch_size):
-            fresh.process(batch, live=False)
-            position, events = batch[-1].position, events + len(batch)
-        caught_up = _switch(models, serving, fresh)
+        position, events = _fold_log(source, [rows for _, _, rows in targets], batch_size,
+                                     flush_every)
+        folded = time.monotonic() - started
+        answers: dict[str, dict[str, Any]] = {}
+        for serving, fresh, rows in targets:
+            caught_up = _switch(models, serving, fresh)
+            seconds = time.monotonic() - started
+            answers[fresh.projection.name] = {
+                "name": fresh.projection.name,
+                "generation": fresh.generation,
+                "previous_generation": serving.generation,
+                "position": max(position, caught_up),
+                "events": events,
+                "seconds": round(seconds, 3),
+                "events_per_second": round(events / seconds) if seconds > 0 else None,
+                "rows_written": rows.written,
+                "rows_read_back": rows.loads,
+            }
         seconds = time.monotonic() - started
         return {
-            "name": name,
-            "generation": generation,
-            "previous_generation": serving.generation,
-            "position": max(position, caught_up),
+            "read_models": answers,
             "events": events,
+            "position": max([int(a["position"]) for a in answers.values()], default=position),
             "seconds": round(seconds, 3),
+            "fold_seconds": round(folded, 3),
             "events_per_second": round(events / seconds) if seconds > 0 else None,
         }
     finally:
-        lock.release()
+        for lock in held:
+            lock.release()
         locks.close()
+
+
+def _fold_log(
+    source: EventSource, targets: list[BulkRows], batch_size: int, flush_every: int
+) -> tuple[int, int]:
+    """Fold the whole log into every target; returns (last position, events). The next batch is
+    read, and the last flush written, by a thread each while this one folds (at most one of
+    each in flight: memory stays bounded), so the database works while Python folds."""
+    position = events = pending = 0
+    writing: Future[None] | None = None
+
+    def flush() -> Future[None]:
+        if writing is not None:
+            writing.result()  # the previous flush is in: forgetting what it wrote is safe
+        changes = [(rows, rows.take()) for rows in targets]
+        for rows in targets:
+            rows.forget()
+        return writer.submit(_write_all, changes, position)
+
+    with (
+        _fewer_collections(),
+        ThreadPoolExecutor(1, thread_name_prefix="rebuild-read") as reader,
+        ThreadPoolExecutor(1, thread_name_prefix="rebuild-write") as writer,
+    ):
+        upcoming = reader.submit(source.read, 0, batch_size)
+        while batch := upcoming.result():
+            position, events = batch[-1].position, events + len(batch)
+            upcoming = reader.submit(source.read, position, batch_size)
+            for rows in targets:
+                fold = rows.view.projection.fold
+                for event in batch:
+                    project(rows, fold, event)
+            pending += len(batch)
+            if pending >= flush_every:
+                writing, pending = flush(), 0
+        if pending or writing is None:
+            writing = flush()
+        writing.result()
+    return position, events
+
+
+@contextmanager
+def _fewer_collections(young: int = 50_000) -> Iterator[None]:
+    """Run the cyclic garbage collector less often while folding: the fold allocates millions of
+    short-lived dicts (freed by reference counting anyway) next to a large cache that every
+    collection of the older generations walks again; measured: a fifth of the CPU time."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(max(young, thresholds[0]), *thresholds[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+Changes = dict[str, dict[Key, Row | None]]
+
+
+def _write_all(changes: list[tuple[BulkRows, Changes]], position: int) -> None:
+    for rows, taken in changes:
+        rows.write(taken, position)
 
 
 def _switch(models: ReadModels, serving: View, fresh: View, batch_size: int = 1000) -> int:

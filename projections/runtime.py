@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from application.app import LianpingApp
 from application.settings import Settings
-from projections.rebuild import rebuild_read_model
+from projections.rebuild import READ_BATCH, rebuild_read_model, rebuild_read_models
 from projections.runner import RunnerConfig, Runners
 from projections.service import read_models
 
@@ -66,10 +66,20 @@ def _with_app(settings_or_app: Settings | LianpingApp, use: Callable[[LianpingAp
         app.close()
 
 
-def rebuild(settings: Settings, name: str, batch_size: int = 1000) -> dict[str, Any]:
+def rebuild(settings: Settings, name: str, batch_size: int = READ_BATCH) -> dict[str, Any]:
     """Fold the whole log into fresh tables for ``name`` while the current ones serve, then
     switch atomically. Returns {name, generation, position, events, seconds, events_per_second}."""
     return _with_app(settings, lambda app: rebuild_read_model(read_models(app), name, batch_size))
+
+
+def rebuild_all(
+    settings: Settings, names: Sequence[str] | None = None, batch_size: int = READ_BATCH
+) -> dict[str, Any]:
+    """``rebuild`` for several read models (default: all) in ONE pass over the log. Returns
+    {read_models: {name: what ``rebuild`` answers}, events, position, seconds, ...}."""
+    return _with_app(
+        settings, lambda app: rebuild_read_models(read_models(app), names, batch_size)
+    )
 
 
 def status(settings: Settings | LianpingApp) -> list[dict[str, Any]]:

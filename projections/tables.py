@@ -24,21 +24,31 @@ class Table:
     key: tuple[str, ...]
     integers: frozenset[str] = frozenset()
     indexes: tuple[tuple[str, ...], ...] = ()
+    _column_set: frozenset[str] = field(init=False, repr=False, compare=False)
+    _kinds: tuple[tuple[str, type], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Derived once: normalize() runs for every row change of every fold.
+        object.__setattr__(self, "_column_set", frozenset(self.columns))
+        object.__setattr__(
+            self, "_kinds", tuple((c, int if c in self.integers else str) for c in self.columns)
+        )
 
     def key_of(self, row: Row) -> Key:
-        return tuple(row[c] for c in self.key)
+        return tuple([row[c] for c in self.key])
 
     def normalize(self, row: Row) -> Row:
         """Every column present, integers as int, text as str: rows exactly as a store returns
         them, so a view and the in-memory fold compare equal."""
-        unknown = set(row) - set(self.columns)
-        if unknown:
+        if not self._column_set.issuperset(row):
+            unknown = set(row) - set(self.columns)
             raise ValueError(f"{self.name}: unknown columns {sorted(unknown)}")
         out: Row = {}
-        for column in self.columns:
-            value = row.get(column)
-            if value is not None:
-                value = int(value) if column in self.integers else str(value)
+        get = row.get
+        for column, kind in self._kinds:
+            value = get(column)
+            if value is not None and type(value) is not kind:
+                value = kind(value)
             out[column] = value
         return out
 
