@@ -1,0 +1,200 @@
+"""Rebuilding every read model in one pass over the log gives the same tables as rebuilding each
+alone and as the in-memory fold, keeps the serving generations answering, and leaves them alone
+when it crashes."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+
+from application.usecases.audit import plain
+from projections import audit
+from projections.bulk import BulkRows
+from projections.envelope import to_json
+from projections.rebuild import RebuildInProgressError, rebuild_read_model, rebuild_read_models
+from projections.registry import NAMES
+from projections.tables import MemoryRows, Projection, project
+from tests.projections.conftest import assert_view_is_the_fold, catch_up, head, tables_of
+from tests.projections.scripts import new_cycle, rich_history, run_script
+
+WAIT = 10.0
+#: Tiny batches, flushes and cache: every path of BulkRows (flush, forget, read back) is taken.
+TINY = {"batch_size": 7, "flush_every": 13, "max_rows": 3}
+
+
+class TestAOnePassRebuild:
+    def test_gives_the_fold_s_tables_for_every_read_model_and_switches_to_them(
+        self, app, models, world
+    ):
+        rich_history(world)
+        result = rebuild_read_models(models, **TINY)
+
+        assert set(result["read_models"]) == set(NAMES)
+        assert result["events"] == head(app) and result["position"] == head(app)
+        for name in NAMES:
+            answer = result["read_models"][name]
+            assert (answer["previous_generation"], answer["generation"]) == (1, 2)
+            assert answer["events"] == head(app) and answer["position"] == head(app)
+            serving = models.store.ensure(models.projections[name])
+            assert serving.generation == 2
+            assert models.position(name) == head(app)
+            assert_view_is_the_fold(models, serving)
+        assert sum(a["rows_read_back"] for a in result["read_models"].values()) > 0
+
+    def test_gives_the_same_tables_as_rebuilding_each_read_model_alone(self, models, world):
+        rich_history(world)
+        rebuild_read_models(models, **TINY)
+        together = {n: tables_of(models.store.ensure(models.projections[n])) for n in NAMES}
+        for name in NAMES:
+            rebuild_read_model(models, name)
+            alone = models.store.ensure(models.projections[name])
+            assert alone.generation == 3
+            assert tables_of(alone) == together[name]
+
+    def test_of_some_read_models_leaves_the_others_alone(self, app, models, world):
+        rich_history(world)
+        catch_up(models, models.store.ensure(models.projections["flags"]))
+
+        result = rebuild_read_models(models, ["audit", "records"])
+
+        assert set(result["read_models"]) == {"audit", "records"}
+        assert {n: models.store.generation(n) for n in NAMES} == {
+            "audit": 2, "flags": 1, "rectification": 1, "records": 2,
+        }
+        assert models.position("flags") == head(app)
+
+    def test_while_the_runners_apply_commands_and_readers_read_loses_nothing(
+        self, app, models, world, runners
+    ):
+        rich_history(world)
+        for name in NAMES:
+            assert models.wait(name, head(app), WAIT)
+        done, failures, seen = threading.Event(), [], []
+
+        def read() -> None:
+            try:
+                while not done.is_set():
+                    with models.read("audit") as view:
+                        page = audit.page(view, audit.Filters(), audit.Scope(True), 0, 1000)
+                        seen.append((view.position, len(page["events"])))
+            except Exception as error:  # noqa: BLE001 - reported below
+                failures.append(error)
+
+        def write() -> None:
+            try:
+                for n in range(3):
+                    cycle_id = new_cycle(world, f"meanwhile-{n}", 2300 + n, None)
+                    run_script(world, cycle_id, [("forward",), ("report", "county-a")])
+            except Exception as error:  # noqa: BLE001 - reported below
+                failures.append(error)
+
+        reader, writer = threading.Thread(target=read), threading.Thread(target=write)
+        reader.start()
+        writer.start()
+        try:
+            for _ in range(2):
+                rebuild_read_models(models, **TINY)
+        finally:
+            writer.join()
+            done.set()
+            reader.join()
+
+        assert not failures
+        assert [p for p, _ in seen] == sorted(p for p, _ in seen), "a reader went back in time"
+        logged = [e.position for e in models.source.read(0, 10**6)]
+        assert all(count == sum(1 for p in logged if p <= position) for position, count in seen)
+        for name in NAMES:
+            assert models.wait(name, head(app), WAIT)
+            serving = models.store.ensure(models.projections[name])
+            assert serving.generation == 3
+            assert_view_is_the_fold(models, serving)
+
+    def test_that_crashes_after_some_flushes_leaves_every_serving_generation_alone(
+        self, app, models, world
+    ):
+        rich_history(world)
+        before = {}
+        for name in NAMES:
+            serving = models.store.ensure(models.projections[name])
+            catch_up(models, serving)
+            before[name] = tables_of(serving)
+        projection = models.projections["records"]
+        models.projections["records"] = Projection(
+            projection.name, projection.tables, _crashing_after(projection, head(app) // 2)
+        )
+        try:
+            with pytest.raises(RuntimeError, match="died"):
+                rebuild_read_models(models, **TINY)
+        finally:
+            models.projections["records"] = projection
+
+        for name in NAMES:
+            serving = models.store.ensure(models.projections[name])
+            assert serving.generation == 1
+            assert tables_of(serving) == before[name]
+        result = rebuild_read_models(models)  # the leftovers are dropped, the locks were freed
+        for name in NAMES:
+            assert result["read_models"][name]["generation"] == 2
+            assert_view_is_the_fold(models, models.store.ensure(models.projections[name]))
+
+    def test_is_refused_while_a_rebuild_of_one_of_its_read_models_runs(self, models, world):
+        rich_history(world)
+        locks = models.store.locks()
+        held = locks.lock("records.rebuild")
+        assert held.try_acquire()
+        try:
+            with pytest.raises(RebuildInProgressError):
+                rebuild_read_models(models)
+            assert {models.store.generation(n) for n in NAMES} == {1}
+        finally:
+            held.release()
+            locks.close()
+        assert rebuild_read_models(models)["read_models"]["audit"]["generation"] == 2
+
+
+def _crashing_after(projection: Projection, position: int):
+    def fold(rows, event):
+        if event.position > position:
+            raise RuntimeError("the rebuild process died")
+        yield from projection.fold(rows, event)
+
+    return fold
+
+
+class TestBulkRows:
+    def test_forget_only_what_is_in_the_tables_and_read_it_back(self, models, world):
+        rich_history(world)
+        projection = models.projections["records"]
+        fresh = models.store.view(projection, 9)
+        rows, reference = BulkRows(fresh, max_rows=1), MemoryRows()
+        events = models.source.read(0, 10**6)
+        for n, event in enumerate(events, 1):
+            project(rows, projection.fold, event)
+            project(reference, projection.fold, event)
+            if n % 5 == 0:
+                rows.flush(event.position)
+        rows.flush(events[-1].position)
+
+        assert rows.loads > 0
+        assert fresh.position() == events[-1].position
+        assert tables_of(fresh) == {t.name: reference.dump(t) for t in projection.tables}
+        models.store.drop(projection, 9)
+
+
+class TestEventDataAsJson:
+    def test_is_what_plain_and_json_dumps_give(self):
+        data = {
+            "b": [1, (2, 3), {"z": Decimal("1.50"), "a": None}],
+            "a": {"when": datetime(2026, 5, 4, 3, 2, 1, 123, tzinfo=UTC), "day": date(2026, 5, 4)},
+            "id": UUID(int=7), "tags": {"x"}, "text": "述职", "ok": True, "n": 1.5,
+        }
+        assert to_json(data) == json.dumps(plain(data), ensure_ascii=False, sort_keys=True)
+
+    def test_refuses_what_plain_would_not_make_json(self):
+        with pytest.raises(TypeError):
+            to_json({"x": object()})
