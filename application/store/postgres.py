@@ -43,6 +43,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from application.store.chain import as_uuid
@@ -384,6 +385,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         ).format(**self._names)
         self._group = _GroupCommit(
             self._flush_group, GROUP_MAX_SAVES, GROUP_MAX_EVENTS, GROUP_MAX_INFLIGHT)
+        # The columns in ChainRow's field order: chain_rows makes a ChainRow of each row.
         self.select_chain_statement = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state, hash "
             "FROM {schema}.{table} WHERE notification_id > %s "
@@ -511,20 +513,14 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
 
     @FAIL_FAST
     def chain_rows(self, after: int = 0, limit: int = 1000) -> list[ChainRow]:
-        """Stored rows with position > `after`, in position order, as stored."""
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self.select_chain_statement, (after, limit), prepare=True)
-            return [
-                ChainRow(
-                    position=row["notification_id"],
-                    originator_id=row["originator_id"],
-                    originator_version=row["originator_version"],
-                    topic=row["topic"],
-                    state=None if row["state"] is None else bytes(row["state"]),
-                    hash=None if row["hash"] is None else bytes(row["hash"]),
-                )
-                for row in curs.fetchall()
-            ]
+        """Stored rows with position > `after`, in position order, as stored.
+
+        Plain tuples in binary format: bytea arrives as bytes and uuid as UUID without text
+        parsing, and the columns are in ChainRow's field order (see select_chain_statement).
+        """
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(self.select_chain_statement, (after, limit), prepare=True, binary=True)
+            return list(map(ChainRow._make, curs.fetchall()))
 
     @FAIL_FAST
     def chain_head(self) -> tuple[int, bytes] | None:

@@ -28,6 +28,15 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
+@pytest.fixture(autouse=True, params=["fast loop", "full checks only"])
+def verify_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every case twice: verify_chain as it is, and with its fast loop (chain._verify_run)
+    switched off, so that every row goes through the full checks: both must say the same."""
+    if request.param == "full checks only":
+        monkeypatch.setattr(chain, "_verify_run", lambda at, row, rest, stop, topics: row)
+    return str(request.param)
+
+
 @pytest.fixture(params=STORES)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     with open_backend(request.param, tmp_path) as b:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import TYPE_CHECKING
+from unittest.mock import patch
 from uuid import UUID
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from application.store import GENESIS, ChainRow, canonical_bytes, link, verify_chain
 from application.store import chain as ch
 from tests.store_support import pg_connect
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 GOLDEN_INPUT = (1, UUID(int=1), 1, "话题", b"{}")
 GOLDEN_CANONICAL = (
@@ -71,7 +75,7 @@ class TestVerifyChain:
     ) -> None:
         i = data.draw(st.integers(0, len(rows) - 1))
         new_state = data.draw(st.binary(max_size=40).filter(lambda s: s != rows[i].state))
-        rows[i] = replace(rows[i], state=new_state)
+        rows[i] = rows[i]._replace(state=new_state)
         result = verify_chain(rows)
         previous = rows[i - 1].position if i else None
         assert not result.ok and result.verified_through == previous
@@ -93,8 +97,8 @@ class TestVerifyChain:
     ) -> None:
         i = data.draw(st.integers(0, len(rows) - 2))
         a, b = rows[i], rows[i + 1]
-        rows[i] = replace(b, position=a.position, hash=a.hash)
-        rows[i + 1] = replace(a, position=b.position, hash=b.hash)
+        rows[i] = b._replace(position=a.position, hash=a.hash)
+        rows[i + 1] = a._replace(position=b.position, hash=b.hash)
         result = verify_chain(rows)
         assert not result.ok and result.first_bad_position == a.position
         assert result.code == ch.ROWS_REORDERED
@@ -140,3 +144,145 @@ class TestVerifyChain:
             ch.TAIL_TRUNCATED,
         )
         assert result.verified_through is None
+
+
+def reference_verify(
+    rows: list[ChainRow], checkpoint: tuple[int, bytes] | None = None
+) -> ch.VerifyResult:
+    """verify_chain with its fast loop switched off: every row through the full checks."""
+    with patch.object(ch, "_verify_run", lambda at, row, rest, stop, topics: row):
+        return verify_chain(iter(rows), checkpoint)
+
+
+JUNK = st.one_of(
+    st.none(),
+    st.integers(-3, 3),
+    st.text(max_size=3),
+    st.binary(max_size=3),
+    st.builds(memoryview, st.binary(max_size=3)),
+    st.builds(bytearray, st.binary(max_size=3)),
+    st.just("\ud800"),  # text that is not UTF-8
+    st.just(2**63),  # an int that is no int8
+)
+
+
+@st.composite
+def tampered(draw: st.DrawFn) -> tuple[list[ChainRow], tuple[int, bytes] | None]:
+    """A correct log, then a few random changes of the kinds a tamperer (or junk) could make,
+    and a checkpoint that may or may not still hold."""
+    rows = draw(logs(min_size=0))
+    for _ in range(draw(st.integers(0, 3))):
+        if not rows:
+            break
+        i = draw(st.integers(0, len(rows) - 1))
+        change = draw(st.sampled_from(
+            ["field", "delete", "insert", "swap", "swap_positions", "move", "text_id", "views"]
+        ))  # fmt: skip
+        row = rows[i]
+        if change == "field":
+            field = draw(st.sampled_from(ChainRow._fields))
+            rows[i] = row._replace(**{field: draw(JUNK)})
+        elif change == "delete":
+            del rows[i]
+        elif change == "insert":
+            forged_hash = draw(st.sampled_from(["linked", "random", "copied"]))
+            top = row.position if type(row.position) is int else 1
+            before = rows[i - 1].position if i and type(rows[i - 1].position) is int else 0
+            position = draw(st.integers(min(before - 1, top), top))
+            prev = rows[i - 1].hash if i else GENESIS
+            forged = ChainRow(position, UUID(int=99), 1, "t", b"forged", row.hash)
+            if forged_hash == "linked" and isinstance(prev, bytes):
+                forged = forged._replace(hash=link(prev, position, UUID(int=99), 1, "t", b"forged"))
+            elif forged_hash == "random":
+                forged = forged._replace(hash=draw(st.binary(min_size=32, max_size=32)))
+            rows.insert(i, forged)
+        elif change in ("swap", "swap_positions") and i + 1 < len(rows):
+            a, b = rows[i], rows[i + 1]
+            if change == "swap":  # the events exchanged, positions and hashes kept
+                rows[i] = b._replace(position=a.position, hash=a.hash)
+                rows[i + 1] = a._replace(position=b.position, hash=b.hash)
+            else:  # the rows exchanged whole
+                rows[i], rows[i + 1] = b, a
+        elif change == "move":
+            rows[i] = row._replace(position=draw(st.integers(-1, 70)))
+        elif change == "text_id":  # what an export holds: the id as text
+            rows[i] = row._replace(originator_id=str(row.originator_id))
+        elif change == "views":  # equal bytes in another buffer type
+            rows[i] = row._replace(
+                state=memoryview(row.state) if isinstance(row.state, bytes) else row.state,
+                hash=bytearray(row.hash) if isinstance(row.hash, bytes) else row.hash,
+            )
+    checkpoint = None
+    kind = draw(st.sampled_from(["none", "row", "wrong_hash", "beyond"]))
+    if kind != "none" and rows:
+        at = draw(st.sampled_from(rows))
+        position = at.position if isinstance(at.position, int) else 1
+        hash_ = at.hash if isinstance(at.hash, bytes) else bytes(32)
+        if kind == "wrong_hash":
+            hash_ = bytes(32)
+        elif kind == "beyond":
+            position += 5
+        checkpoint = (position, hash_)
+    return rows, checkpoint
+
+
+class TestTheFastLoop:
+    """verify_chain runs plainly linked rows through a fast loop: it must change nothing."""
+
+    @settings(max_examples=1000)
+    @given(tampered())
+    def test_it_gives_exactly_the_result_of_the_full_checks(
+        self, case: tuple[list[ChainRow], tuple[int, bytes] | None]
+    ) -> None:
+        rows, checkpoint = case
+        try:
+            expected: ch.VerifyResult | type[Exception] = reference_verify(rows, checkpoint)
+        except Exception as error:  # positions that do not compare crash both alike
+            expected = type(error)
+        try:
+            got: ch.VerifyResult | type[Exception] = verify_chain(iter(rows), checkpoint)
+        except Exception as error:
+            got = type(error)
+        assert got == expected
+
+    @given(logs(min_size=1), st.data())
+    def test_a_checkpoint_anywhere_in_a_correct_log_holds(
+        self, rows: list[ChainRow], data: st.DataObject
+    ) -> None:
+        at = data.draw(st.sampled_from(rows))
+        assert at.hash is not None
+        result = verify_chain(rows, checkpoint=(at.position, at.hash))
+        assert result == reference_verify(rows, (at.position, at.hash))
+        assert result.ok and result.verified_through == rows[-1].position
+
+    def test_many_topics_and_ids_as_text_verify(self) -> None:
+        rows, prev = [], GENESIS
+        for position in range(1, 600):  # more topics than the loop caches
+            oid, topic = UUID(int=position), f"topic-{position % 300}"
+            prev = link(prev, position, oid, 2, topic, b"s")
+            rows.append(ChainRow(position, str(oid) if position % 7 else oid, 2, topic, b"s", prev))
+        result = verify_chain(rows)
+        assert result == reference_verify(rows)
+        assert result.ok and result.verified_through == 599 and result.verified_hash == prev
+
+    def test_rows_pulled_from_the_source_are_the_same(self) -> None:
+        """The fast loop reads no further ahead than the full checks do (an export's reader
+        counts the rows it hands over)."""
+        rows = chained([(1, b"a"), (2, b"b"), (3, b"c"), (4, b"d"), (5, b"e")])
+        rows[2] = rows[2]._replace(state=b"changed")
+        pulled: list[list[int]] = []
+        for verify in (verify_chain, reference_verify):
+            seen: list[int] = []
+
+            def source(seen: list[int] = seen) -> Iterator[ChainRow]:
+                for row in rows:
+                    seen.append(row.position)
+                    yield row
+
+            if verify is verify_chain:
+                verify_chain(source())
+            else:
+                with patch.object(ch, "_verify_run", lambda at, row, rest, stop, topics: row):
+                    verify_chain(source())
+            pulled.append(seen)
+        assert pulled[0] == pulled[1] == [1, 2, 3, 4]
