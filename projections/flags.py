@@ -1,4 +1,5 @@
-"""Inspection flags (督查提示) per cycle: late submissions, amendments and re-scorings (also
+"""Inspection flags (督查提示) per cycle: late submissions (reports after ``report_due``, ratings
+after ``review_due``, rectification plans after ``plan_due``), amendments and re-scorings (also
 after the cycle had been finalized once), reopenings, vetoes, returned reports and plans;
 overdue items are added when read, against today's date."""
 
@@ -18,8 +19,10 @@ from projections.views import Reader
 
 NAME = "flags"
 
-CYCLES = table("cycles", "cycle_id organizer_org report_cutoff finalized_once", "cycle_id",
-               "finalized_once")
+CYCLES = table(
+    "cycles", "cycle_id organizer_org report_cutoff review_cutoff plan_cutoff finalized_once",
+    "cycle_id", "finalized_once",
+)
 FLAGS = table(
     "flags", "position kind cycle_id org_code actor reason recorded_at", "position kind",
     "position", indexes=["cycle_id position"],
@@ -35,13 +38,25 @@ _KINDS = {
     ("IndicatorScore", "Amended"): "rescoring",
 }
 _AMENDMENTS = ("amendment", "rescoring")
+# Submissions that are late after a cycle deadline: (aggregate type, event) → cutoff column,
+# and the deadline each cutoff comes from.
+_LATE = {
+    ("Report", "Submitted"): "report_cutoff",
+    ("Report", "Resubmitted"): "report_cutoff",
+    ("Rating", "Recorded"): "review_cutoff",
+    ("Rating", "Amended"): "review_cutoff",
+    ("RectificationPlan", "Submitted"): "plan_cutoff",
+    ("RectificationPlan", "Resubmitted"): "plan_cutoff",
+}
+_DEADLINES = {"report_cutoff": "report_due", "review_cutoff": "review_due",
+              "plan_cutoff": "plan_due"}
 
 
-def report_cutoff(report_due: str | None, tz: ZoneInfo) -> str | None:
-    """A report is late from the end of its due day, in the service's timezone."""
-    if not report_due:
+def cutoff(due: str | None, tz: ZoneInfo) -> str | None:
+    """A submission is late from the end of its due day, in the service's timezone."""
+    if not due:
         return None
-    day = datetime.fromisoformat(report_due).date() + timedelta(days=1)
+    day = datetime.fromisoformat(due).date() + timedelta(days=1)
     return utc_text(datetime.combine(day, time(), tzinfo=tz))
 
 
@@ -53,11 +68,10 @@ def flags_fold(tz: ZoneInfo) -> Fold:
         cycle_id, org_code = context(rows, e)
         if e.aggregate_type == "Cycle":
             if e.created:
+                deadlines = d.get("deadlines") or {}
                 yield Put(CYCLES, {
                     "cycle_id": cycle_id, "organizer_org": d["organizer_org"],
-                    "report_cutoff": report_cutoff(
-                        (d.get("deadlines") or {}).get("report_due"), tz
-                    ),
+                    **{col: cutoff(deadlines.get(due), tz) for col, due in _DEADLINES.items()},
                     "finalized_once": 0,
                 })
             elif e.name == "Finalized":
@@ -70,11 +84,9 @@ def flags_fold(tz: ZoneInfo) -> Fold:
             kinds.append(kind)
             if kind in _AMENDMENTS and cycle and cycle["finalized_once"]:
                 kinds.append("amendment_after_finalization")
-        cutoff = cycle["report_cutoff"] if cycle else None
-        if (
-            e.aggregate_type == "Report" and e.name in ("Submitted", "Resubmitted")
-            and cutoff and utc_text(e.recorded_at) >= cutoff
-        ):
+        late_after = _LATE.get((e.aggregate_type, e.name))
+        due_at = cycle[late_after] if cycle and late_after else None
+        if due_at and utc_text(e.recorded_at) >= due_at:
             kinds.append("late_submission")
         for kind in kinds:
             yield Put(FLAGS, {

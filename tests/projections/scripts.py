@@ -64,8 +64,9 @@ def scripts() -> st.SearchStrategy[list[Command]]:
     return st.randoms(use_true_random=False).map(draw)
 
 
-def new_cycle(world: World, cycle_id: str, year: int, report_due: date | None) -> str:
-    deadlines = {"report_due": report_due} if report_due else None
+def new_cycle(world: World, cycle_id: str, year: int, report_due: date | None,
+              **more_deadlines: date) -> str:
+    deadlines = {"report_due": report_due, **more_deadlines} if report_due else None
     world.run("organizer", cycles.create_cycle, "city", "county", year, f"{year}年度述职评议",
               cycle_id=cycle_id, deadlines=deadlines)
     for county in COUNTIES:
@@ -172,11 +173,19 @@ def rich_history(world: World) -> dict[str, Any]:
     world.run("organizer", rectification.extend_deadline, current, "county-a", "I2",
               app.today() + timedelta(days=40), "客观原因")
 
-    late = new_cycle(world, "city-2024", 2024, app.today() - timedelta(days=3))
+    past = app.today() - timedelta(days=3)
+    late = new_cycle(world, "city-2024", 2024, past, review_due=past, plan_due=past)
     world.advance(late, "reporting")
     world.report(late, "county-a")
     world.run("organizer", participants.return_report, late, "county-a", "请补充")
     world.report(late, "county-a", "修改稿")
+    world.advance(late, "reviewing")
+    world.run("reviewer-1", participants.rate, late, "county-a", "good", None, None)
+    world.run("organizer", cycles.finalize, late)
+    world.advance(late, "rectifying")
+    world.run("organizer", participants.issue_feedback, late, "county-a", "书面反馈",
+              [{"code": "P1", "description": "问题一"}])
+    world.run("sec-county-a", rectification.submit_plan, late, "county-a", items[:1])
 
     world.run("inspector", notes.record_note, "此处需核实", subject_position=reopened.position)
     world.run("inspector", notes.record_note, "关注整改",

@@ -102,7 +102,7 @@ class TestAuditEvents:
             ("county-a", "措施不具体")
         ]
         late = inspector.get("/audit/events", params={"cycle_id": "city-2024"}).json()["events"]
-        assert {e["cycle_id"] for e in late} == {"city-2024"} and len(late) == 12
+        assert {e["cycle_id"] for e in late} == {"city-2024"} and len(late) == 18
         mine = inspector.get("/audit/events", params={"actor": "sec-county-a",
                                                       "org_code": "county-a"}).json()["events"]
         assert mine and {(e["actor"], e["org_code"]) for e in mine} == {("sec-county-a",
@@ -171,8 +171,13 @@ class TestFlags:
             "returned_plan",
         }
         late = inspector.get("/audit/flags", params={"cycle_id": "city-2024"}).json()["flags"]
-        assert [f["kind"] for f in late] == ["late_submission", "returned_report",
-                                             "late_submission"]
+        # The report (twice: returned, then resubmitted), the rating and the plan came after
+        # report_due, review_due and plan_due.
+        assert [(f["kind"], f["actor"]) for f in late] == [
+            ("late_submission", "sec-county-a"), ("returned_report", "organizer"),
+            ("late_submission", "sec-county-a"), ("late_submission", "reviewer-1"),
+            ("late_submission", "sec-county-a"),
+        ]
 
         later = api.app.now() + timedelta(days=41)
         monkeypatch.setattr(api.app, "now", lambda: later)
@@ -222,7 +227,9 @@ class TestOrgRecord:
         assert (rows["city-2025"]["total"], rows["city-2025"]["rank"],
                 rows["city-2025"]["rectification_completion"]) == ("50.00", 1, "0.8000")
         assert rows["city-2026"]["grade"] == "fairly_good"
-        assert rows["city-2024"]["total"] is None and rows["city-2024"]["secretary"] == "甲县书记"
+        # city-2024: one 好 rating (100), no indicator scored (0), no previous cycle: 50.00, 差
+        assert (rows["city-2024"]["total"], rows["city-2024"]["grade"],
+                rows["city-2024"]["secretary"]) == ("50.00", "poor", "甲县书记")
 
     def test_is_for_admins_inspectors_the_parent_s_organizer_and_its_secretary(
         self, api, history
