@@ -9,8 +9,9 @@ once. On PostgreSQL the rows go through ``COPY`` into a temporary table and one
 ``INSERT … SELECT … ON CONFLICT DO UPDATE`` per table; on SQLite (in process, no round trips)
 through ``executemany``.
 
-Memory stays bounded: after a flush, once a table holds more than ``max_rows`` rows in the cache,
-its rows not used since the previous such rotation are forgotten (two generations, a cheap LRU:
+Memory stays bounded: after a flush, once a table holds more than ``max_values`` values in the
+cache (rows × columns: a wide row costs more), its rows not used since the previous such
+rotation are forgotten (two generations, a cheap LRU:
 rows written once and never read again, like the audit trail's, leave soon; rows every event
 reads, like an aggregate's context, stay). A row
 that was forgotten is read back from the tables when the fold asks for it again; until a table
@@ -20,25 +21,39 @@ nothing the cache has not seen), so it costs no query.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import Tracking
+from psycopg.rows import dict_row
 
+from application.store.subscription import dedicated_connection
 from projections.tables import Change, Key, Put, Row, Table
 from projections.views import PostgresView, View, fetch_rows
 
 _MISSING: Any = object()
 
 
+def _values_of(table: Table) -> Callable[[Row], tuple[Any, ...]]:
+    """A row's values in column order (as a tuple, in C)."""
+    if len(table.columns) == 1:
+        column = table.columns[0]
+        return lambda row: (row[column],)
+    return itemgetter(*table.columns)
+
+
 class BulkRows:
-    def __init__(self, view: View, max_rows: int = 100_000) -> None:
+    def __init__(self, view: View, max_values: int = 600_000) -> None:
         self.view = view
-        self.max_rows = max_rows
         tables = view.projection.tables
+        self.max_rows = {t.name: max(1, max_values // len(t.columns)) for t in tables}
         self._young: dict[str, dict[Key, Row | None]] = {t.name: {} for t in tables}
         self._old: dict[str, dict[Key, Row | None]] = {t.name: {} for t in tables}
         self._dirty: dict[str, dict[Key, Row | None]] = {t.name: {} for t in tables}
         self._forgot: dict[str, bool] = {t.name: False for t in tables}
+        self._connection: psycopg.Connection[Any] | None = None
         self.loads = 0  # rows read back from the tables after the cache forgot them
         self.flushes = 0
         self.written = 0
@@ -93,7 +108,8 @@ class BulkRows:
                 dirty = changes.get(table.name)
                 if not dirty:
                     continue
-                puts = [tuple([row[c] for c in table.columns]) for row in dirty.values() if row]
+                values = _values_of(table)
+                puts = [values(row) for row in dirty.values() if row]
                 deletes = [key for key, row in dirty.items() if row is None]
                 if deletes:
                     cursor.executemany(view.delete_sql[table.name], deletes)
@@ -104,12 +120,12 @@ class BulkRows:
         self.flushes += 1
 
     def forget(self) -> None:
-        """Per table, once it holds more than ``max_rows`` rows, forget its rows not used since
+        """Per table, once it holds more rows than its share, forget its rows not used since
         the last time. Only once every change taken before the last ``take`` is written: what is
         forgotten must be in the tables."""
         for name, young in self._young.items():
             old = self._old[name]
-            if len(young) + len(old) <= self.max_rows:
+            if len(young) + len(old) <= self.max_rows[name]:
                 continue
             if old:
                 self._forgot[name] = True
@@ -140,10 +156,22 @@ class BulkRows:
     def _load(self, table: Table, key: Key) -> Row | None:
         self.loads += 1
         view = self.view
-        # One statement reads a consistent row: on PostgreSQL no transaction around it (one
-        # round trip on an autocommit connection instead of four).
-        reading = view.datastore.cursor() if isinstance(view, PostgresView) else view._read()
-        with reading as cursor:
-            cursor.execute(view.select_sql[table.name], key)
-            found = fetch_rows(cursor)
+        if isinstance(view, PostgresView):
+            # One statement reads a consistent row: no transaction around it, on a connection
+            # of its own for the whole rebuild (one round trip, instead of a pool checkout and
+            # four).
+            if self._connection is None:
+                self._connection = dedicated_connection(view.datastore)
+            with self._connection.cursor(row_factory=dict_row) as cursor:
+                cursor.execute(view.select_sql[table.name], key, prepare=True)
+                found = fetch_rows(cursor)
+        else:
+            with view._read() as cursor:
+                cursor.execute(view.select_sql[table.name], key)
+                found = fetch_rows(cursor)
         return table.normalize(found[0]) if found else None
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

@@ -24,7 +24,7 @@ from tests.projections.scripts import new_cycle, rich_history, run_script
 
 WAIT = 10.0
 #: Tiny batches, flushes and cache: every path of BulkRows (flush, forget, read back) is taken.
-TINY = {"batch_size": 7, "flush_every": 13, "max_rows": 3}
+TINY = {"batch_size": 7, "flush_every": 13, "max_values": 20}
 
 
 class TestAOnePassRebuild:
@@ -45,6 +45,15 @@ class TestAOnePassRebuild:
             assert models.position(name) == head(app)
             assert_view_is_the_fold(models, serving)
         assert sum(a["rows_read_back"] for a in result["read_models"].values()) > 0
+
+    def test_of_an_empty_log_switches_to_empty_tables(self, app, models):
+        result = rebuild_read_models(models)
+
+        assert result["events"] == 0
+        for name in NAMES:
+            serving = models.store.ensure(models.projections[name])
+            assert serving.generation == 2 and serving.position() == 0
+            assert all(rows == [] for rows in tables_of(serving).values())
 
     def test_gives_the_same_tables_as_rebuilding_each_read_model_alone(self, models, world):
         rich_history(world)
@@ -171,7 +180,7 @@ class TestBulkRows:
         rich_history(world)
         projection = models.projections["records"]
         fresh = models.store.view(projection, 9)
-        rows, reference = BulkRows(fresh, max_rows=1), MemoryRows()
+        rows, reference = BulkRows(fresh, max_values=1), MemoryRows()
         events = models.source.read(0, 10**6)
         for n, event in enumerate(events, 1):
             project(rows, projection.fold, event)
