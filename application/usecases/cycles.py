@@ -77,8 +77,8 @@ def create_cycle(
     previous_cycle_id: str | None = None,
     deadlines: dict[str, date] | None = None,
 ) -> Outcome:
-    require_organizer(request.principal, organizer_org)
     organizer = lookups.org(app, organizer_org, "body", "organizer_org")
+    require_organizer(request.principal, organizer_org)
     if level_below(organizer.level) != level:
         raise ValidationError(
             "invalid_level",
@@ -181,6 +181,8 @@ def record_conflict(
             "organizer_required",
         )
     request.check_version(cycle)
+    lookups.account(app, account_id, "body")  # unknown codes in a body: 422
+    lookups.org(app, org_code, "body")
     cycle.record_conflict(account_id, org_code, reason, request.actor)
     # Only the named account's conflicts: a panel member must not learn about the others'.
     own = [c for c in cycle.conflicts if c["account_id"] == account_id]
@@ -199,6 +201,7 @@ def veto(
     app: LianpingApp, request: Request, cycle_id: str, org_code: str, reason: str | None
 ) -> Outcome:
     cycle = _organizer_cycle(app, request, cycle_id)
+    lookups.org(app, org_code, "body")
     cycle.veto(org_code, reason, request.actor)
     return _cycle_outcome(app, request, cycle, {"vetoes": list(cycle.vetoes)})
 

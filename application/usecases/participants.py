@@ -260,7 +260,9 @@ def get_participant(
     return {
         "cycle_id": cycle_id,
         "org_code": org_code,
-        "secretary": _secretary_name(app, org_code),
+        # Whose participation it is: the secretary named on the report, else the one in office.
+        "secretary": report.latest.get("secretary") if report is not None
+        else _secretary_name(app, org_code),
         "report": None
         if report is None
         else {

@@ -19,6 +19,7 @@ from domain.feedback import Feedback
 from domain.organization import Organization
 from domain.plan import RectificationPlan
 from domain.rating import Rating
+from domain.report import Report
 from domain.scheme import GRADE_LABELS, Scheme
 from domain.score import IndicatorScore
 from domain.scoring import ParticipantFacts, compute_standings, fmt2, fmt4, rectification_component
@@ -76,6 +77,20 @@ def participant_facts(
     )
 
 
+def secretary_of(
+    app: LianpingApp, cycle_id: str, org: Organization | None, as_of: datetime | None
+) -> str | None:
+    """Whose result it is: the secretary named on the participant's report (the one in office
+    when it was submitted), else the one in office at that moment."""
+    if org is None:
+        return None
+    report = state_at(app, Report, ids.report_id(cycle_id, org.code), as_of)
+    if report is not None and report.latest.get("secretary"):
+        return str(report.latest["secretary"])
+    secretary = org.secretary_on((as_of or app.now()).astimezone(app.tz))
+    return secretary["name"] if secretary else None
+
+
 def previous_ranks(previous: Cycle | None) -> dict[str, int]:
     if previous is None or previous.results is None:
         return {}
@@ -90,13 +105,12 @@ def standings_rows(app: LianpingApp, cycle: Cycle, as_of: datetime | None) -> li
     rows = []
     for s in standings:
         org = app.find(Organization, ids.org_id(s.org_code))
-        secretary = org.secretary_on((as_of or app.now()).astimezone(app.tz)) if org else None
         rows.append(
             {
                 "rank": s.rank,
                 "org_code": s.org_code,
                 "org_name": org.name if org else None,
-                "secretary": secretary["name"] if secretary else None,
+                "secretary": secretary_of(app, cycle.cycle_id, org, as_of),
                 "review_score": fmt2(s.review_score),
                 "satisfaction": fmt4(s.satisfaction),
                 "ratings": s.rating_counts,

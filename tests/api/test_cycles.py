@@ -110,16 +110,22 @@ class TestCreateCycle:
         assert response.status_code == 422
         assert error_code(response) == "unknown_cycle"
 
-    def test_an_org_the_caller_does_not_organize_is_forbidden_whether_or_not_it_exists(
-        self, api: Api
-    ) -> None:
+    def test_an_org_the_caller_does_not_organize_is_forbidden(self, api: Api) -> None:
         api.world  # noqa: B018
 
-        for org in ("atlantis", "prov"):
-            response = api.organizer.post("/cycles", {**NEW, "organizer_org": org})
+        response = api.organizer.post("/cycles", {**NEW, "organizer_org": "prov"})
 
-            assert response.status_code == 403, org
-            assert error_code(response) == "organizer_required"
+        assert response.status_code == 403
+        assert error_code(response) == "organizer_required"
+
+    def test_an_unknown_organizer_org_is_unprocessable(self, api: Api) -> None:
+        api.world  # noqa: B018
+
+        response = api.organizer.post("/cycles", {**NEW, "organizer_org": "atlantis"})
+
+        assert response.status_code == 422  # API.md: an unknown code inside a body is 422
+        assert error_code(response) == "unknown_org"
+        assert response.json()["error"]["details"][0]["field"] == "organizer_org"
 
     def test_wrong_types_and_shapes_are_unprocessable(self, api: Api) -> None:
         api.world  # noqa: B018
@@ -306,6 +312,24 @@ class TestConflicts:
 
         assert response.status_code == 409
         assert error_code(response) == "not_a_participant"
+
+    def test_unknown_codes_in_the_body_are_unprocessable_and_record_nothing(
+        self, api: Api
+    ) -> None:
+        api.cycle_in("reviewing")
+        before = api.position()
+        cases = [({"account_id": "nobody", "org_code": "county-b"}, "unknown_account"),
+                 ({"account_id": "reviewer-2", "org_code": "atlantis"}, "unknown_org")]
+
+        for body, code in cases:
+            response = api.organizer.post(f"/cycles/{CYCLE}/conflicts", {**body, "reason": "某"})
+
+            assert response.status_code == 422, body
+            assert error_code(response) == code
+        vetoed = api.organizer.post(f"/cycles/{CYCLE}/vetoes",
+                                    {"org_code": "atlantis", "reason": "某"})
+        assert vetoed.status_code == 422 and error_code(vetoed) == "unknown_org"
+        assert api.position() == before
 
 
 class TestAdvance:

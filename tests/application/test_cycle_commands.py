@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from application.app import Request
-from application.usecases import cycles, participants
+from application.usecases import cycles, directory, participants
 from domain.scheme import DEFAULT_SCHEME
 from tests.application.scenario import event_types_since, position, then_refused
-from tests.application.world import COUNTIES, World
+from tests.application.world import ADMIN, COUNTIES, World
 
 
 @pytest.fixture
@@ -235,6 +236,28 @@ class TestVetoAndFinalize:
             "already_vetoed",
             lambda: preparing.run("organizer", cycles.veto, "c1", "county-a", "x"),
         )
+
+    def test_a_result_belongs_to_the_secretary_who_reported_even_after_a_new_appointment(
+        self, app, preparing
+    ):
+        preparing.reviewing("c1")  # 乙县书记 reports
+        preparing.run(ADMIN, directory.appoint_secretary, "county-b", "乙县新书记", None,
+                      app.today())
+        results = preparing.run("organizer", cycles.finalize, "c1").body["results"]
+        row = next(r for r in results if r["org_code"] == "county-b")
+        assert row["secretary"] == "乙县书记"
+        view = participants.get_participant(
+            app, Request(preparing.who("organizer")), "c1", "county-b"
+        )
+        assert view["secretary"] == "乙县书记"
+
+    def test_without_a_report_the_result_names_the_secretary_in_office(self, app, preparing):
+        preparing.advance("c1", "reporting")
+        preparing.advance("c1", "reviewing")
+        preparing.run(ADMIN, directory.appoint_secretary, "county-c", "丙县新书记", None,
+                      date(2025, 6, 1))
+        results = preparing.run("organizer", cycles.finalize, "c1").body["results"]
+        assert next(r for r in results if r["org_code"] == "county-c")["secretary"] == "丙县新书记"
 
     def test_finalize_only_while_reviewing(self, app, preparing):
         then_refused(app, "wrong_phase", lambda: preparing.run("organizer", cycles.finalize, "c1"))
