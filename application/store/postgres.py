@@ -27,10 +27,13 @@ The library's own "db functions" mode is not used: it drops the table lock.
 
 from __future__ import annotations
 
+import functools
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.persistence import (
@@ -42,11 +45,11 @@ from eventsourcing.persistence import (
     ProgrammingError,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from application.store.chain import as_uuid
+from application.store.pool import recover
 from application.store.records import ChainRow, IdempotencyRecord, StoredIdempotency
 
 if TYPE_CHECKING:
@@ -57,6 +60,7 @@ if TYPE_CHECKING:
     from psycopg.rows import DictRow
 
 IDEMPOTENCY_TABLE = "idempotency_records"
+T = TypeVar("T")
 
 _CREATE_EVENTS_TABLE = """
 CREATE TABLE IF NOT EXISTS {schema}.{table} (
@@ -330,10 +334,23 @@ class _GroupCommit:
         return batch
 
 
-# The library retries 10 times, each attempt waiting up to the connect timeout for a pooled
-# connection: a dead database would hold a request for half a minute. One quick retry survives a
-# dropped connection; then the caller gets a clear store error (the API answers 503).
-FAIL_FAST = retry((InterfaceError, OperationalError), max_attempts=2, wait=0.1)
+def FAIL_FAST(method: Callable[..., T]) -> Callable[..., T]:  # noqa: N802 (a decorator constant)
+    """The library retries 10 times, each attempt waiting up to the connect timeout for a pooled
+    connection: a dead database would hold a request for half a minute. Here one quick retry
+    survives a dropped connection, after the pool has dropped every broken idle connection (so
+    the retry does not pick up another one); then the caller gets a clear store error (the API
+    answers 503)."""
+
+    @functools.wraps(method)
+    def retried(self: Any, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except (InterfaceError, OperationalError):
+            recover(getattr(self.datastore, "pool", None))
+            time.sleep(0.1)
+            return method(self, *args, **kwargs)
+
+    return retried
 
 
 class ChainedPostgresRecorder(PostgresApplicationRecorder):

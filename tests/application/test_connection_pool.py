@@ -9,7 +9,11 @@ from collections.abc import Iterator
 import pytest
 from psycopg_pool import ConnectionPool
 
+from application.app import Request
 from application.store.pool import PingIfIdle, recover
+from application.usecases import directory
+from tests.application.world import ADMIN
+from tests.conftest import fresh_app
 from tests.store_support import PG_URL, pg_connect
 
 pytestmark = pytest.mark.postgres
@@ -87,3 +91,16 @@ class TestRecover:
             "postgresql://postgres@127.0.0.1:1/none", min_size=0, max_size=1, open=False
         )
         recover(dead)
+
+
+class TestTheApplicationAfterItsConnectionsDied:
+    def test_the_next_read_and_write_succeed_without_an_error(self):
+        with fresh_app("postgres") as app:
+            pool = app.recorder.datastore.pool  # type: ignore[attr-defined]
+            terminate(backend_pids(pool))  # e.g. a database restart or a failover
+
+            assert app.recorder.max_notification_id() is None  # one retry, after recover()
+            terminate(backend_pids(pool))
+            app.execute(Request(ADMIN), directory.register_org, "prov", "某省", "province", None)
+
+            assert app.recorder.max_notification_id() == 1
