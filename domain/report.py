@@ -133,3 +133,4 @@ class Report(Aggregate):
     def _returned(self, reason: str, version: int, actor: str) -> None:
         self.status = "returned"
         self.return_reason = reason
+        self.versions[version - 1]["return_reason"] = reason  # stays with that version

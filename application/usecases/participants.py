@@ -195,8 +195,10 @@ def report_view(report: Report, version: int | None = None) -> dict[str, Any]:
         "plans": chosen["plans"],
         "secretary": chosen["secretary"],
         "submitted_at": chosen["submitted_at"].isoformat() if chosen["submitted_at"] else None,
-        "status": report.status if is_latest else "superseded",
-        "return_reason": report.return_reason if is_latest else None,
+        # An earlier version was either returned for revision (with its reason) or replaced.
+        "status": report.status if is_latest
+        else ("returned" if chosen.get("return_reason") else "superseded"),
+        "return_reason": chosen.get("return_reason"),
     }
 
 

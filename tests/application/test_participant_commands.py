@@ -40,6 +40,22 @@ class TestSubmitReport:
         assert first["title"] == "述职报告" and first["status"] == "superseded"
         assert first["secretary"] == "甲县书记"
 
+    def test_a_returned_version_keeps_its_return_and_reason_after_the_resubmission(
+        self, app, world
+    ):
+        world.advance("c1", "reporting")
+        world.report("c1", "county-a")
+        world.run("organizer", participants.return_report, "c1", "county-a", "请补充具体数据")
+        world.report("c1", "county-a", "修改稿")
+        first, _ = read(world, "inspector", participants.get_report, "c1", "county-a", 1)
+        latest, _ = read(world, "inspector", participants.get_report, "c1", "county-a", None)
+        assert (first["title"], first["status"], first["return_reason"]) == (
+            "述职报告", "returned", "请补充具体数据"
+        )
+        assert (latest["title"], latest["status"], latest["return_reason"]) == (
+            "修改稿", "submitted", None
+        )
+
     def test_not_before_reporting(self, app, world):
         then_refused(app, "wrong_phase", lambda: world.report("c1", "county-a"))
 
