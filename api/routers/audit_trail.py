@@ -190,6 +190,17 @@ def _jsonl(pages: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:
         yield "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode()
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A text that Excel would run as a formula (=HYPERLINK(…) in a reason) gets a leading
+    apostrophe (OWASP's CSV-injection advice); the JSONL export keeps every value as recorded."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv(pages: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -198,7 +209,8 @@ def _csv(pages: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:
     for rows in pages:
         for row in rows:
             writer.writerow([
-                json.dumps(row["data"], ensure_ascii=False) if column == "data" else row[column]
+                json.dumps(row["data"], ensure_ascii=False) if column == "data"
+                else _cell(row[column])
                 for column in audit.EXPORT_COLUMNS
             ])
         yield buffer.getvalue().encode()

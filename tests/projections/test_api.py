@@ -318,6 +318,19 @@ class TestExport:
         assert [r["hash"] for r in rows] == [e["hash"] for e in trail]
         assert json.loads(rows[0]["data"]) == trail[0]["data"]
 
+    def test_csv_cells_that_excel_would_run_as_formulas_are_defused(self):
+        from api.routers.audit_trail import _csv
+        from projections import audit
+
+        row = {column: None for column in audit.EXPORT_COLUMNS}
+        row.update(position=7, reason='=HYPERLINK("http://x","点此")', actor="@admin",
+                   data={"reason": "=1+1"})
+        text = b"".join(_csv(iter([[row]]))).decode("utf-8")
+        parsed = next(csv.DictReader(io.StringIO(text[1:])))
+        assert parsed["reason"] == """'=HYPERLINK("http://x","点此")"""
+        assert parsed["actor"] == "'@admin" and parsed["position"] == "7"
+        assert json.loads(parsed["data"]) == {"reason": "=1+1"}  # JSON starts with {: safe
+
     def test_jsonl_has_one_event_per_line(self, api, history):
         response = api.admin.get("/audit/export", headers=fresh(api))
         lines = response.text.splitlines()
