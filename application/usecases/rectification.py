@@ -58,6 +58,14 @@ def _commit(
     return app.commit(request, plan, item=plan, body=body, created=created)
 
 
+def _commit_item(
+    app: LianpingApp, request: Request, plan: RectificationPlan, item_id: str
+) -> Outcome:
+    """An item step answers with the item as the rectification board shows it."""
+    item = plan.items[item_id]
+    return _commit(app, request, plan, item={**item, "overdue": is_overdue(item, app.today())})
+
+
 def submit_plan(
     app: LianpingApp, request: Request, cycle_id: str, org_code: str, items: list[dict[str, Any]]
 ) -> Outcome:
@@ -103,7 +111,7 @@ def report_progress(
     _, plan = _plan_context(app, request, cycle_id, org_code, "secretary")
     plan = _existing(plan, org_code)
     plan.report_progress(item_id, note, percent, request.actor)
-    return _commit(app, request, plan, item=plan.items[item_id])
+    return _commit_item(app, request, plan, item_id)
 
 
 def claim_completion(
@@ -112,7 +120,7 @@ def claim_completion(
     _, plan = _plan_context(app, request, cycle_id, org_code, "secretary")
     plan = _existing(plan, org_code)
     plan.claim_completion(item_id, evidence, request.actor)
-    return _commit(app, request, plan, item=plan.items[item_id])
+    return _commit_item(app, request, plan, item_id)
 
 
 def verify_item(
@@ -127,7 +135,7 @@ def verify_item(
     _, plan = _plan_context(app, request, cycle_id, org_code, "organizer")
     plan = _existing(plan, org_code)
     plan.verify(item_id, accepted, note, request.actor)
-    return _commit(app, request, plan, item=plan.items[item_id])
+    return _commit_item(app, request, plan, item_id)
 
 
 def extend_deadline(
@@ -142,4 +150,4 @@ def extend_deadline(
     _, plan = _plan_context(app, request, cycle_id, org_code, "organizer")
     plan = _existing(plan, org_code)
     plan.extend(item_id, due_date, reason, app.today(), request.actor)
-    return _commit(app, request, plan, item=plan.items[item_id])
+    return _commit_item(app, request, plan, item_id)

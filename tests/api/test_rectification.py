@@ -148,8 +148,8 @@ class TestItems:
         overview = api.as_("sec-county-a").get(f"/cycles/{CYCLE}/participants/county-a")
 
         assert progress.status_code == 200
-        assert (progress.json()["item"]["status"], progress.json()["item"]["percent"]) == (
-            "in_progress", 60)
+        item = progress.json()["item"]
+        assert (item["status"], item["percent"], item["overdue"]) == ("in_progress", 60, False)
         assert claim.status_code == 200
         assert claim.json()["item"]["evidence"] == "验收报告"
         assert verified.status_code == 200
