@@ -181,7 +181,12 @@ class CycleOut(BaseModel):
     scheme_version: int
     participants: list[str]
     panel: list[str] = Field(description="account ids; 评议人1, 评议人2 … for secretaries")
-    previous_cycle_id: str | None
+    previous_cycle_id: str | None = Field(description="as named at creation")
+    previous_cycle_in_effect: str | None = Field(
+        default=None,
+        description="the cycle whose rectification and ranks count here (rectification_score, "
+        "movement): previous_cycle_id, else the same organizer and level the year before",
+    )
     deadlines: dict[str, str]
     vetoes: list[VetoOut]
     conflicts: list[ConflictOut]

@@ -9,7 +9,7 @@ from application.app import LianpingApp, Outcome, Request
 from application.principal import forbid, require_organizer
 from application.usecases import lookups
 from application.usecases.access import can_read_cycle, sees_reviewers
-from application.usecases.standings import standings_rows
+from application.usecases.standings import previous_cycle, standings_rows
 from domain import ids
 from domain.cycle import Cycle, CycleSlot
 from domain.errors import RuleViolationError, ValidationError
@@ -218,8 +218,12 @@ def get_cycle(app: LianpingApp, request: Request, cycle_id: str) -> dict[str, An
     cycle = lookups.cycle(app, cycle_id)
     if not can_read_cycle(app, request.principal, cycle):
         raise forbid(f"you may not read cycle {cycle_id}")
-    return cycle_view(
-        cycle,
-        show_reviewers=sees_reviewers(app, request.principal, cycle),
-        own_orgs=tuple(request.principal.roles("secretary")),
-    )
+    previous = previous_cycle(app, cycle, None)
+    return {
+        **cycle_view(
+            cycle,
+            show_reviewers=sees_reviewers(app, request.principal, cycle),
+            own_orgs=tuple(request.principal.roles("secretary")),
+        ),
+        "previous_cycle_in_effect": previous.cycle_id if previous else None,
+    }

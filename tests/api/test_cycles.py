@@ -148,6 +148,18 @@ class TestReadCycle:
         assert response.status_code == 404
         assert error_code(response) == "unknown_cycle"
 
+    def test_shows_the_previous_cycle_in_effect_named_or_the_year_before(self, api: Api) -> None:
+        api.cycle_in("preparing", "city-2025", 2025)
+        api.cycle_in("preparing", "city-2026", 2026)
+
+        first = api.as_("inspector").get("/cycles/city-2025").json()
+        second = api.as_("inspector").get("/cycles/city-2026").json()
+
+        assert (first["previous_cycle_id"], first["previous_cycle_in_effect"]) == (None, None)
+        assert (second["previous_cycle_id"], second["previous_cycle_in_effect"]) == (
+            None, "city-2025"
+        )
+
     def test_a_participants_secretary_sees_the_panel_as_pseudonyms(self, api: Api) -> None:
         api.cycle_in("reviewing")
 
