@@ -90,6 +90,8 @@ class NoteOut(BaseModel):
 
 class HistoryEventOut(BaseModel):
     version: int
+    position: int | None = Field(default=None, description="its place in the event log")
+    hash: str | None = Field(default=None, description="its link in the hash chain (hex)")
     type: str
     recorded_at: str
     actor: str | None

@@ -412,6 +412,10 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "SELECT notification_id, hash FROM {schema}.{table} "
             "ORDER BY notification_id DESC LIMIT 1"
         ).format(**self._names)
+        self.select_positions_statement = SQL(
+            "SELECT originator_version, notification_id, hash FROM {schema}.{table} "
+            "WHERE originator_id = %s"
+        ).format(**self._names)
         self.select_idempotency_statement = SQL(
             "SELECT key_id, actor, fingerprint, response, position, created_at "
             "FROM {schema}.{idempotency} WHERE key_id = %s"
@@ -538,6 +542,16 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(self.select_chain_statement, (after, limit), prepare=True, binary=True)
             return list(map(ChainRow._make, curs.fetchall()))
+
+    @FAIL_FAST
+    def positions_of(self, originator_id: UUID) -> dict[int, tuple[int, bytes | None]]:
+        """{version: (position, hash)} of one aggregate's stored events."""
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(self.select_positions_statement, (originator_id,), prepare=True)
+            return {
+                version: (position, None if hash_ is None else bytes(hash_))
+                for version, position, hash_ in curs.fetchall()
+            }
 
     @FAIL_FAST
     def chain_head(self) -> tuple[int, bytes] | None:

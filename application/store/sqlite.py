@@ -136,6 +136,9 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             f"SELECT notification_id, originator_id, originator_version, topic, state, hash "
             f"FROM {t} WHERE notification_id > ? ORDER BY notification_id LIMIT ?"
         )
+        self.select_positions_statement = (
+            f"SELECT originator_version, notification_id, hash FROM {t} WHERE originator_id = ?"
+        )
         self.insert_idempotency_statement = (
             f"INSERT INTO {i} (key_id, actor, fingerprint, response, position, created_at) "
             "VALUES (?,?,?,?,?,?)"
@@ -282,6 +285,12 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
                 )
                 for row in c.fetchall()
             ]
+
+    def positions_of(self, originator_id: UUID) -> dict[int, tuple[int, bytes | None]]:
+        """{version: (position, hash)} of one aggregate's stored events."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_positions_statement, (_originator_text(originator_id),))
+            return {row[0]: (row[1], _blob(row[2])) for row in c.fetchall()}
 
     def chain_head(self) -> tuple[int, bytes] | None:
         """(position, hash) of the last stored event, or None when the log is empty."""

@@ -281,6 +281,13 @@ class TestAggregateHistory:
                                                        "lianping:Report.Returned"]
         latest = api.organizer.get(f"/audit/aggregates/{report}").json()
         assert latest["version"] == 3 and latest["state"]["versions"][1]["title"] == "修改稿"
+        trail = api.as_("inspector").get("/audit/events", headers=fresh(api), params={
+            "cycle_id": "city-2024", "type": ["lianping:Report.Submitted",
+                                              "lianping:Report.Returned",
+                                              "lianping:Report.Resubmitted"]}).json()["events"]
+        assert [(e["position"], e["hash"]) for e in latest["events"]] == [
+            (e["position"], e["hash"]) for e in trail
+        ]
         at = body["events"][0]["recorded_at"]
         first = api.admin.get(f"/audit/aggregates/{report}", params={"as_of": at}).json()
         assert first["version"] == 1 and first["state"]["status"] == "submitted"
