@@ -1,7 +1,8 @@
 """Inspection flags (督查提示) per cycle: late submissions (reports after ``report_due``, ratings
 after ``review_due``, rectification plans after ``plan_due``), amendments and re-scorings (also
 after the cycle had been finalized once), reopenings, vetoes, returned reports and plans;
-overdue items are added when read, against today's date."""
+overdue items are added when read, against today's date, and an extension granted after the
+deadline had passed stays flagged (overdue_extension)."""
 
 from __future__ import annotations
 
@@ -84,6 +85,12 @@ def flags_fold(tz: ZoneInfo) -> Fold:
             kinds.append(kind)
             if kind in _AMENDMENTS and cycle and cycle["finalized_once"]:
                 kinds.append("amendment_after_finalization")
+        if (e.aggregate_type, e.name) == ("RectificationPlan", "DeadlineExtended"):
+            # The overdue flag is computed when read, so it vanishes once the deadline moves:
+            # an extension granted after the old deadline had passed is kept as a flag.
+            day = e.recorded_at.astimezone(tz).date().isoformat()
+            if d.get("previous_due_date") and d["previous_due_date"] < day:
+                kinds.append("overdue_extension")
         late_after = _LATE.get((e.aggregate_type, e.name))
         due_at = cycle[late_after] if cycle and late_after else None
         if due_at and utc_text(e.recorded_at) >= due_at:

@@ -228,7 +228,8 @@ def get_flags(
     cycle_id: Annotated[str, Query(description="The cycle whose flags to list")],
 ) -> dict[str, Any]:
     """督查提示 of a cycle: late_submission, amendment, rescoring, amendment_after_finalization,
-    reopening, veto, returned_report, returned_plan, and overdue_item (as of today)."""
+    reopening, veto, returned_report, returned_plan, overdue_extension (a deadline extended after
+    it had passed), and overdue_item (as of today)."""
     access.check_flags_reader(app, request.principal, cycle_id)
     with read_models(app).read(flags.NAME) as view:
         return flags.cycle_flags(view, cycle_id, app.today())
