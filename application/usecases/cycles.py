@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from typing import Any
 
@@ -65,6 +66,21 @@ def _cycle_outcome(
     return app.commit(request, cycle, *others, item=cycle, body=body, created=created)
 
 
+DEADLINE_ORDER = ("report_due", "review_due", "plan_due")
+
+
+def _check_deadline_order(deadlines: dict[str, date]) -> None:
+    """Reports come before reviews, reviews before rectification plans."""
+    given = [(name, deadlines[name]) for name in DEADLINE_ORDER if deadlines.get(name)]
+    for (earlier, first), (later, then) in itertools.pairwise(given):
+        if then < first:
+            raise ValidationError(
+                "deadlines_out_of_order",
+                f"{later} ({then}) lies before {earlier} ({first})",
+                [{"field": f"deadlines.{later}", "message": f"must not be before {earlier}"}],
+            )
+
+
 def create_cycle(
     app: LianpingApp,
     request: Request,
@@ -96,6 +112,7 @@ def create_cycle(
         )
     if previous_cycle_id is not None:
         _check_previous(app, previous_cycle_id, organizer_org, level, year)
+    _check_deadline_order(deadlines or {})
     cycle = Cycle(
         cycle_id=cycle_id,
         organizer_org=organizer_org,

@@ -140,6 +140,18 @@ class TestCreateCycle:
             assert response.status_code == 422, change
             assert error_code(response) == "validation_error"
 
+    def test_deadlines_out_of_order_are_unprocessable(self, api: Api) -> None:
+        api.world  # noqa: B018
+        before = api.position()
+
+        response = api.organizer.post("/cycles", {**NEW, "deadlines": {
+            "report_due": "2027-12-20", "review_due": "2027-12-10"}})
+
+        assert response.status_code == 422
+        assert error_code(response) == "deadlines_out_of_order"
+        assert response.json()["error"]["details"][0]["field"] == "deadlines.review_due"
+        assert api.position() == before
+
 
 class TestReadCycle:
     def test_an_unknown_cycle_is_not_found(self, api: Api) -> None:
