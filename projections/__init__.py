@@ -1,6 +1,7 @@
 """Read models: pure folds of the event log (tables.py, one module per read model), kept up to
 date exactly once per event in persistent views (views.py, store.py), by supervised runners
-(runner.py), rebuilt without downtime (rebuild.py), queried through service.py.
+(runner.py), rebuilt without downtime, all in one pass over the log (rebuild.py, bulk.py),
+queried through service.py.
 
 The CLI and the API use the functions of runtime.py (re-exported here; import them from
 ``projections.runtime`` to be independent of how the package was installed)."""
@@ -12,6 +13,7 @@ from projections.runner import RunnerConfig, Runners
 from projections.runtime import (
     lag,
     rebuild,
+    rebuild_all,
     run_projections,
     start_projections_in_background,
     status,
@@ -26,6 +28,7 @@ __all__ = [
     "lag",
     "read_models",
     "rebuild",
+    "rebuild_all",
     "run_projections",
     "start_projections_in_background",
     "status",

@@ -5,7 +5,7 @@ The fold runs over ``BulkRows`` exactly as over ``SqlRows`` (views.py) or ``Memo
 (tables.py): ``get`` a row by key, ``apply`` a change. Changes stay in memory until ``flush``,
 which writes every changed row of every table (the last state of each key) and the tracking
 position in ONE transaction, so the fresh generation always holds a prefix of the log, exactly
-once. On PostgreSQL the rows go through ``COPY`` into a temporary table and one
+once. On PostgreSQL the rows go through a binary ``COPY`` into a temporary table and one
 ``INSERT … SELECT … ON CONFLICT DO UPDATE`` per table; on SQLite (in process, no round trips)
 through ``executemany``.
 
@@ -141,7 +141,9 @@ class BulkRows:
         stage = view.dialect.quote(f"rm_stage_{table.name}")
         columns = ", ".join(table.columns)
         cursor.execute(f"CREATE TEMPORARY TABLE {stage} (LIKE {target}) ON COMMIT DROP")
-        with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY {stage} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+            # Binary: rows are normalized (int or str, or None), as the columns' types say.
+            copy.set_types(["int8" if c in table.integers else "text" for c in table.columns])
             for row in rows:
                 copy.write_row(row)
         update = ", ".join(f"{c} = excluded.{c}" for c in table.columns if c not in table.key)
