@@ -30,7 +30,7 @@ from eventsourcing.persistence import Tracking
 from psycopg.rows import dict_row
 
 from application.store.subscription import dedicated_connection
-from projections.tables import Change, Key, Put, Row, Table
+from projections.tables import Change, Key, Row, Table, resolved
 from projections.views import PostgresView, View, fetch_rows
 
 _MISSING: Any = object()
@@ -72,11 +72,7 @@ class BulkRows:
 
     def apply(self, change: Change) -> None:
         table = change.table
-        if isinstance(change, Put):
-            row: Row | None = table.normalize(change.row)
-            key = table.key_of(row)  # type: ignore[arg-type]
-        else:
-            row, key = None, change.key
+        key, row = resolved(change)
         self._young[table.name][key] = row  # shadows any older copy in ``_old``
         self._dirty[table.name][key] = row
 

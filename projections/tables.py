@@ -85,6 +85,14 @@ class Delete:
 Change = Put | Delete
 
 
+def resolved(change: Change) -> tuple[Key, Row | None]:
+    """The key a change is about, and the (normalized) row it leaves there: None for a delete."""
+    if isinstance(change, Put):
+        row = change.table.normalize(change.row)
+        return change.table.key_of(row), row
+    return change.key, None
+
+
 class Rows(Protocol):
     def get(self, table: Table, key: Key) -> Row | None: ...
 
@@ -119,11 +127,11 @@ class MemoryRows:
 
     def apply(self, change: Change) -> None:
         rows = self.tables.setdefault(change.table.name, {})
-        if isinstance(change, Put):
-            row = change.table.normalize(change.row)
-            rows[change.table.key_of(row)] = row
+        key, row = resolved(change)
+        if row is None:
+            rows.pop(key, None)
         else:
-            rows.pop(change.key, None)
+            rows[key] = row
 
     def dump(self, table: Table) -> list[Row]:
         return [row for _, row in sorted(self.tables.get(table.name, {}).items())]

@@ -23,7 +23,7 @@ from psycopg.sql import SQL, Identifier
 
 from application.store.sqlite import immediate_transaction
 from projections.envelope import Envelope
-from projections.tables import Change, Key, Projection, Put, Row, Table, project
+from projections.tables import Change, Key, Projection, Row, Table, project, resolved
 
 POINTER = "rm_pointer"
 # The library's tracking tables (SQLite: fixed name; PostgreSQL: the default name).
@@ -106,11 +106,7 @@ class SqlRows:
 
     def apply(self, change: Change) -> None:
         table = change.table
-        if isinstance(change, Put):
-            row: Row | None = table.normalize(change.row)
-            key = table.key_of(row)  # type: ignore[arg-type]
-        else:
-            row, key = None, change.key
+        key, row = resolved(change)
         self._cache[(table.name, key)] = row
         self._dirty.setdefault(table.name, {})[key] = row
 

@@ -3,11 +3,13 @@ helpers that catch views up synchronously and compare them with the in-memory fo
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
 
 from application.app import LianpingApp
+from projections import audit
 from projections.runner import RunnerConfig, Runners
 from projections.runtime import start_projections_in_background
 from projections.service import ReadModels, read_models
@@ -64,3 +66,19 @@ def assert_view_is_the_fold(models: ReadModels, view: View) -> None:
 
 def head(app: LianpingApp) -> int:
     return app.recorder.max_notification_id() or 0
+
+
+def read_audit_until(
+    done: threading.Event,
+    models: ReadModels,
+    seen: list[tuple[int, int]],
+    failures: list[Exception],
+) -> None:
+    """A reader thread's loop: read the audit trail until ``done``, noting (position, rows)."""
+    try:
+        while not done.is_set():
+            with models.read("audit") as view:
+                page = audit.page(view, audit.Filters(), audit.Scope(True), 0, 1000)
+                seen.append((view.position, len(page["events"])))
+    except Exception as error:  # noqa: BLE001 - the test reports it
+        failures.append(error)

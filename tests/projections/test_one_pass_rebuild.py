@@ -13,13 +13,18 @@ from uuid import UUID
 import pytest
 
 from application.usecases.audit import plain
-from projections import audit
 from projections.bulk import BulkRows
 from projections.envelope import to_json
 from projections.rebuild import RebuildInProgressError, rebuild_read_model, rebuild_read_models
 from projections.registry import NAMES
 from projections.tables import MemoryRows, Projection, project
-from tests.projections.conftest import assert_view_is_the_fold, catch_up, head, tables_of
+from tests.projections.conftest import (
+    assert_view_is_the_fold,
+    catch_up,
+    head,
+    read_audit_until,
+    tables_of,
+)
 from tests.projections.scripts import new_cycle, rich_history, run_script
 
 WAIT = 10.0
@@ -86,13 +91,7 @@ class TestAOnePassRebuild:
         done, failures, seen = threading.Event(), [], []
 
         def read() -> None:
-            try:
-                while not done.is_set():
-                    with models.read("audit") as view:
-                        page = audit.page(view, audit.Filters(), audit.Scope(True), 0, 1000)
-                        seen.append((view.position, len(page["events"])))
-            except Exception as error:  # noqa: BLE001 - reported below
-                failures.append(error)
+            read_audit_until(done, models, seen, failures)
 
         def write() -> None:
             try:

@@ -6,7 +6,6 @@ import threading
 
 import pytest
 
-from projections import audit
 from projections.rebuild import RebuildInProgressError, rebuild_read_model
 from projections.registry import NAMES
 from projections.runtime import lag, status
@@ -15,6 +14,7 @@ from tests.projections.conftest import (
     assert_view_is_the_fold,
     catch_up,
     head,
+    read_audit_until,
     tables_of,
 )
 from tests.projections.scripts import new_cycle, rich_history, run_script
@@ -45,13 +45,7 @@ class TestARebuild:
         done, failures, seen = threading.Event(), [], []
 
         def read() -> None:
-            try:
-                while not done.is_set():
-                    with models.read("audit") as view:
-                        page = audit.page(view, audit.Filters(), audit.Scope(True), 0, 1000)
-                        seen.append((view.position, len(page["events"])))
-            except Exception as error:  # noqa: BLE001 - reported below
-                failures.append(error)
+            read_audit_until(done, models, seen, failures)
 
         reader = threading.Thread(target=read)
         reader.start()
