@@ -31,6 +31,10 @@ class RunnerConfig:
     lock_retry: float = 1.0
     backoff_initial: float = 0.2
     backoff_max: float = 30.0
+    # Under load events arrive one by one; waiting this long after the first lets one transaction
+    # (one tracking write, one commit) take all that arrived meanwhile. It delays a read model by
+    # at most this much (X-Min-Position waits for it).
+    linger: float = 0.05
 
 
 Committed = Callable[[str, int], None]
@@ -103,6 +107,11 @@ class ProjectionRunner:
         try:
             while not self.stop.is_set():
                 batch = subscription.next_batch(timeout=self.config.poll_interval)
+                if batch and self.config.linger > 0 and len(batch) < self.config.batch_size:
+                    self.stop.wait(self.config.linger)
+                    batch += subscription.next_batch(
+                        limit=self.config.batch_size - len(batch), timeout=0
+                    )
                 if self.stop.is_set():
                     return
                 if not self.lock.held():

@@ -83,6 +83,29 @@ class TestRunnersInTheBackground:
                 assert models.wait(name, head(app), WAIT), name
 
 
+class TestLingering:
+    def test_events_arriving_while_the_runner_lingers_share_one_transaction(
+        self, app, models, world
+    ):
+        more_events(world, 1)
+        commits: list[int] = []
+
+        def committed(name: str, position: int) -> None:
+            commits.append(position)
+            models.committed(name, position)
+
+        config = RunnerConfig(batch_size=500, poll_interval=0.05, lock_retry=0.02, linger=1.0)
+        with Runners([models.projections["audit"]], models.store, models.source, config,
+                     committed=committed):
+            assert models.wait("audit", head(app), WAIT)
+            before = len(commits)
+            more_events(world, 2)  # several commands, well within the linger
+            assert models.wait("audit", head(app), WAIT)
+
+        assert len(commits) == before + 1 and commits[-1] == head(app)
+        assert_view_is_the_fold(models, models.store.ensure(models.projections["audit"]))
+
+
 class TestARunnerThatCrashesOrStops:
     def test_is_restarted_and_loses_or_repeats_nothing(self, app, models, world):
         rich_history(world)
