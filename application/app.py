@@ -90,9 +90,14 @@ class LianpingApp(Application[UUID]):
 
     # -- lookups --------------------------------------------------------------------------------
 
-    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+    def find(self, cls: type[A], aggregate_id: UUID, *, read_only: bool = False) -> A | None:
+        """The aggregate, or None. ``read_only``: a cached aggregate is handed out as it is, not
+        copied (the copy protects the cache from a command's changes); the caller must then
+        never call a command method on it."""
         try:
-            aggregate: object = self.repository.get(aggregate_id)
+            aggregate: object = self.repository.get(
+                aggregate_id, deepcopy_from_cache=not read_only
+            )
         except AggregateNotFoundError:
             return None
         if not isinstance(aggregate, cls):

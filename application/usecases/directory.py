@@ -178,10 +178,10 @@ def _token_by_id(app: LianpingApp, token_id: str) -> ApiToken | None:
 
 def authenticate(app: LianpingApp, token: str) -> Principal:
     """Bearer token → principal. Unknown, revoked and expired tokens are all refused alike."""
-    api_token = app.find(ApiToken, ids.token_id(hash_token(token)))
+    api_token = app.find(ApiToken, ids.token_id(hash_token(token)), read_only=True)
     if api_token is None or not api_token.is_valid(app.now()):
         raise UnauthorizedError("invalid_token", "the bearer token is unknown, revoked or expired")
-    account = app.find(Account, ids.account_id(api_token.account_id))
+    account = app.find(Account, ids.account_id(api_token.account_id), read_only=True)
     if account is None:
         raise UnauthorizedError("invalid_token", "the token's account no longer exists")
     return Principal(

@@ -17,9 +17,10 @@ A = TypeVar("A", bound=Aggregate)
 def state_at(
     app: LianpingApp, cls: type[A], aggregate_id: UUID, as_of: datetime | None
 ) -> A | None:
-    """The aggregate as of that moment (now when as_of is None); None if it did not exist yet."""
+    """The aggregate as of that moment (now when as_of is None); None if it did not exist yet.
+    For reading only: never call a command method on what this returns."""
     if as_of is None:
-        return app.find(cls, aggregate_id)
+        return app.find(cls, aggregate_id, read_only=True)
     aggregate = None
     for domain_event in app.events.get(aggregate_id):
         if domain_event.timestamp > as_of:  # type: ignore[attr-defined]

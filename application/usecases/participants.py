@@ -227,10 +227,10 @@ def get_participant(
     if not can_read_participant(app, request.principal, cycle, org_code):
         raise forbid(f"you may not read participant {org_code}")
     named = sees_reviewers(app, request.principal, cycle)
-    report = app.find(Report, ids.report_id(cycle_id, org_code))
+    report = app.find(Report, ids.report_id(cycle_id, org_code), read_only=True)
     ratings = []
     for reviewer in cycle.panel:
-        rating = app.find(Rating, ids.rating_id(cycle_id, org_code, reviewer))
+        rating = app.find(Rating, ids.rating_id(cycle_id, org_code, reviewer), read_only=True)
         if rating is not None:
             ratings.append(
                 {
@@ -246,7 +246,8 @@ def get_participant(
             )
     scores = []
     for indicator in Scheme.from_dict(cycle.scheme).indicators:
-        found = app.find(IndicatorScore, ids.score_id(cycle_id, org_code, indicator.code))
+        score_id = ids.score_id(cycle_id, org_code, indicator.code)
+        found = app.find(IndicatorScore, score_id, read_only=True)
         if found is not None:
             scores.append(
                 {
@@ -257,8 +258,8 @@ def get_participant(
                 }
             )
     result = next((r for r in cycle.results or [] if r["org_code"] == org_code), None)
-    feedback = app.find(Feedback, ids.feedback_id(cycle_id, org_code))
-    plan = app.find(RectificationPlan, ids.plan_id(cycle_id, org_code))
+    feedback = app.find(Feedback, ids.feedback_id(cycle_id, org_code), read_only=True)
+    plan = app.find(RectificationPlan, ids.plan_id(cycle_id, org_code), read_only=True)
     return {
         "cycle_id": cycle_id,
         "org_code": org_code,

@@ -104,7 +104,7 @@ def standings_rows(app: LianpingApp, cycle: Cycle, as_of: datetime | None) -> li
     standings = compute_standings(Scheme.from_dict(cycle.scheme), facts, previous_ranks(previous))
     rows = []
     for s in standings:
-        org = app.find(Organization, ids.org_id(s.org_code))
+        org = app.find(Organization, ids.org_id(s.org_code), read_only=True)
         rows.append(
             {
                 "rank": s.rank,
