@@ -50,7 +50,7 @@ class MemoryApp:
     def today(self) -> date:
         return self.app.today()
 
-    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+    def find(self, cls: type[A], aggregate_id: UUID, *, read_only: bool = False) -> A | None:
         found = self.aggregates.get(aggregate_id)
         return found if isinstance(found, cls) else None
 
@@ -119,8 +119,8 @@ class ExecuteRunner:
         self.transactions += 1
         return self.app.execute(Request(who), use_case, *args)
 
-    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        return self.app.find(cls, aggregate_id)
+    def find(self, cls: type[A], aggregate_id: UUID, *, read_only: bool = False) -> A | None:
+        return self.app.find(cls, aggregate_id, read_only=read_only)
 
     def today(self) -> date:
         return self.app.today()
