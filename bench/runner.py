@@ -183,8 +183,9 @@ class Bench:
         else:
             self.rows.append(report.Row.compare(
                 "rebuild (all read models)", rebuild, "events/s", 0.3,
-                note=f"{len(rebuild['read_models'])} read models, one pass each, "
-                     f"{rebuild['seconds']} s in all"))
+                note=f"{len(rebuild['read_models'])} read models in "
+                     f"{rebuild.get('passes', len(rebuild['read_models']))} pass(es) over the "
+                     f"log, {rebuild['seconds']} s in all"))
         self.say(f"rebuild: {rebuild.get('ratio', rebuild.get('todo'))}")
 
     def append(self, store: Store, pool: WriterPool, what_if: WriterPool | None) -> None:
