@@ -54,6 +54,12 @@ class MemoryApp:
         found = self.aggregates.get(aggregate_id)
         return found if isinstance(found, cls) else None
 
+    def find_all(
+        self, aggregate_ids: Iterable[UUID], as_of: datetime | None = None
+    ) -> dict[UUID, Aggregate]:
+        assert as_of is None, "the generator reads the present only"
+        return {i: self.aggregates[i] for i in aggregate_ids if i in self.aggregates}
+
     def commit(
         self, request: Request, *aggregates: Aggregate, item: Aggregate, body: dict[str, Any],
         created: bool = False, secret_fields: tuple[str, ...] = (),
@@ -121,6 +127,11 @@ class ExecuteRunner:
 
     def find(self, cls: type[A], aggregate_id: UUID, *, read_only: bool = False) -> A | None:
         return self.app.find(cls, aggregate_id, read_only=read_only)
+
+    def find_all(
+        self, aggregate_ids: Iterable[UUID], as_of: datetime | None = None
+    ) -> dict[UUID, Aggregate]:
+        return self.app.find_all(aggregate_ids, as_of)
 
     def today(self) -> date:
         return self.app.today()

@@ -43,6 +43,7 @@ from eventsourcing.persistence import (
     OperationalError,
     PersistenceError,
     ProgrammingError,
+    StoredEvent,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg.rows import tuple_row
@@ -55,7 +56,6 @@ from application.store.records import ChainRow, IdempotencyRecord, StoredIdempot
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from eventsourcing.persistence import StoredEvent
     from psycopg import Cursor
     from psycopg.rows import DictRow
 
@@ -412,6 +412,10 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "SELECT notification_id, hash FROM {schema}.{table} "
             "ORDER BY notification_id DESC LIMIT 1"
         ).format(**self._names)
+        self.select_events_of_statement = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
+            "WHERE originator_id = ANY(%s::uuid[]) ORDER BY originator_id, originator_version"
+        ).format(**self._names)
         self.select_positions_statement = SQL(
             "SELECT originator_version, notification_id, hash FROM {schema}.{table} "
             "WHERE originator_id = %s"
@@ -542,6 +546,17 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(self.select_chain_statement, (after, limit), prepare=True, binary=True)
             return list(map(ChainRow._make, curs.fetchall()))
+
+    @FAIL_FAST
+    def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every stored event of these aggregates in one statement, by aggregate and version."""
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(self.select_events_of_statement, (list(originator_ids),), prepare=True)
+            return [
+                StoredEvent(originator_id=row[0], originator_version=row[1], topic=row[2],
+                            state=bytes(row[3]))
+                for row in curs.fetchall()
+            ]
 
     @FAIL_FAST
     def positions_of(self, originator_id: UUID) -> dict[int, tuple[int, bytes | None]]:

@@ -29,6 +29,7 @@ from eventsourcing.persistence import (
     OperationalError,
     PersistenceError,
     ProgrammingError,
+    StoredEvent,
 )
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
@@ -43,7 +44,6 @@ from application.store.records import ChainRow, IdempotencyRecord, StoredIdempot
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from eventsourcing.persistence import StoredEvent
 
 IDEMPOTENCY_TABLE = "idempotency_records"
 
@@ -285,6 +285,30 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
                 )
                 for row in c.fetchall()
             ]
+
+    def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every stored event of these aggregates in one read transaction, by aggregate and
+        version (SQLite takes at most 999 parameters a statement: chunks of 500)."""
+        found: list[StoredEvent] = []
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(originator_ids), 500):
+                chunk = [_originator_text(i) for i in originator_ids[start : start + 500]]
+                c.execute(
+                    "SELECT originator_id, originator_version, topic, state "
+                    f"FROM {self.events_table_name} WHERE originator_id IN "
+                    f"({','.join('?' * len(chunk))}) ORDER BY originator_id, originator_version",
+                    chunk,
+                )
+                found.extend(
+                    StoredEvent(
+                        originator_id=self.convert_originator_id(row[0]),
+                        originator_version=row[1],
+                        topic=row[2],
+                        state=row[3],
+                    )
+                    for row in c.fetchall()
+                )
+        return found
 
     def positions_of(self, originator_id: UUID) -> dict[int, tuple[int, bytes | None]]:
         """{version: (position, hash)} of one aggregate's stored events."""

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
 
 from application.app import LianpingApp, Request
 from application.principal import forbid
@@ -24,6 +27,8 @@ from domain.scheme import GRADE_LABELS, Scheme
 from domain.score import IndicatorScore
 from domain.scoring import ParticipantFacts, compute_standings, fmt2, fmt4, rectification_component
 
+A = TypeVar("A", bound=Aggregate)
+
 
 def previous_cycle(app: LianpingApp, cycle: Cycle, as_of: datetime | None) -> Cycle | None:
     """The cycle named at creation, else the same organizer and level the year before."""
@@ -38,57 +43,72 @@ def previous_cycle(app: LianpingApp, cycle: Cycle, as_of: datetime | None) -> Cy
     return state_at(app, Cycle, ids.cycle_id(previous_id), as_of)
 
 
-def rectification_of(
-    app: LianpingApp, previous: Cycle | None, org_code: str, as_of: datetime | None
-) -> Decimal | None:
-    if previous is None or org_code not in previous.participants:
-        return None
-    feedback = state_at(app, Feedback, ids.feedback_id(previous.cycle_id, org_code), as_of)
-    if feedback is None or not feedback.problems:
-        return None
-    plan = state_at(app, RectificationPlan, ids.plan_id(previous.cycle_id, org_code), as_of)
-    approved = plan.approved_items if plan else None
-    return rectification_component(True, approved, plan.verified_items if plan else 0)
+class CycleFacts:
+    """Every aggregate a cycle's standings read — each participant's ratings, scores and report,
+    and its feedback and plan of the previous cycle — read in ONE query (as of a moment), instead
+    of one lookup each (~350 for a county's cycle with a panel of 20). For reading only."""
 
+    def __init__(
+        self, app: LianpingApp, cycle: Cycle, previous: Cycle | None, as_of: datetime | None
+    ) -> None:
+        self.cycle, self.previous = cycle, previous
+        self.indicators = [i.code for i in Scheme.from_dict(cycle.scheme).indicators]
+        wanted: list[UUID] = []
+        for org in cycle.participants:
+            wanted += [ids.rating_id(cycle.cycle_id, org, r) for r in cycle.panel]
+            wanted += [ids.score_id(cycle.cycle_id, org, code) for code in self.indicators]
+            wanted.append(ids.report_id(cycle.cycle_id, org))
+            if previous is not None and org in previous.participants:
+                wanted += [ids.feedback_id(previous.cycle_id, org),
+                           ids.plan_id(previous.cycle_id, org)]
+        self._found = app.find_all(wanted, as_of)
 
-def participant_facts(
-    app: LianpingApp, cycle: Cycle, org_code: str, previous: Cycle | None, as_of: datetime | None
-) -> ParticipantFacts:
-    ratings = []
-    for reviewer in cycle.panel:
-        if cycle.has_conflict(reviewer, org_code):
-            continue
-        rating = state_at(app, Rating, ids.rating_id(cycle.cycle_id, org_code, reviewer), as_of)
-        if rating is not None:
-            ratings.append(rating.rating)
-    points = {}
-    for indicator in Scheme.from_dict(cycle.scheme).indicators:
-        score = state_at(
-            app, IndicatorScore, ids.score_id(cycle.cycle_id, org_code, indicator.code), as_of
+    def get(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        found = self._found.get(aggregate_id)
+        return found if isinstance(found, cls) else None
+
+    def participant(self, org_code: str) -> ParticipantFacts:
+        cycle = self.cycle
+        ratings = []
+        for reviewer in cycle.panel:
+            rating = self.get(Rating, ids.rating_id(cycle.cycle_id, org_code, reviewer))
+            if rating is not None and not cycle.has_conflict(reviewer, org_code):
+                ratings.append(rating.rating)
+        points = {}
+        for code in self.indicators:
+            score = self.get(IndicatorScore, ids.score_id(cycle.cycle_id, org_code, code))
+            if score is not None:
+                points[code] = score.points
+        return ParticipantFacts(
+            org_code=org_code,
+            ratings=tuple(ratings),
+            points=points,
+            rectification=self.rectification(org_code),
+            vetoed=org_code in cycle.vetoes,
         )
-        if score is not None:
-            points[indicator.code] = score.points
-    return ParticipantFacts(
-        org_code=org_code,
-        ratings=tuple(ratings),
-        points=points,
-        rectification=rectification_of(app, previous, org_code, as_of),
-        vetoed=org_code in cycle.vetoes,
-    )
 
+    def rectification(self, org_code: str) -> Decimal | None:
+        previous = self.previous
+        if previous is None or org_code not in previous.participants:
+            return None
+        feedback = self.get(Feedback, ids.feedback_id(previous.cycle_id, org_code))
+        if feedback is None or not feedback.problems:
+            return None
+        plan = self.get(RectificationPlan, ids.plan_id(previous.cycle_id, org_code))
+        approved = plan.approved_items if plan else None
+        return rectification_component(True, approved, plan.verified_items if plan else 0)
 
-def secretary_of(
-    app: LianpingApp, cycle_id: str, org: Organization | None, as_of: datetime | None
-) -> str | None:
-    """Whose result it is: the secretary named on the participant's report (the one in office
-    when it was submitted), else the one in office at that moment."""
-    if org is None:
-        return None
-    report = state_at(app, Report, ids.report_id(cycle_id, org.code), as_of)
-    if report is not None and report.latest.get("secretary"):
-        return str(report.latest["secretary"])
-    secretary = org.secretary_on((as_of or app.now()).astimezone(app.tz))
-    return secretary["name"] if secretary else None
+    def secretary(self, app: LianpingApp, org: Organization | None, as_of: datetime | None
+                  ) -> str | None:
+        """Whose result it is: the secretary named on the participant's report (the one in
+        office when it was submitted), else the one in office at that moment."""
+        if org is None:
+            return None
+        report = self.get(Report, ids.report_id(self.cycle.cycle_id, org.code))
+        if report is not None and report.latest.get("secretary"):
+            return str(report.latest["secretary"])
+        secretary = org.secretary_on((as_of or app.now()).astimezone(app.tz))
+        return secretary["name"] if secretary else None
 
 
 def previous_ranks(previous: Cycle | None) -> dict[str, int]:
@@ -100,7 +120,8 @@ def previous_ranks(previous: Cycle | None) -> dict[str, int]:
 def standings_rows(app: LianpingApp, cycle: Cycle, as_of: datetime | None) -> list[dict[str, Any]]:
     """The standings rows of API.md, in rank order, from the cycle's state (as of a moment)."""
     previous = previous_cycle(app, cycle, as_of)
-    facts = [participant_facts(app, cycle, org, previous, as_of) for org in cycle.participants]
+    known = CycleFacts(app, cycle, previous, as_of)
+    facts = [known.participant(org) for org in cycle.participants]
     standings = compute_standings(Scheme.from_dict(cycle.scheme), facts, previous_ranks(previous))
     rows = []
     for s in standings:
@@ -110,7 +131,7 @@ def standings_rows(app: LianpingApp, cycle: Cycle, as_of: datetime | None) -> li
                 "rank": s.rank,
                 "org_code": s.org_code,
                 "org_name": org.name if org else None,
-                "secretary": secretary_of(app, cycle.cycle_id, org, as_of),
+                "secretary": known.secretary(app, org, as_of),
                 "review_score": fmt2(s.review_score),
                 "satisfaction": fmt4(s.satisfaction),
                 "ratings": s.rating_counts,
