@@ -53,6 +53,11 @@ class Request:
             )
 
 
+def of_type(cls: type[A], found: object) -> A | None:
+    """``found`` if it is a ``cls`` (ids are uuid5 of natural keys: another type means absent)."""
+    return found if isinstance(found, cls) else None
+
+
 @dataclass(frozen=True)
 class Outcome:
     body: dict[str, Any]
@@ -100,9 +105,7 @@ class LianpingApp(Application[UUID]):
             )
         except AggregateNotFoundError:
             return None
-        if not isinstance(aggregate, cls):
-            return None
-        return aggregate
+        return of_type(cls, aggregate)
 
     def find_all(
         self, aggregate_ids: Iterable[UUID], as_of: datetime | None = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from application.app import LianpingApp, Outcome, Request
+from application.app import LianpingApp, Outcome, Request, of_type
 from application.principal import forbid, require_organizer, require_secretary
 from application.usecases import lookups
 from application.usecases.access import can_read_participant, can_read_report, sees_reviewers
@@ -227,10 +227,18 @@ def get_participant(
     if not can_read_participant(app, request.principal, cycle, org_code):
         raise forbid(f"you may not read participant {org_code}")
     named = sees_reviewers(app, request.principal, cycle)
-    report = app.find(Report, ids.report_id(cycle_id, org_code), read_only=True)
+    indicators = Scheme.from_dict(cycle.scheme).indicators
+    # Everything of this participant in one read: its report, ratings, scores, feedback, plan.
+    known = app.find_all([
+        ids.report_id(cycle_id, org_code), ids.feedback_id(cycle_id, org_code),
+        ids.plan_id(cycle_id, org_code),
+        *(ids.rating_id(cycle_id, org_code, reviewer) for reviewer in cycle.panel),
+        *(ids.score_id(cycle_id, org_code, indicator.code) for indicator in indicators),
+    ])
+    report = of_type(Report, known.get(ids.report_id(cycle_id, org_code)))
     ratings = []
     for reviewer in cycle.panel:
-        rating = app.find(Rating, ids.rating_id(cycle_id, org_code, reviewer), read_only=True)
+        rating = of_type(Rating, known.get(ids.rating_id(cycle_id, org_code, reviewer)))
         if rating is not None:
             ratings.append(
                 {
@@ -245,9 +253,8 @@ def get_participant(
                 }
             )
     scores = []
-    for indicator in Scheme.from_dict(cycle.scheme).indicators:
-        score_id = ids.score_id(cycle_id, org_code, indicator.code)
-        found = app.find(IndicatorScore, score_id, read_only=True)
+    for indicator in indicators:
+        found = of_type(IndicatorScore, known.get(ids.score_id(cycle_id, org_code, indicator.code)))
         if found is not None:
             scores.append(
                 {
@@ -258,8 +265,8 @@ def get_participant(
                 }
             )
     result = next((r for r in cycle.results or [] if r["org_code"] == org_code), None)
-    feedback = app.find(Feedback, ids.feedback_id(cycle_id, org_code), read_only=True)
-    plan = app.find(RectificationPlan, ids.plan_id(cycle_id, org_code), read_only=True)
+    feedback = of_type(Feedback, known.get(ids.feedback_id(cycle_id, org_code)))
+    plan = of_type(RectificationPlan, known.get(ids.plan_id(cycle_id, org_code)))
     return {
         "cycle_id": cycle_id,
         "org_code": org_code,

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from application.app import LianpingApp, Request
+from application.app import LianpingApp, Request, of_type
 from application.principal import forbid
 from application.usecases import lookups
 from application.usecases.access import sees_reviewers
@@ -64,8 +64,7 @@ class CycleFacts:
         self._found = app.find_all(wanted, as_of)
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A | None:
-        found = self._found.get(aggregate_id)
-        return found if isinstance(found, cls) else None
+        return of_type(cls, self._found.get(aggregate_id))
 
     def participant(self, org_code: str) -> ParticipantFacts:
         cycle = self.cycle
