@@ -16,12 +16,10 @@ from zoneinfo import ZoneInfo
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.postgres import PostgresDatastore
 
 from application.keys import load_or_create_signing_key
 from application.principal import Principal
 from application.settings import Settings
-from application.store.pool import ping_when_idle
 from application.store.records import IdempotencyRecord
 from domain import ids, registry  # noqa: F401  (registers every event topic)
 from domain.errors import NotFoundError, ValidationError, VersionMismatchError, WriteConflictError
@@ -79,9 +77,6 @@ class LianpingApp(Application[UUID]):
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
         super().__init__(env=self.settings.eventsourcing_env())
-        datastore = getattr(self.recorder, "datastore", None)
-        if isinstance(datastore, PostgresDatastore):
-            ping_when_idle(datastore.pool)
         self.tz = ZoneInfo(self.settings.timezone)
         self.signing_key = load_or_create_signing_key(self.settings.signing_key_file)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from psycopg_pool import ConnectionPool
@@ -22,15 +23,22 @@ IDLE_PING_SECONDS = 5.0
 class PingIfIdle:
     """A psycopg_pool ``check`` callback: ping connections last checked out > ``idle`` s ago."""
 
-    def __init__(self, idle_seconds: float = IDLE_PING_SECONDS) -> None:
+    def __init__(
+        self,
+        idle_seconds: float = IDLE_PING_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+        ping: Callable[[Any], None] = ConnectionPool.check_connection,
+    ) -> None:
         self.idle_seconds = idle_seconds
+        self._clock = clock
+        self._ping = ping  # raises if the connection is broken: the pool then replaces it
         self._last_used: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
 
     def __call__(self, conn: Any) -> None:
-        now = time.monotonic()
+        now = self._clock()
         last = self._last_used.get(conn)
         if last is None or now - last > self.idle_seconds:
-            ConnectionPool.check_connection(conn)  # raises if broken: the pool replaces it
+            self._ping(conn)
         self._last_used[conn] = now
 
 

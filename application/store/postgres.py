@@ -50,7 +50,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from application.store.chain import as_uuid
-from application.store.pool import recover
+from application.store.pool import ping_when_idle, recover
 from application.store.records import ChainRow, IdempotencyRecord, StoredIdempotency
 
 if TYPE_CHECKING:
@@ -368,6 +368,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             msg = "ChainedPostgresRecorder needs ORIGINATOR_ID_TYPE=uuid (the chain hashes UUIDs)"
             raise ProgrammingError(msg)
         super().__init__(datastore, events_table_name=events_table_name)
+        ping_when_idle(datastore.pool)  # instead of the library's ping on every checkout
         self.append_function_name = f"{events_table_name}_append"
         self.append_batch_function_name = f"{events_table_name}_append_batch"
         self.check_identifier_length(self.append_batch_function_name)

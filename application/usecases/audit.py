@@ -116,10 +116,6 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _hex(value: bytes | None) -> str | None:
-    return None if value is None else value.hex()
-
-
 def aggregate_id_from_path(aggregate_id: str) -> UUID:
     try:
         return UUID(aggregate_id)
@@ -164,7 +160,10 @@ def get_aggregate_history(
     for event in events:
         state = event.mutate(state)  # type: ignore[attr-defined]
     # Where each event sits in the log, so it can be tied to the audit trail and the hash chain.
-    stored = app.recorder.positions_of(uuid)  # type: ignore[attr-defined]
+    in_log = {
+        version: {"position": position, "hash": None if hash_ is None else hash_.hex()}
+        for version, (position, hash_) in app.recorder.positions_of(uuid).items()  # type: ignore[attr-defined]
+    }
     return {
         "aggregate_id": str(uuid),
         "aggregate_type": type(state).__name__,
@@ -174,8 +173,7 @@ def get_aggregate_history(
         "events": [
             {
                 "version": e.originator_version,
-                "position": stored.get(e.originator_version, (None, None))[0],
-                "hash": _hex(stored.get(e.originator_version, (None, None))[1]),
+                **in_log.get(e.originator_version, {"position": None, "hash": None}),
                 "type": get_topic(type(e)),
                 "recorded_at": e.timestamp.isoformat(),
                 "actor": vars(e).get("actor"),

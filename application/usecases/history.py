@@ -9,7 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from application.app import LianpingApp
+from application.app import LianpingApp, of_type
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -21,9 +21,4 @@ def state_at(
     For reading only: never call a command method on what this returns."""
     if as_of is None:
         return app.find(cls, aggregate_id, read_only=True)
-    aggregate = None
-    for domain_event in app.events.get(aggregate_id):
-        if domain_event.timestamp > as_of:  # type: ignore[attr-defined]
-            break
-        aggregate = domain_event.mutate(aggregate)  # type: ignore[attr-defined]
-    return aggregate if isinstance(aggregate, cls) else None
+    return of_type(cls, app.find_all([aggregate_id], as_of).get(aggregate_id))

@@ -3,7 +3,6 @@ the pool drop every broken connection at once (application/store/pool.py), on a 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -19,25 +18,29 @@ from tests.store_support import PG_URL, pg_connect
 pytestmark = pytest.mark.postgres
 
 
-class CountingPing(PingIfIdle):
-    def __init__(self, idle_seconds: float) -> None:
-        super().__init__(idle_seconds)
-        self.pings = 0
+class Clock:
+    """A clock the test moves: idle time passes without sleeping."""
 
-    def __call__(self, conn: object) -> None:
-        before = self._last_used.get(conn)
-        super().__call__(conn)
-        if before is None or time.monotonic() - before > self.idle_seconds:
-            self.pings += 1
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 @pytest.fixture
-def pool_and_check() -> Iterator[tuple[ConnectionPool, CountingPing]]:
-    check = CountingPing(idle_seconds=0.3)
+def pool_and_check() -> Iterator[tuple[ConnectionPool, Clock, list[object]]]:
+    clock, pinged = Clock(), []
+
+    def ping(conn: object) -> None:
+        pinged.append(conn)
+        ConnectionPool.check_connection(conn)  # type: ignore[arg-type]
+
+    check = PingIfIdle(idle_seconds=0.3, clock=clock, ping=ping)
     pool = ConnectionPool(PG_URL, min_size=2, max_size=2, check=check, open=True, timeout=5)
     pool.wait()
     try:
-        yield pool, check
+        yield pool, clock, pinged
     finally:
         pool.close()
 
@@ -55,17 +58,18 @@ def terminate(pids: set[int]) -> None:
 
 class TestPingIfIdle:
     def test_a_connection_used_moments_ago_is_not_pinged_again(self, pool_and_check):
-        pool, check = pool_and_check
+        pool, clock, pinged = pool_and_check
         for _ in range(10):
+            clock.now += 0.1  # never idle longer than 0.3 s
             with pool.connection() as conn:
                 conn.execute("SELECT 1")
-        assert check.pings <= 2  # once per connection, on first use
+        assert len(pinged) <= 2  # once per connection, on first use
 
     def test_a_connection_that_sat_idle_is_pinged_and_replaced_when_broken(self, pool_and_check):
-        pool, _ = pool_and_check
+        pool, clock, _ = pool_and_check
         old = backend_pids(pool)
         terminate(old)
-        time.sleep(0.4)  # longer than idle_seconds: the next checkouts ping
+        clock.now += 0.4  # longer than idle_seconds: the next checkouts ping
         new = backend_pids(pool)
         assert not new & old
         with pool.connection() as conn:
@@ -76,7 +80,7 @@ class TestRecover:
     def test_after_a_connection_error_every_broken_idle_connection_is_replaced(
         self, pool_and_check
     ):
-        pool, _ = pool_and_check
+        pool, _, _ = pool_and_check
         old = backend_pids(pool)
         terminate(old)
         recover(pool)  # what the recorder does on a connection error, before its retry
