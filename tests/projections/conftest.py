@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -68,17 +69,35 @@ def head(app: LianpingApp) -> int:
     return app.recorder.max_notification_id() or 0
 
 
-def read_audit_until(
-    done: threading.Event,
-    models: ReadModels,
-    seen: list[tuple[int, int]],
-    failures: list[Exception],
-) -> None:
-    """A reader thread's loop: read the audit trail until ``done``, noting (position, rows)."""
+@contextmanager
+def audit_reader(models: ReadModels) -> Iterator[tuple[list[tuple[int, int]], list[Exception]]]:
+    """A thread that reads the audit trail until the block ends, noting (position, rows) of each
+    read in ``seen`` and any error in ``failures``."""
+    done, seen, failures = threading.Event(), [], []
+
+    def read() -> None:
+        try:
+            while not done.is_set():
+                with models.read("audit") as view:
+                    page = audit.page(view, audit.Filters(), audit.Scope(True), 0, 1000)
+                    seen.append((view.position, len(page["events"])))
+        except Exception as error:  # noqa: BLE001 - the test reports it
+            failures.append(error)
+
+    reader = threading.Thread(target=read)
+    reader.start()
     try:
-        while not done.is_set():
-            with models.read("audit") as view:
-                page = audit.page(view, audit.Filters(), audit.Scope(True), 0, 1000)
-                seen.append((view.position, len(page["events"])))
-    except Exception as error:  # noqa: BLE001 - the test reports it
-        failures.append(error)
+        yield seen, failures
+    finally:
+        done.set()
+        reader.join()
+
+
+def assert_readers_saw_whole_prefixes(
+    models: ReadModels, seen: list[tuple[int, int]], failures: list[Exception]
+) -> None:
+    """Readers never went back in time, and each read held exactly the log up to its position."""
+    assert not failures
+    assert [p for p, _ in seen] == sorted(p for p, _ in seen), "a reader went back in time"
+    logged = [e.position for e in models.source.read(0, 10**6)]
+    assert all(count == sum(1 for p in logged if p <= position) for position, count in seen)

@@ -19,10 +19,11 @@ from projections.rebuild import RebuildInProgressError, rebuild_read_model, rebu
 from projections.registry import NAMES
 from projections.tables import MemoryRows, Projection, project
 from tests.projections.conftest import (
+    assert_readers_saw_whole_prefixes,
     assert_view_is_the_fold,
+    audit_reader,
     catch_up,
     head,
-    read_audit_until,
     tables_of,
 )
 from tests.projections.scripts import new_cycle, rich_history, run_script
@@ -88,10 +89,7 @@ class TestAOnePassRebuild:
         rich_history(world)
         for name in NAMES:
             assert models.wait(name, head(app), WAIT)
-        done, failures, seen = threading.Event(), [], []
-
-        def read() -> None:
-            read_audit_until(done, models, seen, failures)
+        written: list[Exception] = []
 
         def write() -> None:
             try:
@@ -99,23 +97,19 @@ class TestAOnePassRebuild:
                     cycle_id = new_cycle(world, f"meanwhile-{n}", 2300 + n, None)
                     run_script(world, cycle_id, [("forward",), ("report", "county-a")])
             except Exception as error:  # noqa: BLE001 - reported below
-                failures.append(error)
+                written.append(error)
 
-        reader, writer = threading.Thread(target=read), threading.Thread(target=write)
-        reader.start()
-        writer.start()
-        try:
-            for _ in range(2):
-                rebuild_read_models(models, **TINY)
-        finally:
-            writer.join()
-            done.set()
-            reader.join()
+        writer = threading.Thread(target=write)
+        with audit_reader(models) as (seen, failures):
+            writer.start()
+            try:
+                for _ in range(2):
+                    rebuild_read_models(models, **TINY)
+            finally:
+                writer.join()
 
-        assert not failures
-        assert [p for p, _ in seen] == sorted(p for p, _ in seen), "a reader went back in time"
-        logged = [e.position for e in models.source.read(0, 10**6)]
-        assert all(count == sum(1 for p in logged if p <= position) for position, count in seen)
+        assert not written
+        assert_readers_saw_whole_prefixes(models, seen, failures)
         for name in NAMES:
             assert models.wait(name, head(app), WAIT)
             serving = models.store.ensure(models.projections[name])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from projections.rebuild import RebuildInProgressError, rebuild_read_model
@@ -11,10 +9,11 @@ from projections.registry import NAMES
 from projections.runtime import lag, status
 from projections.tables import Projection
 from tests.projections.conftest import (
+    assert_readers_saw_whole_prefixes,
     assert_view_is_the_fold,
+    audit_reader,
     catch_up,
     head,
-    read_audit_until,
     tables_of,
 )
 from tests.projections.scripts import new_cycle, rich_history, run_script
@@ -42,26 +41,13 @@ class TestARebuild:
     ):
         rich_history(world)
         assert models.wait("audit", head(app), WAIT)
-        done, failures, seen = threading.Event(), [], []
-
-        def read() -> None:
-            read_audit_until(done, models, seen, failures)
-
-        reader = threading.Thread(target=read)
-        reader.start()
-        try:
+        with audit_reader(models) as (seen, failures):
             for n in range(3):
                 cycle_id = new_cycle(world, f"during-{n}", 2200 + n, None)
                 run_script(world, cycle_id, [("forward",), ("report", "county-a")])
                 rebuild_read_model(models, "audit", batch_size=25)
-        finally:
-            done.set()
-            reader.join()
 
-        assert not failures
-        assert [p for p, _ in seen] == sorted(p for p, _ in seen), "a reader went back in time"
-        logged = [e.position for e in models.source.read(0, 10**6)]
-        assert all(count == sum(1 for p in logged if p <= position) for position, count in seen)
+        assert_readers_saw_whole_prefixes(models, seen, failures)
         assert models.wait("audit", head(app), WAIT)
         serving = models.store.ensure(models.projections["audit"])
         assert serving.generation == 4
