@@ -7,6 +7,8 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -20,7 +22,7 @@ from eventsourcing.persistence import IntegrityError
 from application.keys import load_or_create_signing_key
 from application.principal import Principal
 from application.settings import Settings
-from application.store.records import IdempotencyRecord
+from application.store.records import IdempotencyRecord, ReadGuard
 from domain import ids, registry  # noqa: F401  (registers every event topic)
 from domain.errors import NotFoundError, ValidationError, VersionMismatchError, WriteConflictError
 
@@ -71,6 +73,27 @@ COMMAND_ATTEMPTS = 12
 BACKOFF_SECONDS = 0.002
 
 
+@dataclass
+class _Attempt:
+    """One attempt of a command: the version of every aggregate it read (0: none yet), which
+    its save asserts (ReadGuard), and whether any of them came from the cache unchecked."""
+
+    fresh: bool
+    read: dict[UUID, int] = field(default_factory=dict)
+    unchecked: bool = False
+    committed: bool = False
+
+    def saw(self, aggregate_id: UUID, aggregate: Aggregate | None) -> None:
+        self.read.setdefault(aggregate_id, 0 if aggregate is None else aggregate.version)
+
+    def guards(self, saved: Iterable[Aggregate]) -> list[ReadGuard]:
+        written = {aggregate.id for aggregate in saved}
+        return [ReadGuard(i, v) for i, v in self.read.items() if i not in written]
+
+
+_ATTEMPT: ContextVar[_Attempt | None] = ContextVar("lianping_command_attempt", default=None)
+
+
 class LianpingApp(Application[UUID]):
     name = "Lianping"
 
@@ -93,14 +116,45 @@ class LianpingApp(Application[UUID]):
     def find(self, cls: type[A], aggregate_id: UUID, *, read_only: bool = False) -> A | None:
         """The aggregate, or None. ``read_only``: a cached aggregate is handed out as it is, not
         copied (the copy protects the cache from a command's changes); the caller must then
-        never call a command method on it."""
-        try:
-            aggregate: object = self.repository.get(
-                aggregate_id, deepcopy_from_cache=not read_only
-            )
-        except AggregateNotFoundError:
-            return None
+        never call a command method on it.
+
+        Inside a command's first attempt a cached aggregate is taken as cached, without asking
+        the store for newer events: the save asserts every version the command read (see
+        ``execute``), so a stale read can only cost a second attempt, never a wrong write."""
+        attempt = _ATTEMPT.get()
+        aggregate: Any = None
+        if attempt is not None and not attempt.fresh:
+            aggregate = self._cached(aggregate_id, copy=not read_only)
+            attempt.unchecked |= aggregate is not None
+        if aggregate is None:
+            try:
+                aggregate = self.repository.get(aggregate_id, deepcopy_from_cache=not read_only)
+            except AggregateNotFoundError:
+                aggregate = None
+        if attempt is not None:
+            attempt.saw(aggregate_id, aggregate)
         return of_type(cls, aggregate)
+
+    def _cached(self, aggregate_id: UUID, copy: bool) -> Aggregate | None:
+        cache = self.repository.cache
+        if cache is None:
+            return None
+        try:
+            aggregate: Any = cache.get(aggregate_id)
+        except KeyError:
+            return None
+        return deepcopy(aggregate) if copy else aggregate
+
+    def _cache_saved(self, aggregates: Iterable[Aggregate]) -> None:
+        """Saved aggregates are the newest state this process knows: cache them (the library
+        does not when it fast-forwards), unless the cache already holds a newer one."""
+        cache = self.repository.cache
+        if cache is None:
+            return
+        for aggregate in aggregates:
+            cached = self._cached(aggregate.id, copy=False)
+            if cached is None or cached.version < aggregate.version:
+                cache.put(aggregate.id, aggregate)
 
     def find_all(
         self, aggregate_ids: Iterable[UUID], as_of: datetime | None = None
@@ -109,12 +163,17 @@ class LianpingApp(Application[UUID]):
         state now, or as of a moment (each folded from its events up to then). Ids with no
         event (yet) are left out."""
         found: dict[UUID, Any] = {}
-        stored = self.recorder.select_events_of(list(dict.fromkeys(aggregate_ids)))  # type: ignore[attr-defined]
+        wanted = list(dict.fromkeys(aggregate_ids))
+        stored = self.recorder.select_events_of(wanted)  # type: ignore[attr-defined]
         for stored_event in stored:
             event: Any = self.mapper.to_domain_event(stored_event)
             if as_of is not None and event.timestamp > as_of:
                 continue  # an aggregate's events come in version order: the rest is later too
             found[event.originator_id] = event.mutate(found.get(event.originator_id))
+        attempt = _ATTEMPT.get()
+        if attempt is not None and as_of is None:
+            for aggregate_id in wanted:
+                attempt.saw(aggregate_id, found.get(aggregate_id))
         return found
 
     def load(self, cls: type[A], aggregate_id: UUID, code: str, message: str) -> A:
@@ -131,20 +190,35 @@ class LianpingApp(Application[UUID]):
         replay = self._replay(request, use_case)
         if replay is not None:
             return replay
-        for attempt in range(COMMAND_ATTEMPTS):
+        for number in range(COMMAND_ATTEMPTS):
+            # The first attempt decides on cached state; a save that finds anything it read
+            # changed fails as a lost race, and every later attempt reads the store first.
+            attempt = _Attempt(fresh=number > 0)
+            token = _ATTEMPT.set(attempt)
             try:
-                return use_case(self, request, *args, **kwargs)
+                outcome = use_case(self, request, *args, **kwargs)
             except IntegrityError:
                 replay = self._replay(request, use_case)
                 if replay is not None:
                     return replay
-                if attempt == COMMAND_ATTEMPTS - 1:
+                if number == COMMAND_ATTEMPTS - 1:
                     raise WriteConflictError(
                         "write_conflict",
                         "a concurrent write kept winning the race; nothing was recorded, retry",
                     ) from None
-                # Jittered exponential backoff, so racing writers stop colliding in lockstep.
-                time.sleep(random.uniform(0, BACKOFF_SECONDS * 2 ** min(attempt, 6)))
+                if number > 0:
+                    # Jittered exponential backoff, so racing writers stop colliding in lockstep.
+                    time.sleep(random.uniform(0, BACKOFF_SECONDS * 2 ** min(number, 6)))
+                continue
+            except Exception:
+                if attempt.unchecked:
+                    continue  # a refusal decided on cached state: decide again on fresh state
+                raise
+            finally:
+                _ATTEMPT.reset(token)
+            if attempt.unchecked and not attempt.committed:
+                continue  # nothing saved, so nothing checked what it read: read it fresh
+            return outcome
         raise AssertionError("unreachable")
 
     def commit(
@@ -174,7 +248,12 @@ class LianpingApp(Application[UUID]):
                     default=str,
                 ),
             )
-        recordings = self.save(*aggregates, idempotency=record)
+        attempt = _ATTEMPT.get()
+        guards = attempt.guards(aggregates) if attempt is not None else []
+        recordings = self.save(*aggregates, idempotency=record, guards=guards)
+        if attempt is not None:
+            attempt.committed = True
+        self._cache_saved(aggregates)
         return Outcome(body, item.version, recordings[-1].notification.id, created)
 
     def _replay(self, request: Request, use_case: UseCase) -> Outcome | None:

@@ -9,6 +9,8 @@ plpgsql function (created by create_table) that, inside the statement's transact
 2. reads the hash of the last row, assigns ``nextval`` ids, chains each event with
    ``sha256(prev || int8send(id) || uuid_send(...) || ...)``, and inserts them;
 3. optionally inserts the idempotency record (position = last id of the save);
+   before any of it, checks the save's read guards (records.ReadGuard: the aggregates the
+   command only read must still be at the versions it read, else a unique violation);
 4. ``NOTIFY``s the channel the library's subscription listens on;
 5. returns the notification ids.
 
@@ -51,7 +53,12 @@ from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from application.store.chain import as_uuid
 from application.store.pool import ping_when_idle, recover
-from application.store.records import ChainRow, IdempotencyRecord, StoredIdempotency
+from application.store.records import (
+    ChainRow,
+    IdempotencyRecord,
+    ReadGuard,
+    StoredIdempotency,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -100,7 +107,9 @@ CREATE OR REPLACE FUNCTION {schema}.{function}(
     p_key_id uuid,
     p_key_actor text,
     p_key_fingerprint text,
-    p_key_response text)
+    p_key_response text,
+    p_guard_ids uuid[],
+    p_guard_versions bigint[])
 RETURNS bigint[]
 LANGUAGE plpgsql
 AS $append$
@@ -115,6 +124,9 @@ BEGIN
     IF v_count > 0 THEN
         PERFORM set_config('lock_timeout', p_lock_timeout, true);
         LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE;
+        IF coalesce(cardinality(p_guard_ids), 0) > 0 THEN
+            PERFORM {schema}.{guard_function}(p_guard_ids, p_guard_versions);
+        END IF;
         SELECT e.hash INTO v_prev FROM {schema}.{table} AS e
             ORDER BY e.notification_id DESC LIMIT 1;
         v_prev := coalesce(v_prev, decode(repeat('00', 32), 'hex'));
@@ -148,6 +160,36 @@ $append$
 """
 
 
+# Read guards (records.ReadGuard), called under the table lock: a guarded aggregate that is no
+# longer at the version the command read fails the save as a lost race (a unique violation, as
+# when two saves write the same version), so the command decides again on fresh state.
+_CREATE_GUARD_FUNCTION = """
+CREATE OR REPLACE FUNCTION {schema}.{guard_function}(p_ids uuid[], p_versions bigint[])
+RETURNS void
+LANGUAGE plpgsql
+AS $guard$
+DECLARE
+    v_id uuid;
+    v_read bigint;
+    v_now bigint;
+BEGIN
+    SELECT g.id, g.version, coalesce(e.version, 0) INTO v_id, v_read, v_now
+        FROM unnest(p_ids, p_versions) AS g(id, version)
+        LEFT JOIN LATERAL (
+            SELECT max(x.originator_version) AS version FROM {schema}.{table} AS x
+            WHERE x.originator_id = g.id) AS e ON true
+        WHERE coalesce(e.version, 0) <> g.version
+        LIMIT 1;
+    IF v_id IS NOT NULL THEN
+        RAISE unique_violation USING MESSAGE = format(
+            'stale read: aggregate %s was read at version %s and is now at version %s',
+            v_id, v_read, v_now);
+    END IF;
+END
+$guard$
+"""
+
+
 # Several saves in one transaction (group commit): p_sizes[s] events of save s, flattened into
 # the event arrays in save order; one idempotency key (or NULL) per save. One row per save, in
 # order: its ids, or the SQLSTATE and message of the unique violation that rolled it back alone.
@@ -162,7 +204,10 @@ CREATE OR REPLACE FUNCTION {schema}.{batch_function}(
     p_key_ids uuid[],
     p_key_actors text[],
     p_key_fingerprints text[],
-    p_key_responses text[])
+    p_key_responses text[],
+    p_guard_sizes integer[],
+    p_guard_ids uuid[],
+    p_guard_versions bigint[])
 RETURNS TABLE (save_index integer, ids bigint[], error_state text, error_message text)
 LANGUAGE plpgsql
 AS $append_batch$
@@ -175,6 +220,8 @@ DECLARE
     v_hashes bytea[];
     v_first integer := 1;
     v_last integer;
+    v_guard_first integer := 1;
+    v_guard_last integer;
     v_notify boolean := false;
 BEGIN
     IF coalesce(cardinality(p_originator_ids), 0) > 0 THEN
@@ -186,6 +233,7 @@ BEGIN
     END IF;
     FOR s IN 1..coalesce(cardinality(p_sizes), 0) LOOP
         v_last := v_first + p_sizes[s] - 1;
+        v_guard_last := v_guard_first + p_guard_sizes[s] - 1;
         v_ids := ARRAY[]::bigint[];
         v_hashes := ARRAY[]::bytea[];
         v_next := v_prev;
@@ -194,6 +242,11 @@ BEGIN
         error_state := NULL;
         error_message := NULL;
         BEGIN
+            IF v_guard_last >= v_guard_first THEN
+                PERFORM {schema}.{guard_function}(
+                    p_guard_ids[v_guard_first:v_guard_last],
+                    p_guard_versions[v_guard_first:v_guard_last]);
+            END IF;
             FOR i IN v_first..v_last LOOP
                 v_id := nextval({sequence}::regclass);
                 v_topic := convert_to(p_topics[i], 'UTF8');
@@ -231,6 +284,7 @@ BEGIN
         END IF;
         RETURN NEXT;
         v_first := v_last + 1;
+        v_guard_first := v_guard_last + 1;
     END LOOP;
     IF v_notify THEN
         NOTIFY {channel};
@@ -371,13 +425,16 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         ping_when_idle(datastore.pool)  # instead of the library's ping on every checkout
         self.append_function_name = f"{events_table_name}_append"
         self.append_batch_function_name = f"{events_table_name}_append_batch"
+        self.guard_function_name = f"{events_table_name}_read_guard"
         self.check_identifier_length(self.append_batch_function_name)
+        self.check_identifier_length(self.guard_function_name)
         self._names = {
             "schema": Identifier(self.datastore.schema),
             "table": Identifier(self.events_table_name),
             "idempotency": Identifier(self.idempotency_table_name),
             "function": Identifier(self.append_function_name),
             "batch_function": Identifier(self.append_batch_function_name),
+            "guard_function": Identifier(self.guard_function_name),
             "channel": Identifier(self.channel_name),
         }
         # Keep the library's notification_id index; replace its table, and drop its
@@ -394,12 +451,13 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
 
         self.append_statement = SQL(
             "SELECT {schema}.{function}(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
-            "%s::text, %s::uuid, %s::text, %s::text, %s::text) AS ids"
+            "%s::text, %s::uuid, %s::text, %s::text, %s::text, %s::uuid[], %s::bigint[]) AS ids"
         ).format(**self._names)
         self.append_batch_statement = SQL(
             "SELECT save_index, ids, error_state, error_message FROM {schema}.{batch_function}("
             "%s::integer[], %s::uuid[], %s::bigint[], %s::text[], %s::bytea[], %s::text, "
-            "%s::uuid[], %s::text[], %s::text[], %s::text[]) ORDER BY save_index"
+            "%s::uuid[], %s::text[], %s::text[], %s::text[], %s::integer[], %s::uuid[], "
+            "%s::bigint[]) ORDER BY save_index"
         ).format(**self._names)
         self._group = _GroupCommit(
             self._flush_group, GROUP_MAX_SAVES, GROUP_MAX_EVENTS, GROUP_MAX_INFLIGHT)
@@ -448,7 +506,8 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     def _create_function_statements(self, sequence: str) -> list[Composed]:
         return [
             SQL(sql).format(sequence=Literal(sequence), **self._names)
-            for sql in (_CREATE_APPEND_FUNCTION, _CREATE_APPEND_BATCH_FUNCTION)
+            for sql in (
+                _CREATE_GUARD_FUNCTION, _CREATE_APPEND_FUNCTION, _CREATE_APPEND_BATCH_FUNCTION)
         ]
 
     # Writing.
@@ -459,17 +518,21 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         stored_events: Sequence[StoredEvent],
         *,
         idempotency: IdempotencyRecord | None = None,
+        guards: Sequence[ReadGuard] = (),
         **kwargs: Any,
     ) -> Sequence[int] | None:
         if not stored_events and idempotency is None:
             return []
-        params = self._append_params(stored_events, idempotency)
+        params = self._append_params(stored_events, idempotency, guards)
         if not self.group_commit:
             return self._append(params)
         return self._group.submit(_Save(params, len(stored_events)))
 
     def _append_params(
-        self, stored_events: Sequence[StoredEvent], key: IdempotencyRecord | None
+        self,
+        stored_events: Sequence[StoredEvent],
+        key: IdempotencyRecord | None,
+        guards: Sequence[ReadGuard],
     ) -> AppendParams:
         return (
             [_uuid(s.originator_id) for s in stored_events],
@@ -481,6 +544,8 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             None if key is None else key.actor,
             None if key is None else key.fingerprint,
             None if key is None else key.response,
+            [g.originator_id for g in guards],
+            [g.version for g in guards],
         )
 
     def _append(self, params: AppendParams) -> list[int]:
@@ -530,6 +595,9 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             [save.params[6] for save in batch],
             [save.params[7] for save in batch],
             [save.params[8] for save in batch],
+            [len(save.params[9]) for save in batch],
+            [v for save in batch for v in save.params[9]],
+            [v for save in batch for v in save.params[10]],
         )
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.append_batch_statement, params, prepare=True)

@@ -39,6 +39,15 @@ class StoredIdempotency:
     created_at: datetime
 
 
+class ReadGuard(NamedTuple):
+    """A save commits only if this aggregate is still at `version` (0: it has no events), checked
+    under the table lock: the command decided on what it read, so what it read must not have
+    changed. (Aggregates the save writes need none: their next version is the unique key.)"""
+
+    originator_id: UUID
+    version: int
+
+
 class ChainRow(NamedTuple):
     """One row of the event log exactly as stored, for recomputing the hash chain.
 

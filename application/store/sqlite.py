@@ -7,7 +7,8 @@ Differences from the library's SQLiteApplicationRecorder:
 - a save runs in ``BEGIN IMMEDIATE``: the write lock is taken before the previous hash is
   read, so several processes writing one file cannot both chain onto the same row;
   positions are assigned as previous max + 1 under that lock;
-- an optional idempotency record is written in the same transaction.
+- an optional idempotency record is written in the same transaction;
+- read guards (records.ReadGuard) are checked under that lock, before anything is written.
 """
 
 from __future__ import annotations
@@ -39,7 +40,12 @@ from eventsourcing.sqlite import (
 
 from application.store import subscription
 from application.store.chain import GENESIS, as_uuid, link
-from application.store.records import ChainRow, IdempotencyRecord, StoredIdempotency
+from application.store.records import (
+    ChainRow,
+    IdempotencyRecord,
+    ReadGuard,
+    StoredIdempotency,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -136,6 +142,9 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             f"SELECT notification_id, originator_id, originator_version, topic, state, hash "
             f"FROM {t} WHERE notification_id > ? ORDER BY notification_id LIMIT ?"
         )
+        self.select_version_statement = (
+            f"SELECT MAX(originator_version) FROM {t} WHERE originator_id = ?"
+        )
         self.select_positions_statement = (
             f"SELECT originator_version, notification_id, hash FROM {t} WHERE originator_id = ?"
         )
@@ -193,6 +202,16 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         stored_events: Sequence[StoredEvent],
         **kwargs: Any,
     ) -> Sequence[int] | None:
+        guards: Sequence[ReadGuard] = kwargs.get("guards", ())
+        for guard in guards:
+            c.execute(self.select_version_statement, (_originator_text(guard.originator_id),))
+            now = c.fetchone()[0] or 0
+            if now != guard.version:
+                msg = (
+                    f"stale read: aggregate {guard.originator_id} was read at version "
+                    f"{guard.version} and is now at version {now}"
+                )
+                raise IntegrityError(msg)
         c.execute(self.select_head_statement)
         head = c.fetchone()
         position, prev_hash = (0, GENESIS) if head is None else (head[0], _blob(head[1]))

@@ -41,8 +41,15 @@ def account(
     return found
 
 
-def cycle(app: LianpingApp, cycle_id: str, where: Where = "path", field: str = "cycle_id") -> Cycle:
-    found = app.find(Cycle, ids.cycle_id(cycle_id))
+def cycle(
+    app: LianpingApp,
+    cycle_id: str,
+    where: Where = "path",
+    field: str = "cycle_id",
+    *,
+    read_only: bool = False,
+) -> Cycle:
+    found = app.find(Cycle, ids.cycle_id(cycle_id), read_only=read_only)
     if found is None:
         raise _missing(where, "unknown_cycle", field, f"no cycle {cycle_id!r}")
     return found
@@ -59,8 +66,10 @@ def ancestors(app: LianpingApp, code: str) -> list[str]:
 
 
 def participant(app: LianpingApp, cycle_id: str, org_code: str) -> Cycle:
-    """The cycle, provided org_code is one of its participants (else 404: it is a path segment)."""
-    found = cycle(app, cycle_id)
+    """The cycle, provided org_code is one of its participants (else 404: it is a path segment).
+    For reading only (``LianpingApp.find(read_only=True)``): a participant's commands change
+    their own aggregates, never the cycle."""
+    found = cycle(app, cycle_id, read_only=True)
     if org_code not in found.participants:
         raise NotFoundError(
             "unknown_participant", f"{org_code} is not a participant of cycle {cycle_id}"

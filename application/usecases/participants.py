@@ -25,7 +25,7 @@ from domain.score import IndicatorScore, check_points
 
 
 def _secretary_name(app: LianpingApp, org_code: str) -> str | None:
-    org = app.find(Organization, ids.org_id(org_code))
+    org = app.find(Organization, ids.org_id(org_code), read_only=True)
     secretary = org.secretary_on(app.today()) if org else None
     return secretary["name"] if secretary else None
 
@@ -96,7 +96,7 @@ def rate(
     existing = app.find(Rating, ids.rating_id(cycle_id, org_code, request.actor))
     request.check_version(existing)
     cycle.require_phase("rating", "reviewing")
-    if app.find(Report, ids.report_id(cycle_id, org_code)) is None:
+    if app.find(Report, ids.report_id(cycle_id, org_code), read_only=True) is None:
         raise RuleViolationError(
             "report_not_submitted", f"{org_code} has not submitted its report yet"
         )
@@ -208,7 +208,7 @@ def get_report(
     cycle = lookups.participant(app, cycle_id, org_code)
     if not can_read_report(app, request.principal, cycle, org_code):
         raise forbid(f"you may not read the report of {org_code}")
-    report = app.find(Report, ids.report_id(cycle_id, org_code))
+    report = app.find(Report, ids.report_id(cycle_id, org_code), read_only=True)
     if report is None:
         raise NotFoundError("report_not_found", f"{org_code} has not submitted a report")
     if version is not None and not 1 <= version <= len(report.versions):

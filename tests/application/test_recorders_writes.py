@@ -21,6 +21,7 @@ from application.store import (
     IdempotencyRecord,
     verify_recorder,
 )
+from application.store.records import ReadGuard
 from tests.store_support import (
     STORES,
     Backend,
@@ -143,6 +144,44 @@ class TestAFailedSave:
         # PostgreSQL consumed an id for the failed save: a gap, which is not a break.
         assert position == (2 if backend.name == "sqlite" else 3)
         assert verify_recorder(backend.recorder).ok
+
+
+class TestReadGuards:
+    """A save may assert the versions of aggregates it does not write (what its command read)."""
+
+    def test_a_save_whose_reads_are_current_lands(self, backend: Backend) -> None:
+        read = events(2)
+        backend.recorder.insert_events(read)
+        absent = events(1)[0].originator_id
+        guards = [ReadGuard(read[0].originator_id, 2), ReadGuard(absent, 0)]
+        assert backend.recorder.insert_events(events(1), guards=guards) == [3]
+
+    @pytest.mark.parametrize("read_at", [1, 3, 0])
+    def test_a_save_that_read_another_version_records_nothing(
+        self, backend: Backend, read_at: int
+    ) -> None:
+        read = events(2)
+        backend.recorder.insert_events(read)
+        head = backend.recorder.chain_head()
+        record = key()
+        with pytest.raises(IntegrityError, match="stale read"):
+            backend.recorder.insert_events(
+                events(2), idempotency=record, guards=[ReadGuard(read[0].originator_id, read_at)]
+            )
+        assert backend.recorder.chain_head() == head
+        assert backend.recorder.get_idempotency_record(record.key_id) is None
+        assert verify_recorder(backend.recorder).ok
+
+    def test_a_save_that_read_an_absence_fails_once_the_aggregate_exists(
+        self, backend: Backend
+    ) -> None:
+        appeared = events(1)
+        backend.recorder.insert_events(appeared)
+        with pytest.raises(IntegrityError, match="stale read"):
+            backend.recorder.insert_events(
+                events(1), guards=[ReadGuard(appeared[0].originator_id, 0)]
+            )
+        assert len(backend.recorder.chain_rows()) == 1
 
 
 class TestIdempotencyRecords:

@@ -17,6 +17,7 @@ from eventsourcing.persistence import DataError, IntegrityError, StoredEvent
 
 from application.store import ChainedPostgresRecorder, IdempotencyRecord, verify_recorder
 from application.store.postgres import _Save
+from application.store.records import ReadGuard
 from tests.store_support import events, open_pg_recorder, pg_schema
 
 pytestmark = pytest.mark.postgres
@@ -36,9 +37,13 @@ def key(actor: str = "alice") -> IdempotencyRecord:
     return IdempotencyRecord(key_id=uuid4(), actor=actor, fingerprint="f", response=json.dumps({}))
 
 
-def group(recorder: ChainedPostgresRecorder, *saves: tuple[list[StoredEvent], Any]) -> list[_Save]:
-    """Flush `saves` as ONE group (what the leader does with what it found queued)."""
-    batch = [_Save(recorder._append_params(evts, idem), len(evts)) for evts, idem in saves]
+def group(recorder: ChainedPostgresRecorder, *saves: tuple[Any, ...]) -> list[_Save]:
+    """Flush `saves` (events, idempotency record[, read guards]) as ONE group (what the leader
+    does with what it found queued)."""
+    batch = [
+        _Save(recorder._append_params(evts, idem, guards[0] if guards else ()), len(evts))
+        for evts, idem, *guards in saves
+    ]
     recorder._flush_group(batch)
     return batch
 
@@ -84,6 +89,28 @@ def test_a_reused_idempotency_key_in_one_group_fails_that_save_alone(
     assert isinstance(answers[1].error, IntegrityError)
     stored = recorder.get_idempotency_record(shared.key_id)
     assert stored is not None and stored.actor == "alice" and stored.position == 1
+    assert verify_recorder(recorder).ok
+
+
+def test_a_stale_read_fails_that_save_alone_and_sees_earlier_saves_of_the_group(
+    recorder: ChainedPostgresRecorder,
+) -> None:
+    read = events(1)
+    recorder.insert_events(read)
+    read_id = read[0].originator_id
+    current = [ReadGuard(read_id, 1)]
+    answers = group(
+        recorder,
+        (events(1), None, current),
+        (events(1), None, [ReadGuard(read_id, 0)]),  # stale
+        (events(1, read_id, start=2), None),  # writes what the next save read
+        (events(1), None, current),  # ... so its read is stale now
+        (events(2), None, [ReadGuard(read_id, 2)]),
+    )
+    assert [a.error is None for a in answers] == [True, False, True, False, True]
+    assert all(isinstance(a.error, IntegrityError) for a in (answers[1], answers[3]))
+    assert "stale read" in str(answers[1].error)
+    assert len(recorder.chain_rows()) == 1 + 1 + 1 + 2
     assert verify_recorder(recorder).ok
 
 

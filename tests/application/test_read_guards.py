@@ -1,0 +1,136 @@
+"""Commands decide on cached aggregates and their saves assert what they read (read guards): a
+stale cache can cost a second attempt, never a wrong decision, in either direction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from application.app import LianpingApp, Outcome, Request
+from application.usecases import cycles, directory, lookups, participants
+from domain import ids
+from domain.errors import DomainError
+from domain.organization import Organization
+from domain.rating import Rating
+from tests.application.world import ADMIN, World
+
+
+@pytest.fixture
+def other(settings) -> Any:
+    """Another Application on the same store, as another process would have."""
+    opened = LianpingApp(settings)
+    yield opened
+    opened.close()
+
+
+def rate(app: LianpingApp, world: World, reviewer: str, county: str = "county-a") -> Outcome:
+    return app.execute(
+        Request(world.who(reviewer)), participants.rate, "c", county, "good", None, None
+    )
+
+
+class TestAStaleCache:
+    def test_a_refusal_decided_on_stale_state_is_decided_again_on_fresh_state(
+        self, app, other
+    ) -> None:
+        world = World(app)
+        world.cycle("c", 2026)
+        world.advance("c", "reporting")
+        for county in ("county-a", "county-b", "county-c"):
+            world.report("c", county)
+        assert lookups.cycle(app, "c").phase == "reporting"  # and so it is cached here
+        other.execute(Request(world.who("organizer")), cycles.advance, "c", "reviewing", None)
+
+        outcome = rate(app, world, "reviewer-1")  # the cache still says "reporting"
+
+        assert outcome.created and outcome.version == 1
+
+    def test_an_acceptance_decided_on_stale_state_is_refused_on_fresh_state(
+        self, app, other
+    ) -> None:
+        world = World(app)
+        world.cycle("c", 2026)
+        world.reviewing("c")
+        rate(app, world, "reviewer-1")
+        other.execute(Request(world.who("organizer")), cycles.finalize, "c")
+
+        with pytest.raises(DomainError) as refused:
+            rate(app, world, "reviewer-2")  # the cache still says "reviewing"
+
+        assert refused.value.code == "wrong_phase"
+        assert app.find(Rating, ids.rating_id("c", "county-a", "reviewer-2")) is None
+
+
+class TestAReadThatChangesBeforeTheSave:
+    """The guard closes the window between a command's reads and its save: e.g. a rating
+    landing after a concurrent finalize, or a finalize missing a concurrent rating."""
+
+    def test_the_command_decides_again_when_an_aggregate_it_found_changed(
+        self, app, other
+    ) -> None:
+        world = World(app)
+        seen: list[int] = []
+
+        def use_case(app: LianpingApp, request: Request) -> Outcome:
+            org = app.find(Organization, ids.org_id("county-a"), read_only=True)
+            assert org is not None
+            seen.append(org.version)
+            if len(seen) == 1:  # someone else changes it between our read and our save
+                other.execute(Request(ADMIN), directory.appoint_secretary, "county-a", "新书记",
+                              None, app.today())
+            target = app.find(Organization, ids.org_id("county-b"))
+            assert target is not None
+            target.appoint_secretary(f"after version {org.version}", None, app.today(), "admin")
+            return app.commit(request, target, item=target, body={})
+
+        world.run(ADMIN, use_case)
+
+        assert seen == [seen[0], seen[0] + 1]
+        county_b = app.find(Organization, ids.org_id("county-b"), read_only=True)
+        assert county_b is not None and county_b.version == 3  # one save, not two
+        assert county_b.secretary_on()["name"] == f"after version {seen[1]}"
+
+    def test_so_do_aggregates_read_together_and_ones_that_did_not_exist(
+        self, app, other
+    ) -> None:
+        world = World(app)
+        world.cycle("c", 2026)
+        world.reviewing("c")
+        attempts: list[int] = []
+        rating_ids = [ids.rating_id("c", "county-a", r) for r in ("reviewer-1", "reviewer-2")]
+
+        def use_case(app: LianpingApp, request: Request) -> Outcome:
+            found = app.find_all(rating_ids)
+            attempts.append(len(found))
+            if len(attempts) == 1:  # a rating appears between our read and our save
+                rate(other, world, "reviewer-2")
+            target = app.find(Organization, ids.org_id("county-b"))
+            assert target is not None
+            target.appoint_secretary("书记", None, app.today(), "admin")
+            return app.commit(request, target, item=target, body={})
+
+        world.run(ADMIN, use_case)
+
+        assert attempts == [0, 1]
+
+
+class TestCommandsReadFromTheCache:
+    def test_a_command_on_current_cached_state_reads_nothing_from_the_store(
+        self, app, monkeypatch
+    ) -> None:
+        world = World(app)
+        world.cycle("c", 2026)
+        world.reviewing("c")
+        rate(app, world, "reviewer-1")  # the saved rating is cached
+        reads: list[Any] = []
+        select_events = app.recorder.select_events
+        monkeypatch.setattr(app.recorder, "select_events",
+                            lambda *a, **k: reads.append(a) or select_events(*a, **k))
+
+        amended = app.execute(
+            Request(world.who("reviewer-1")), participants.rate, "c", "county-a", "poor",
+            None, "补充了解情况后修改",
+        )
+
+        assert amended.version == 2 and reads == []
