@@ -14,8 +14,7 @@ from application.settings import Settings
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
+    from api.serve import ServeOptions, serve
     from application.demo import seed_demo
     from application.usecases.directory import bootstrap_admin
 
@@ -34,15 +33,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.flush()
     if args.no_projections:
         os.environ["LIANPING_RUN_PROJECTIONS"] = "false"  # read by every uvicorn worker
-    uvicorn.run(
-        "api.main:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        timeout_graceful_shutdown=5,
-    )
+    serve(ServeOptions(args.host, args.port, args.workers, args.log_level))
     return 0
 
 
