@@ -211,9 +211,9 @@ class LianpingApp(Application[UUID]):
                     time.sleep(random.uniform(0, BACKOFF_SECONDS * 2 ** min(number, 6)))
                 continue
             except Exception:
-                if attempt.unchecked:
+                if attempt.unchecked and not attempt.committed:
                     continue  # a refusal decided on cached state: decide again on fresh state
-                raise
+                raise  # (a save that landed is never decided again)
             finally:
                 _ATTEMPT.reset(token)
             if attempt.unchecked and not attempt.committed:

@@ -24,6 +24,22 @@ def other(settings) -> Any:
     opened.close()
 
 
+def reviewing(app: LianpingApp) -> World:
+    """The world with cycle "c" open for review (every county has reported)."""
+    world = World(app)
+    world.cycle("c", 2026)
+    world.reviewing("c")
+    return world
+
+
+def appoint_on_county_b(app: LianpingApp, request: Request, name: str) -> Outcome:
+    """The write of the test use cases: one event on an aggregate they did not only read."""
+    target = app.find(Organization, ids.org_id("county-b"))
+    assert target is not None
+    target.appoint_secretary(name, None, app.today(), "admin")
+    return app.commit(request, target, item=target, body={})
+
+
 def rate(app: LianpingApp, world: World, reviewer: str, county: str = "county-a") -> Outcome:
     return app.execute(
         Request(world.who(reviewer)), participants.rate, "c", county, "good", None, None
@@ -49,9 +65,7 @@ class TestAStaleCache:
     def test_an_acceptance_decided_on_stale_state_is_refused_on_fresh_state(
         self, app, other
     ) -> None:
-        world = World(app)
-        world.cycle("c", 2026)
-        world.reviewing("c")
+        world = reviewing(app)
         rate(app, world, "reviewer-1")
         other.execute(Request(world.who("organizer")), cycles.finalize, "c")
 
@@ -79,10 +93,7 @@ class TestAReadThatChangesBeforeTheSave:
             if len(seen) == 1:  # someone else changes it between our read and our save
                 other.execute(Request(ADMIN), directory.appoint_secretary, "county-a", "新书记",
                               None, app.today())
-            target = app.find(Organization, ids.org_id("county-b"))
-            assert target is not None
-            target.appoint_secretary(f"after version {org.version}", None, app.today(), "admin")
-            return app.commit(request, target, item=target, body={})
+            return appoint_on_county_b(app, request, f"after version {org.version}")
 
         world.run(ADMIN, use_case)
 
@@ -94,9 +105,7 @@ class TestAReadThatChangesBeforeTheSave:
     def test_so_do_aggregates_read_together_and_ones_that_did_not_exist(
         self, app, other
     ) -> None:
-        world = World(app)
-        world.cycle("c", 2026)
-        world.reviewing("c")
+        world = reviewing(app)
         attempts: list[int] = []
         rating_ids = [ids.rating_id("c", "county-a", r) for r in ("reviewer-1", "reviewer-2")]
 
@@ -105,23 +114,37 @@ class TestAReadThatChangesBeforeTheSave:
             attempts.append(len(found))
             if len(attempts) == 1:  # a rating appears between our read and our save
                 rate(other, world, "reviewer-2")
-            target = app.find(Organization, ids.org_id("county-b"))
-            assert target is not None
-            target.appoint_secretary("书记", None, app.today(), "admin")
-            return app.commit(request, target, item=target, body={})
+            return appoint_on_county_b(app, request, "书记")
 
         world.run(ADMIN, use_case)
 
         assert attempts == [0, 1]
 
 
+class TestASaveThatLanded:
+    def test_is_never_decided_again_even_if_the_command_fails_after_it(self, app) -> None:
+        world = World(app)
+        calls: list[int] = []
+
+        def use_case(app: LianpingApp, request: Request) -> Outcome:
+            calls.append(1)
+            assert app.find(Organization, ids.org_id("county-a"), read_only=True)  # cached
+            appoint_on_county_b(app, request, "书记")
+            raise RuntimeError("after the save")
+
+        with pytest.raises(RuntimeError, match="after the save"):
+            world.run(ADMIN, use_case)
+
+        assert calls == [1]
+        county_b = app.find(Organization, ids.org_id("county-b"), read_only=True)
+        assert county_b is not None and county_b.version == 3  # registered, appointed, appointed
+
+
 class TestCommandsReadFromTheCache:
     def test_a_command_on_current_cached_state_reads_nothing_from_the_store(
         self, app, monkeypatch
     ) -> None:
-        world = World(app)
-        world.cycle("c", 2026)
-        world.reviewing("c")
+        world = reviewing(app)
         rate(app, world, "reviewer-1")  # the saved rating is cached
         reads: list[Any] = []
         select_events = app.recorder.select_events
