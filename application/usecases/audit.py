@@ -42,7 +42,7 @@ def require_feed_reader(principal: Principal) -> None:
 
 def check_board_reader(app: LianpingApp, principal: Principal, cycle_id: str) -> Cycle:
     """The rectification board: the cycle's organizer and inspectors over it."""
-    cycle = lookups.cycle(app, cycle_id)
+    cycle = lookups.cycle(app, cycle_id, read_only=True)
     if not sees_reviewers(app, principal, cycle):
         raise forbid(
             "the rectification board is for the organizer and inspectors", "organizer_or_inspector"
@@ -51,7 +51,7 @@ def check_board_reader(app: LianpingApp, principal: Principal, cycle_id: str) ->
 
 
 def check_flags_reader(app: LianpingApp, principal: Principal, cycle_id: str) -> Cycle:
-    cycle = lookups.cycle(app, cycle_id)
+    cycle = lookups.cycle(app, cycle_id, read_only=True)
     if not (principal.is_admin or sees_reviewers(app, principal, cycle)):
         raise forbid(
             "inspection flags are for inspectors, the organizer and admins",

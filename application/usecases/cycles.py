@@ -138,7 +138,7 @@ def create_cycle(
 def _check_previous(
     app: LianpingApp, previous_id: str, organizer: str, level: str, year: int
 ) -> None:
-    previous = lookups.cycle(app, previous_id, "body", "previous_cycle_id")
+    previous = lookups.cycle(app, previous_id, "body", "previous_cycle_id", read_only=True)
     if previous.organizer_org != organizer or previous.level != level or previous.year >= year:
         raise ValidationError(
             "invalid_previous_cycle",
@@ -232,7 +232,7 @@ def finalize(app: LianpingApp, request: Request, cycle_id: str) -> Outcome:
 
 
 def get_cycle(app: LianpingApp, request: Request, cycle_id: str) -> dict[str, Any]:
-    cycle = lookups.cycle(app, cycle_id)
+    cycle = lookups.cycle(app, cycle_id, read_only=True)
     if not can_read_cycle(app, request.principal, cycle):
         raise forbid(f"you may not read cycle {cycle_id}")
     previous = previous_cycle(app, cycle, None)

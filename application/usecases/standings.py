@@ -154,10 +154,10 @@ def get_standings(
     """Frozen results once finalized (as of that moment), provisional figures before.
     Organizers and inspectors only: standings name every participant."""
     position = app.recorder.max_notification_id() or 0
-    current = lookups.cycle(app, cycle_id)
+    current = lookups.cycle(app, cycle_id, read_only=True)
     if not sees_reviewers(app, request.principal, current):
         raise forbid("standings are for the organizer and inspectors", "organizer_or_inspector")
-    cycle = state_at(app, Cycle, ids.cycle_id(cycle_id), as_of)
+    cycle = current if as_of is None else state_at(app, Cycle, current.id, as_of)
     body: dict[str, Any] = {
         "cycle_id": cycle_id,
         "as_of": as_of.isoformat() if as_of else None,
