@@ -5,12 +5,12 @@ plpgsql function (created by create_table) that, inside the statement's transact
 
 1. takes ``EXCLUSIVE`` lock on the events table, like the library's recorder, so commit
    order = notification order and tailing readers never skip a committed event
-   (``lock_timeout`` is set locally, from POSTGRES_LOCK_TIMEOUT);
+   (``lock_timeout`` is set locally, from POSTGRES_LOCK_TIMEOUT), then checks the save's
+   read guards (records.ReadGuard: the aggregates its command only read must still be at the
+   versions it read, else a unique violation, as for a lost race);
 2. reads the hash of the last row, assigns ``nextval`` ids, chains each event with
    ``sha256(prev || int8send(id) || uuid_send(...) || ...)``, and inserts them;
 3. optionally inserts the idempotency record (position = last id of the save);
-   before any of it, checks the save's read guards (records.ReadGuard: the aggregates the
-   command only read must still be at the versions it read, else a unique violation);
 4. ``NOTIFY``s the channel the library's subscription listens on;
 5. returns the notification ids.
 
