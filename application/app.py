@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from copy import deepcopy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -37,6 +37,15 @@ class Request:
     idempotency_key: str | None = None
     fingerprint: str | None = None
     if_match: int | None = None
+    #: Authenticates the caller again inside every attempt of the command (HTTP writes): the
+    #: token and account are then read like the command's other aggregates, from the cache
+    #: first and asserted by its save, so a token revoked meanwhile fails the write.
+    authenticate: Callable[[], Principal] | None = field(default=None, compare=False)
+
+    def authenticated(self) -> Request:
+        if self.authenticate is None:
+            return self
+        return replace(self, principal=self.authenticate(), authenticate=None)
 
     @property
     def actor(self) -> str:
@@ -135,6 +144,11 @@ class LianpingApp(Application[UUID]):
             attempt.saw(aggregate_id, aggregate)
         return of_type(cls, aggregate)
 
+    def cached(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """The aggregate as this process's cache holds it, without I/O (None if not cached):
+        possibly stale, and shared, so for reading only."""
+        return of_type(cls, self._cached(aggregate_id, copy=False))
+
     def _cached(self, aggregate_id: UUID, copy: bool) -> Aggregate | None:
         cache = self.repository.cache
         if cache is None:
@@ -187,21 +201,20 @@ class LianpingApp(Application[UUID]):
     def execute(self, request: Request, use_case: UseCase, /, *args: Any, **kwargs: Any) -> Outcome:
         """Run a use case: replay an idempotent retry, re-decide on a lost race (the decision is
         taken again on fresh state, so rules and If-Match are checked again), never half-write."""
-        replay = self._replay(request, use_case)
-        if replay is not None:
-            return replay
         for number in range(COMMAND_ATTEMPTS):
             # The first attempt decides on cached state; a save that finds anything it read
             # changed fails as a lost race, and every later attempt reads the store first.
             attempt = _Attempt(fresh=number > 0)
             token = _ATTEMPT.set(attempt)
+            asked = request
             try:
-                outcome = use_case(self, request, *args, **kwargs)
+                asked = request.authenticated()
+                replay = self._replay(asked, use_case)
+                outcome = replay or use_case(self, asked, *args, **kwargs)
             except IntegrityError:
-                replay = self._replay(request, use_case)
-                if replay is not None:
-                    return replay
                 if number == COMMAND_ATTEMPTS - 1:
+                    if (replay := self._replay(asked, use_case)) is not None:
+                        return replay
                     raise WriteConflictError(
                         "write_conflict",
                         "a concurrent write kept winning the race; nothing was recorded, retry",
@@ -209,7 +222,7 @@ class LianpingApp(Application[UUID]):
                 if number > 0:
                     # Jittered exponential backoff, so racing writers stop colliding in lockstep.
                     time.sleep(random.uniform(0, BACKOFF_SECONDS * 2 ** min(number, 6)))
-                continue
+                continue  # the next attempt reads fresh, and finds the winner's replay if any
             except Exception:
                 if attempt.unchecked and not attempt.committed:
                     continue  # a refusal decided on cached state: decide again on fresh state

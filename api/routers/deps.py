@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import CurrentPrincipal, application_of
+from api.auth import CurrentPrincipal, CurrentWriter, application_of
 from api.errors import ApiError
 from application.app import Outcome
 from application.app import Request as AppRequest
@@ -60,7 +60,7 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
 
 async def write_request(
     request: Request,
-    principal: CurrentPrincipal,
+    writer: CurrentWriter,
     idempotency_key: Annotated[
         str | None,
         Header(min_length=1, max_length=MAX_IDEMPOTENCY_KEY,
@@ -77,10 +77,11 @@ async def write_request(
             {"content_type": request.headers.get("content-type")},
         )
     return AppRequest(
-        principal=principal,
+        principal=writer.principal,
         idempotency_key=idempotency_key,
         fingerprint=fingerprint(request.method, request.url.path, body),
         if_match=parse_if_match(if_match),
+        authenticate=writer.authenticate,
     )
 
 

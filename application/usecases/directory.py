@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -177,11 +178,30 @@ def _token_by_id(app: LianpingApp, token_id: str) -> ApiToken | None:
 
 
 def authenticate(app: LianpingApp, token: str) -> Principal:
-    """Bearer token → principal. Unknown, revoked and expired tokens are all refused alike."""
-    api_token = app.find(ApiToken, ids.token_id(hash_token(token)), read_only=True)
+    """Bearer token → principal. Unknown, revoked and expired tokens are all refused alike.
+    Inside a command (``Request.authenticate``) these are reads of the command like any other:
+    its save asserts the token and account are still as read."""
+    return _principal(app, token, lambda cls, aggregate_id: app.find(cls, aggregate_id,
+                                                                      read_only=True))
+
+
+def authenticate_from_cache(app: LianpingApp, token: str) -> Principal | None:
+    """``authenticate`` from this process's aggregate cache alone, without I/O; None when the
+    token or its account is not cached, or the cached token is not valid. Only for letting a
+    write on to its command, which authenticates again (``Request.authenticate``)."""
+    try:
+        return _principal(app, token, app.cached)
+    except UnauthorizedError:
+        return None
+
+
+def _principal(
+    app: LianpingApp, token: str, find: Callable[[type[Any], UUID], Any]
+) -> Principal:
+    api_token: ApiToken | None = find(ApiToken, ids.token_id(hash_token(token)))
     if api_token is None or not api_token.is_valid(app.now()):
         raise UnauthorizedError("invalid_token", "the bearer token is unknown, revoked or expired")
-    account = app.find(Account, ids.account_id(api_token.account_id), read_only=True)
+    account: Account | None = find(Account, ids.account_id(api_token.account_id))
     if account is None:
         raise UnauthorizedError("invalid_token", "the token's account no longer exists")
     return Principal(

@@ -6,7 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from application.app import LianpingApp, Request
+from application.settings import Settings
+from application.usecases import directory
 from tests.api.helpers import Api, error_code
+from tests.application.world import ADMIN
 
 
 def register(api: Api, code: str, name: str, level: str, parent: str | None) -> None:
@@ -273,6 +277,27 @@ class TestTokens:
         assert after.status_code == 401
         assert after.headers["WWW-Authenticate"].startswith("Bearer")
         assert error_code(after) == "invalid_token"
+
+    def test_a_write_with_a_token_another_process_revoked_is_refused_and_records_nothing(
+        self, api: Api, settings: Settings
+    ) -> None:
+        issued = api.admin.post("/accounts/admin/tokens", {}).json()
+        headers = {"Authorization": f"Bearer {issued['token']}"}
+        first = api.client.post("/api/v1/accounts/admin/tokens", json={}, headers=headers)
+        other = LianpingApp(settings)  # another API process on the same store
+        try:
+            other.execute(Request(ADMIN), directory.revoke_token, "admin", issued["token_id"],
+                          "调岗")
+        finally:
+            other.close()
+        head = api.app.recorder.max_notification_id()
+
+        refused = api.client.post("/api/v1/accounts/admin/tokens", json={}, headers=headers)
+
+        assert first.status_code == 201  # and the token is in this process's cache
+        assert refused.status_code == 401
+        assert error_code(refused) == "invalid_token"
+        assert api.app.recorder.max_notification_id() == head
 
     def test_revoking_twice_is_a_conflict(self, api: Api) -> None:
         issued = api.admin.post("/accounts/admin/tokens", {}).json()

@@ -3,14 +3,16 @@ stale cache can cost a second attempt, never a wrong decision, in either directi
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
 
 from application.app import LianpingApp, Outcome, Request
+from application.principal import require_organizer
 from application.usecases import cycles, directory, lookups, participants
 from domain import ids
-from domain.errors import DomainError
+from domain.errors import DomainError, ForbiddenError, UnauthorizedError
 from domain.organization import Organization
 from domain.rating import Rating
 from tests.application.world import ADMIN, World
@@ -155,5 +157,64 @@ class TestCommandsReadFromTheCache:
             Request(world.who("reviewer-1")), participants.rate, "c", "county-a", "poor",
             None, "补充了解情况后修改",
         )
+
+        assert amended.version == 2 and reads == []
+
+
+def with_token(app: LianpingApp, world: World, account_id: str) -> tuple[Request, str]:
+    """(an HTTP write's request, its token's id): the command authenticates the bearer token
+    itself, in each attempt."""
+    issued = world.run(ADMIN, directory.issue_token, account_id, None).body
+    authenticate = partial(directory.authenticate, app, issued["token"])
+    return Request(authenticate(), authenticate=authenticate), issued["token_id"]
+
+
+def organizing(app: LianpingApp, request: Request) -> Outcome:
+    require_organizer(request.principal, "city")
+    return appoint_on_county_b(app, request, "书记")
+
+
+class TestAuthenticationInsideTheCommand:
+    """A write authenticates inside its command: the token and account come from the cache like
+    its other reads, and its save asserts them, so a change made elsewhere is never missed."""
+
+    def test_a_token_revoked_elsewhere_fails_the_write_and_records_nothing(
+        self, app, other
+    ) -> None:
+        world = reviewing(app)
+        request, token_id = with_token(app, world, "reviewer-1")
+        app.execute(request, participants.rate, "c", "county-a", "good", None, None)
+        other.execute(Request(ADMIN), directory.revoke_token, "reviewer-1", token_id, "调岗")
+
+        with pytest.raises(UnauthorizedError):
+            app.execute(request, participants.rate, "c", "county-b", "good", None, None)
+
+        assert app.find(Rating, ids.rating_id("c", "county-b", "reviewer-1")) is None
+
+    def test_a_role_revoked_elsewhere_is_refused_on_fresh_state(self, app, other) -> None:
+        world = World(app)
+        request, _ = with_token(app, world, "organizer")
+        app.execute(request, organizing)  # the organizer's account is cached, with the role
+        other.execute(Request(ADMIN), directory.revoke_role, "organizer", "organizer", "city")
+
+        with pytest.raises(ForbiddenError):
+            app.execute(request, organizing)
+
+        county_b = app.find(Organization, ids.org_id("county-b"), read_only=True)
+        assert county_b is not None and county_b.version == 3  # registered, appointed, appointed
+
+    def test_a_write_by_a_cached_token_reads_nothing_from_the_store(
+        self, app, monkeypatch
+    ) -> None:
+        world = reviewing(app)
+        request, _ = with_token(app, world, "reviewer-1")
+        app.execute(request, participants.rate, "c", "county-a", "good", None, None)
+        reads: list[Any] = []
+        select_events = app.recorder.select_events
+        monkeypatch.setattr(app.recorder, "select_events",
+                            lambda *a, **k: reads.append(a) or select_events(*a, **k))
+
+        amended = app.execute(request, participants.rate, "c", "county-a", "poor", None,
+                              "补充了解情况后修改")
 
         assert amended.version == 2 and reads == []
