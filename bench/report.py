@@ -53,6 +53,25 @@ def machine() -> dict[str, Any]:
             "kernel": platform.release(), "load_average_at_start": os.getloadavg()}
 
 
+def cpu_ticks() -> dict[str, int]:
+    """The machine's CPU time so far, by kind (/proc/stat, clock ticks; empty if unreadable)."""
+    kinds = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return {}
+    return dict(zip(kinds, (int(f) for f in fields), strict=False))
+
+
+def stolen_percent(before: dict[str, int], after: dict[str, int]) -> float | None:
+    """The share of CPU time the hypervisor gave to other guests between two ``cpu_ticks``: on
+    a shared host this is what makes two runs' ratios incomparable (the subjects are more
+    CPU-bound than their baselines)."""
+    spent = {k: after[k] - before[k] for k in before if k in after}
+    total = sum(spent.values())
+    return round(100 * spent.get("steal", 0) / total, 1) if total > 0 else None
+
+
 def postgres_version(url: str) -> str:
     with psycopg.connect(url, connect_timeout=5) as conn:
         row = conn.execute("SHOW server_version").fetchone()

@@ -78,6 +78,11 @@ def main(args: argparse.Namespace) -> int:
     config = Config.quick() if args.quick else Config(what_if=args.what_if)
     rows, details = Bench(config, parts).run()
     print(report.table(rows))
+    stolen = details["machine"].get("cpu_stolen_percent")
+    if stolen is not None:
+        print(f"\nCPU time taken by other guests of the host during the run (steal): {stolen} %"
+              + (" -- a shared, busy host: ratios are not comparable to a quiet run"
+                 if stolen >= 5 else ""))
     report.write(args.out, rows, details)
     print(f"\nwritten to {args.out}")
     return 0
@@ -105,6 +110,7 @@ class Bench:
     def run(self) -> tuple[list[report.Row], dict[str, Any]]:
         url = bench_url()
         self.details["machine"] = {**report.machine(), "postgres": report.postgres_version(url)}
+        ticks = report.cpu_ticks()
         with tempfile.TemporaryDirectory(prefix="lianping-bench-") as folder, ExitStack() as stack:
             full = stack.enter_context(bench_store("full", Path(folder) / "full", url))
             generated = self.generate(full, self.config.cities, "full")
@@ -133,6 +139,8 @@ class Bench:
         self.details["total_seconds"] = round(time.monotonic() - self.started, 1)
         self.details["machine"]["load_average_at_end"] = report.machine()[
             "load_average_at_start"]
+        self.details["machine"]["cpu_stolen_percent"] = report.stolen_percent(
+            ticks, report.cpu_ticks())
         return self.rows, self.details
 
     def writers(self, stack: ExitStack, store: Store, slots: list[Slot]) -> WriterPool:

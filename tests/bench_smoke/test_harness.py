@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import runner
+from bench import report, runner
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
 
@@ -32,3 +32,13 @@ def test_a_quick_run_fills_every_row_and_writes_the_json(tmp_path: Path) -> None
     assert results["http"]["writes"]["ops"] > 0
     assert max(results["http"]["peak_rss_mb"].values()) > 0
     assert results["machine"]["cores"] >= 1 and results["machine"]["postgres"]
+    assert 0 <= results["machine"]["cpu_stolen_percent"] <= 100
+
+
+def test_stolen_cpu_is_the_steal_share_of_all_cpu_time_between_two_readings() -> None:
+    before = {"user": 100, "system": 50, "idle": 800, "steal": 50}
+    after = {"user": 400, "system": 100, "idle": 1250, "steal": 250}
+
+    assert report.stolen_percent(before, after) == 20.0  # 200 of 1,000 ticks
+    assert report.stolen_percent(after, after) is None
+    assert set(report.cpu_ticks()) >= {"user", "idle", "steal"}
