@@ -4,7 +4,6 @@ the extension's time moved (the clock cannot be moved for the library's event ti
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 
 from application.usecases import cycles, participants, rectification
@@ -31,9 +30,7 @@ def extended_item_history(world, models, extended_after_days: int):
     events = models.source.read(0, 1_000_000)
     last = events[-1]
     assert last.type == "lianping:RectificationPlan.DeadlineExtended"
-    moved = dataclasses.replace(
-        last, recorded_at=last.recorded_at + timedelta(days=extended_after_days)
-    )
+    moved = last._replace(recorded_at=last.recorded_at + timedelta(days=extended_after_days))
     return cycle_id, [*events[:-1], moved]
 
 
