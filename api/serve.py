@@ -73,8 +73,9 @@ def _reuseport_socket(host: str, port: int) -> socket.socket:
 
 
 def _worker(options: ServeOptions) -> None:
+    # Bound, not yet listening: uvicorn listens once the app has started, so the kernel never
+    # queues a connection for a worker that is still starting (a restarted one, say).
     sock = _reuseport_socket(options.host, options.port)
-    sock.listen(BACKLOG)
     config = uvicorn.Config(
         APP, factory=True, log_level=options.log_level,
         timeout_graceful_shutdown=GRACEFUL_SECONDS, backlog=BACKLOG,
