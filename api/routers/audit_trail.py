@@ -17,6 +17,7 @@ from api.auth import Application
 from api.routers.deps import MAX_POSITION, ReadRequest, WriteRequest, reader, written
 from api.routers.readmodels import view_position
 from api.routers.standings import AsOf
+from api.routing import OneHopRoute
 from api.schemas.common import Note, Strict
 from application.app import Request as AppRequest
 from application.principal import Principal
@@ -25,7 +26,7 @@ from application.usecases import notes
 from projections import audit, flags
 from projections.service import read_models
 
-router = APIRouter(tags=["audit"])
+router = APIRouter(tags=["audit"], route_class=OneHopRoute)
 
 AuditReader = Annotated[AppRequest, Depends(reader(view_position(audit.NAME)))]
 FlagsReader = Annotated[AppRequest, Depends(reader(view_position(flags.NAME)))]

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 
 from api.auth import Application
 from api.routers.deps import ReadRequest, WriteRequest, etag, written
+from api.routing import OneHopRoute
 from api.schemas.cycles import (
     AdvanceIn,
     ConflictIn,
@@ -30,7 +31,7 @@ from api.schemas.cycles import (
 )
 from application.usecases import cycles
 
-router = APIRouter(prefix="/cycles", tags=["cycles"])
+router = APIRouter(prefix="/cycles", tags=["cycles"], route_class=OneHopRoute)
 
 
 @router.post("", status_code=201, response_model=CycleCreatedOut)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 
 from api.auth import Application
 from api.routers.deps import ReadRequest, WriteRequest, written
+from api.routing import OneHopRoute
 from api.schemas.directory import (
     AccountIn,
     AccountOut,
@@ -25,7 +26,7 @@ from api.schemas.directory import (
 )
 from application.usecases import directory
 
-router = APIRouter(tags=["directory"])
+router = APIRouter(tags=["directory"], route_class=OneHopRoute)
 
 
 @router.post("/organizations", status_code=201, response_model=OrganizationRegisteredOut)

@@ -9,10 +9,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
 from api.auth import Application
+from api.routing import OneHopRoute
 from api.schemas.common import error_responses
 from projections.runtime import lag
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=OneHopRoute)
 
 
 class HealthOut(BaseModel):

@@ -10,10 +10,11 @@ from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Application
 from api.routers.deps import MAX_POSITION, ReadRequest, WriteRequest
+from api.routing import OneHopRoute
 from api.schemas.common import Strict
 from application.usecases import integrity
 
-router = APIRouter(prefix="/audit", tags=["audit: integrity"])
+router = APIRouter(prefix="/audit", tags=["audit: integrity"], route_class=OneHopRoute)
 
 HEX32 = r"^[0-9a-fA-F]{64}$"
 HEX64 = r"^[0-9a-fA-F]{128}$"

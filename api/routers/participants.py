@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from api.auth import Application
 from api.routers.deps import ReadRequest, WriteRequest, etag, written
+from api.routing import OneHopRoute
 from api.schemas.common import error_responses
 from api.schemas.participants import (
     FeedbackIn,
@@ -26,7 +27,10 @@ from api.schemas.participants import (
 )
 from application.usecases import participants
 
-router = APIRouter(prefix="/cycles/{cycle_id}/participants/{org_code}", tags=["participants"])
+router = APIRouter(
+    prefix="/cycles/{cycle_id}/participants/{org_code}", tags=["participants"],
+    route_class=OneHopRoute,
+)
 
 
 def amended(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:

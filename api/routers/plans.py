@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 
 from api.auth import Application
 from api.routers.deps import WriteRequest, written
+from api.routing import OneHopRoute
 from api.schemas.cycles import EmptyIn
 from api.schemas.participants import (
     CompletionIn,
@@ -21,7 +22,8 @@ from api.schemas.participants import (
 from application.usecases import rectification
 
 router = APIRouter(
-    prefix="/cycles/{cycle_id}/participants/{org_code}/rectification", tags=["rectification"]
+    prefix="/cycles/{cycle_id}/participants/{org_code}/rectification", tags=["rectification"],
+    route_class=OneHopRoute,
 )
 
 

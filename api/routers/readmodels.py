@@ -10,12 +10,13 @@ from pydantic import BaseModel
 
 from api.auth import Application, application_of
 from api.routers.deps import PositionSource, reader
+from api.routing import OneHopRoute
 from application.app import Request as AppRequest
 from application.usecases import audit as access
 from projections import records, rectification
 from projections.service import read_models
 
-router = APIRouter(tags=["read models"])
+router = APIRouter(tags=["read models"], route_class=OneHopRoute)
 
 
 def view_position(name: str) -> PositionSource:

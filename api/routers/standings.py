@@ -11,10 +11,11 @@ from pydantic import AwareDatetime, BeforeValidator
 
 from api.auth import Application
 from api.routers.deps import ReadRequest
+from api.routing import OneHopRoute
 from api.schemas.cycles import StandingsOut
 from application.usecases import standings
 
-router = APIRouter(tags=["read models"])
+router = APIRouter(tags=["read models"], route_class=OneHopRoute)
 _SPACE_OFFSET = re.compile(r" (\d{2}(?::?\d{2})?)$")
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
+import anyio.to_thread
 import psycopg
 import psycopg_pool
 import pytest
 from eventsourcing.persistence import InterfaceError, OperationalError
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.main import OPERATIONS_ROUTERS, ROUTERS, create_app
+from api.routing import OneHopRoute
 from application.settings import Settings
 from tests.api.helpers import BASE, CYCLE, Api, error_code
 
@@ -291,6 +295,43 @@ class TestAppFactory:
         assert response.status_code == 200
         assert response.json()["status"] == "ready"
         assert web.state.lianping.closing.is_set()
+
+
+class TestThreadHops:
+    """A request crosses to the thread pool once: its sync endpoint runs there (and a write's
+    authentication with it, inside the command); its response is validated on the loop."""
+
+    def test_a_write_by_a_known_token_runs_in_the_thread_pool_once(
+        self, api: Api, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        api.admin.post("/organizations", {"code": "prov", "name": "某省", "level": "province"})
+        hops = count_thread_hops(monkeypatch)
+
+        response = api.admin.post("/organizations",
+                                  {"code": "city", "name": "某市", "level": "city",
+                                   "parent_code": "prov"})
+
+        assert response.status_code == 201
+        assert hops == [1]
+
+    def test_every_route_is_a_one_hop_route(self) -> None:
+        routes = [route for router in (*ROUTERS, *OPERATIONS_ROUTERS) for route in router.routes
+                  if isinstance(route, APIRoute)]
+
+        assert len(routes) > 40
+        assert [r.path for r in routes if not isinstance(r, OneHopRoute)] == []
+
+
+def count_thread_hops(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    hops = [0]
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        hops[0] += 1
+        return await run_sync(*args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    return hops
 
 
 class TestUnexpectedErrors:
