@@ -48,6 +48,15 @@ def rate(app: LianpingApp, world: World, reviewer: str, county: str = "county-a"
     )
 
 
+def store_reads(app: LianpingApp, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """From now on, every aggregate read that goes to the store (not the cache)."""
+    reads: list[Any] = []
+    select_events = app.recorder.select_events
+    monkeypatch.setattr(app.recorder, "select_events",
+                        lambda *a, **k: reads.append(a) or select_events(*a, **k))
+    return reads
+
+
 class TestAStaleCache:
     def test_a_refusal_decided_on_stale_state_is_decided_again_on_fresh_state(
         self, app, other
@@ -148,10 +157,7 @@ class TestCommandsReadFromTheCache:
     ) -> None:
         world = reviewing(app)
         rate(app, world, "reviewer-1")  # the saved rating is cached
-        reads: list[Any] = []
-        select_events = app.recorder.select_events
-        monkeypatch.setattr(app.recorder, "select_events",
-                            lambda *a, **k: reads.append(a) or select_events(*a, **k))
+        reads = store_reads(app, monkeypatch)
 
         amended = app.execute(
             Request(world.who("reviewer-1")), participants.rate, "c", "county-a", "poor",
@@ -209,10 +215,7 @@ class TestAuthenticationInsideTheCommand:
         world = reviewing(app)
         request, _ = with_token(app, world, "reviewer-1")
         app.execute(request, participants.rate, "c", "county-a", "good", None, None)
-        reads: list[Any] = []
-        select_events = app.recorder.select_events
-        monkeypatch.setattr(app.recorder, "select_events",
-                            lambda *a, **k: reads.append(a) or select_events(*a, **k))
+        reads = store_reads(app, monkeypatch)
 
         amended = app.execute(request, participants.rate, "c", "county-a", "poor", None,
                               "补充了解情况后修改")
