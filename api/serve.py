@@ -12,12 +12,12 @@ them all on SIGTERM or SIGINT.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing
 import signal
 import socket
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
@@ -30,19 +30,21 @@ BACKLOG = 2048
 log = logging.getLogger("lianping.serve")
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class ServeOptions:
     host: str
     port: int
     workers: int
     log_level: str
+    app: str = APP  # an app factory's import path (the benchmark serves its ceiling app so)
 
 
 def serve(options: ServeOptions) -> None:
     if options.workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
         uvicorn.run(
-            APP, factory=True, host=options.host, port=options.port, workers=options.workers,
-            log_level=options.log_level, timeout_graceful_shutdown=GRACEFUL_SECONDS,
+            options.app, factory=True, host=options.host, port=options.port,
+            workers=options.workers, log_level=options.log_level,
+            timeout_graceful_shutdown=GRACEFUL_SECONDS,
         )
         return
     try:
@@ -52,7 +54,7 @@ def serve(options: ServeOptions) -> None:
                          f"{error.strerror}") from None
     try:
         port = reserved.getsockname()[1]
-        _supervise(ServeOptions(options.host, port, options.workers, options.log_level))
+        _supervise(dataclasses.replace(options, port=port))
     finally:
         reserved.close()
 
@@ -77,7 +79,7 @@ def _worker(options: ServeOptions) -> None:
     # queues a connection for a worker that is still starting (a restarted one, say).
     sock = _reuseport_socket(options.host, options.port)
     config = uvicorn.Config(
-        APP, factory=True, log_level=options.log_level,
+        options.app, factory=True, log_level=options.log_level,
         timeout_graceful_shutdown=GRACEFUL_SECONDS, backlog=BACKLOG,
     )
     uvicorn.Server(config).run(sockets=[sock])

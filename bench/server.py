@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,14 +76,31 @@ def _children(pid: int) -> list[int]:
 
 @contextmanager
 def serve(store: Store, workers: int, folder: Path, pool_size: int = 8) -> Iterator[Server]:
+    lianping = str(Path(sys.executable).parent / "lianping")
+    with _running(folder, store.env(pool_size), lambda port: [
+        lianping, "serve", "--host", HOST, "--port", str(port), "--workers", str(workers),
+        "--log-level", "warning",
+    ]) as server:
+        yield server
+
+
+@contextmanager
+def serve_ceiling(workers: int, folder: Path) -> Iterator[Server]:
+    """bench/ceiling.py's no-op app, served like the product."""
+    with _running(folder, dict(os.environ), lambda port: [
+        sys.executable, "-m", "bench.ceiling", str(port), str(workers),
+    ]) as server:
+        yield server
+
+
+@contextmanager
+def _running(folder: Path, env: dict[str, str],
+             command: Callable[[int], list[str]]) -> Iterator[Server]:
     port = free_port()
     log = folder / f"server-{port}.log"
-    lianping = str(Path(sys.executable).parent / "lianping")
-    command = [lianping, "serve", "--host", HOST, "--port", str(port), "--workers",
-               str(workers), "--log-level", "warning"]
     with log.open("wb") as out:
         process = subprocess.Popen(
-            command, env=store.env(pool_size), stdout=out, stderr=subprocess.STDOUT,
+            command(port), env=env, stdout=out, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     server = Server(port, process, log)

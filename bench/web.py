@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -32,6 +32,7 @@ def _latency(results: list[Result]) -> dict[str, Any]:
 @dataclass
 class HttpResult:
     append: Rounds = field(default_factory=Rounds)
+    ceiling: Rounds = field(default_factory=Rounds)  # the no-op app (bench/ceiling.py)
     writes: dict[str, Any] = field(default_factory=dict)
     standings: dict[str, Any] = field(default_factory=dict)
     audit: dict[str, Any] = field(default_factory=dict)
@@ -58,33 +59,51 @@ class LoadProcess:
 
 def run_http(
     store: Store, server: Server, pool: WriterPool, plan: HttpPlan, *, rounds: int,
-    seconds: float, insert_seconds: float, warmup: float,
+    seconds: float, insert_seconds: float, warmup: float, ceiling: Server | None = None,
 ) -> HttpResult:
+    """Rounds of the load on `server`, then on `ceiling` if given (without the readers: it has
+    no read routes; the order alternating), then the raw inserts of the rows `server` stored."""
     result = HttpResult()
     load = LoadProcess(plan)
+    empty = LoadProcess(replace(plan, port=ceiling.port)) if ceiling else None
     writes, standings, audit = [], [], []
     try:
         load.run(warmup, True)
+        if empty is not None:
+            empty.run(warmup, False)
         for number in range(1, rounds + 1):
+            ceiling_answer = empty.run(seconds, False) if empty and number % 2 == 0 else None
             head = store.head()
             answer = load.run(seconds, True)
             rows = store.rows_after(head)
+            if empty is not None and ceiling_answer is None:
+                ceiling_answer = empty.run(seconds, False)
             raw = pool.insert("raw", RAW_TABLE, rows, insert_seconds)
-            span = answer["writes"]["ended"] - answer["writes"]["started"]
-            rate = answer["writes"]["ops"] / span if span > 0 else 0.0
+            rate = _rate(answer["writes"])
             result.append.add(raw["rate"], rate)
             writes.append(answer["writes"])
             standings.append(answer["standings"])
             audit.append(answer["audit"])
-            result.phases.append({"round": number, "http_rate": round(rate, 1),
-                                  "rows": len(rows), "raw": raw,
-                                  "writes": _latency([answer["writes"]])})
+            phase = {"round": number, "http_rate": round(rate, 1), "rows": len(rows), "raw": raw,
+                     "writes": _latency([answer["writes"]])}
+            if ceiling_answer is not None:
+                result.ceiling.add(raw["rate"], _rate(ceiling_answer["writes"]))
+                phase["ceiling"] = {"rate": round(_rate(ceiling_answer["writes"]), 1),
+                                    **_latency([ceiling_answer["writes"]])}
+            result.phases.append(phase)
         result.peak_rss_mb = server.peak_rss_mb()
     finally:
         load.close()
+        if empty is not None:
+            empty.close()
     result.writes, result.standings, result.audit = (
         _latency(writes), _latency(standings), _latency(audit))
     return result
+
+
+def _rate(writes: Result) -> float:
+    span = writes["ended"] - writes["started"]
+    return float(writes["ops"] / span) if span > 0 else 0.0
 
 
 def time_travel(
