@@ -8,10 +8,13 @@ import importlib
 import time
 from typing import Any
 
+from application.app import LianpingApp
 from application.store.chain import verify_recorder
 from application.store.postgres import open_postgres_recorder
 from bench.stats import Rounds
 from bench.store import EVENTS, Store, recorder_params
+from projections.rebuild import READ_BATCH
+from projections.registry import EventSource
 
 
 def run_verify(store: Store, rounds: int) -> dict[str, Any]:
@@ -74,3 +77,23 @@ def run_rebuild(store: Store) -> dict[str, Any]:
         "subject": [round(rate, 1)], "seconds": round(seconds, 2), "rows": rows,
         "read_models": per_model, "passes": 1,
     }
+
+
+def run_decode(store: Store) -> dict[str, Any]:
+    """The rebuild's floor: its reads and decoding of the whole log (``EventSource.read``, the
+    same batches) with no fold and no write, against the same raw read."""
+    app = LianpingApp(store.settings(pool_size=2))
+    try:
+        source = EventSource.of(app)
+        rows, before = store.raw_read()
+        started = time.perf_counter()
+        position = events = 0
+        while batch := source.read(position, READ_BATCH):
+            position, events = batch[-1].position, events + len(batch)
+        seconds = time.perf_counter() - started
+        _, after = store.raw_read()
+    finally:
+        app.close()
+    raw_rate, rate = rows / ((before + after) / 2), events / seconds
+    return {"ratio": round(rate / raw_rate, 3), "baseline": [round(raw_rate, 1)],
+            "subject": [round(rate, 1)], "seconds": round(seconds, 2), "events": events}

@@ -21,11 +21,12 @@ from bench import report
 from bench.append import WriterPool, prepare_tables, run_append
 from bench.generator import Generated, Generator, Slot
 from bench.httpload import HttpPlan
-from bench.replay import run_rebuild, run_verify
-from bench.server import Server, serve
+from bench.replay import run_decode, run_rebuild, run_verify
+from bench.server import Server, serve, serve_ceiling
+from bench.stats import median
 from bench.store import Store, bench_store, bench_url
 from bench.timeline import as_of_target
-from bench.web import run_http, time_travel
+from bench.web import HttpResult, run_http, time_travel
 
 RESULTS = Path(__file__).with_name("results.json")
 PARTS = ("replay", "append", "http", "timetravel")
@@ -130,7 +131,9 @@ class Bench:
                     serve(full, self.config.server_workers, Path(folder)))
                 self.wait_read_models(server)
                 if "http" in self.parts and pool is not None:
-                    self.http(full, server, pool, generated, http_slots)
+                    ceiling = stack.enter_context(
+                        serve_ceiling(self.config.server_workers, Path(folder)))
+                    self.http(full, (server, ceiling), pool, generated, http_slots)
                 if small is not None and small_generated is not None:
                     small_server = stack.enter_context(serve(small, 1, Path(folder)))
                     self.wait_read_models(small_server, "small")
@@ -195,6 +198,12 @@ class Bench:
                      f"{rebuild.get('passes', len(rebuild['read_models']))} pass(es) over the "
                      f"log, {rebuild['seconds']} s in all"))
         self.say(f"rebuild: {rebuild.get('ratio', rebuild.get('todo'))}")
+        decode = run_decode(store)
+        self.details["rebuild_floor"] = decode
+        self.rows.append(report.Row.compare(
+            "  floor: reading + decoding alone", decode, "events/s", None,
+            note="the rebuild's reads and decoding (EventSource.read) without a fold or write"))
+        self.say(f"reading + decoding alone: {decode['ratio']}")
 
     def append(self, store: Store, pool: WriterPool, what_if: WriterPool | None) -> None:
         c = self.config
@@ -251,14 +260,19 @@ class Bench:
         self.details[f"{name}_read_models_lag_at_start"] = lag
         self.say(f"{name} server up; read models behind by {lag}")
 
-    def http(self, store: Store, server: Server, pool: WriterPool, generated: Generated,
-             slots: list[Slot]) -> None:
+    def http(self, store: Store, servers: tuple[Server, Server], pool: WriterPool,
+             generated: Generated, slots: list[Slot]) -> None:
         c = self.config
+        server, ceiling = servers
         plan = http_plan(server.port, slots, generated.tokens, c.clients)
         result = run_http(store, server, pool, plan, rounds=c.rounds, seconds=c.http_seconds,
-                          insert_seconds=c.insert_seconds, warmup=c.warmup)
+                          insert_seconds=c.insert_seconds, warmup=c.warmup, ceiling=ceiling)
+        of_ceiling = median([p["http_rate"] / p["ceiling"]["rate"] for p in result.phases
+                             if p.get("ceiling", {}).get("rate")])
         self.details["http"] = {
-            "append": result.append.summary(), "writes": result.writes,
+            "append": result.append.summary(), "ceiling": result.ceiling.summary(),
+            "of_ceiling": None if of_ceiling is None else round(of_ceiling, 3),
+            "writes": result.writes,
             "standings_under_load": result.standings, "audit_under_load": result.audit,
             "peak_rss_mb": result.peak_rss_mb, "rounds": result.phases,
         }
@@ -268,6 +282,10 @@ class Bench:
                 "HTTP append (ratings)", result.append.summary(), "req/s", 0.25,
                 note=f"{c.clients} clients, serve --workers {c.server_workers}; p50/p99 "
                      f"{w['p50_ms']}/{w['p99_ms']} ms; " + errors(w)),
+            report.Row.compare(
+                "  ceiling: a no-op route", result.ceiling.summary(), "req/s", None,
+                note="bench/ceiling.py: the same route, models and serving, no work; HTTP append"
+                     f" is {_x(of_ceiling)} of it; " + errors(ceiling_writes(result))),
             report.Row("reads under load: standings", f"p99 {s['p99_ms']} ms",
                        note=f"p50 {s['p50_ms']} ms, {s['ops']} reads, " + errors(s)),
             report.Row("reads under load: audit filter", f"p99 {a['p99_ms']} ms",
@@ -301,6 +319,12 @@ class Bench:
 
 def _x(gain: float | None) -> str:
     return "-" if gain is None else f"{gain:.2f}x"
+
+
+def ceiling_writes(result: HttpResult) -> dict[str, Any]:
+    found = [p["ceiling"] for p in result.phases if "ceiling" in p]
+    return {"errors": sum(c["errors"] for c in found),
+            "error": next((c["error"] for c in found if c["error"]), None)}
 
 
 def errors(result: dict[str, Any]) -> str:
