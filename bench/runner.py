@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import tempfile
@@ -19,6 +20,7 @@ from typing import Any
 from application.app import LianpingApp
 from bench import report
 from bench.append import WriterPool, prepare_tables, run_append
+from bench.ceiling import TABLE_VARIABLE
 from bench.generator import Generated, Generator, Slot
 from bench.httpload import HttpPlan
 from bench.replay import run_decode, run_rebuild, run_verify
@@ -31,6 +33,12 @@ from bench.web import HttpResult, run_http, time_travel
 RESULTS = Path(__file__).with_name("results.json")
 PARTS = ("replay", "append", "http", "timetravel")
 YEARS, CURRENT_YEAR = (2024, 2025, 2026), 2027
+CEILING_TABLE = "bench_ceiling"
+CEILINGS = {  # name: (row, what bench/ceiling.py's app does)
+    "no-op": ("  ceiling: a no-op route", "the same route, models and serving, no work"),
+    "insert": ("  ceiling: + a raw insert", "the same, plus one durable single-row INSERT per "
+               "request, as the baseline's"),
+}
 TIME_TRAVEL_CYCLE = "ty-01-2026"  # a county's township cycle, identical in both stores
 
 
@@ -131,9 +139,8 @@ class Bench:
                     serve(full, self.config.server_workers, Path(folder)))
                 self.wait_read_models(server)
                 if "http" in self.parts and pool is not None:
-                    ceiling = stack.enter_context(
-                        serve_ceiling(self.config.server_workers, Path(folder)))
-                    self.http(full, (server, ceiling), pool, generated, http_slots)
+                    ceilings = self.ceilings(stack, full, Path(folder))
+                    self.http(full, server, ceilings, pool, generated, http_slots)
                 if small is not None and small_generated is not None:
                     small_server = stack.enter_context(serve(small, 1, Path(folder)))
                     self.wait_read_models(small_server, "small")
@@ -260,21 +267,30 @@ class Bench:
         self.details[f"{name}_read_models_lag_at_start"] = lag
         self.say(f"{name} server up; read models behind by {lag}")
 
-    def http(self, store: Store, servers: tuple[Server, Server], pool: WriterPool,
+    def ceilings(self, stack: ExitStack, store: Store, folder: Path) -> dict[str, Server]:
+        """bench/ceiling.py's app served twice: doing nothing, and making one raw insert per
+        request into a table as big as the log."""
+        store.raw_table(CEILING_TABLE)
+        self.details["ceiling_table_rows_before"] = store.count(CEILING_TABLE)
+        workers, insert = self.config.server_workers, {**store.env(), TABLE_VARIABLE: CEILING_TABLE}
+        return {"no-op": stack.enter_context(serve_ceiling(workers, folder, dict(os.environ))),
+                "insert": stack.enter_context(serve_ceiling(workers, folder, insert))}
+
+    def http(self, store: Store, server: Server, ceilings: dict[str, Server], pool: WriterPool,
              generated: Generated, slots: list[Slot]) -> None:
         c = self.config
-        server, ceiling = servers
         plan = http_plan(server.port, slots, generated.tokens, c.clients)
         result = run_http(store, server, pool, plan, rounds=c.rounds, seconds=c.http_seconds,
-                          insert_seconds=c.insert_seconds, warmup=c.warmup, ceiling=ceiling)
-        of_ceiling = median([p["http_rate"] / p["ceiling"]["rate"] for p in result.phases
-                             if p.get("ceiling", {}).get("rate")])
+                          insert_seconds=c.insert_seconds, warmup=c.warmup, ceilings=ceilings)
+        ceiling_rows = [self.ceiling_row(result, name) for name in CEILINGS]
         self.details["http"] = {
-            "append": result.append.summary(), "ceiling": result.ceiling.summary(),
-            "of_ceiling": None if of_ceiling is None else round(of_ceiling, 3),
+            "append": result.append.summary(),
+            "ceilings": {name: rounds.summary() for name, rounds in result.ceilings.items()},
             "writes": result.writes,
             "standings_under_load": result.standings, "audit_under_load": result.audit,
             "peak_rss_mb": result.peak_rss_mb, "rounds": result.phases,
+            "ceiling_rows_inserted": store.count(CEILING_TABLE)
+            - self.details.pop("ceiling_table_rows_before"),
         }
         w, s, a = result.writes, result.standings, result.audit
         self.rows += [
@@ -282,10 +298,7 @@ class Bench:
                 "HTTP append (ratings)", result.append.summary(), "req/s", 0.25,
                 note=f"{c.clients} clients, serve --workers {c.server_workers}; p50/p99 "
                      f"{w['p50_ms']}/{w['p99_ms']} ms; " + errors(w)),
-            report.Row.compare(
-                "  ceiling: a no-op route", result.ceiling.summary(), "req/s", None,
-                note="bench/ceiling.py: the same route, models and serving, no work; HTTP append"
-                     f" is {_x(of_ceiling)} of it; " + errors(ceiling_writes(result))),
+            *ceiling_rows,
             report.Row("reads under load: standings", f"p99 {s['p99_ms']} ms",
                        note=f"p50 {s['p50_ms']} ms, {s['ops']} reads, " + errors(s)),
             report.Row("reads under load: audit filter", f"p99 {a['p99_ms']} ms",
@@ -296,6 +309,17 @@ class Bench:
                            f"{v:.0f}" for v in result.peak_rss_mb.values())),
         ]
         self.say(f"http: ratio {result.append.ratio}")
+
+    @staticmethod
+    def ceiling_row(result: HttpResult, name: str) -> report.Row:
+        phases = [(p["http_rate"], p["ceilings"][name]) for p in result.phases]
+        share = median([rate / ceiling["rate"] for rate, ceiling in phases if ceiling["rate"]])
+        found = {"errors": sum(c["errors"] for _, c in phases),
+                 "error": next((c["error"] for _, c in phases if c["error"]), None)}
+        label, what = CEILINGS[name]
+        return report.Row.compare(
+            label, result.ceilings[name].summary(), "req/s", None,
+            note=f"bench/ceiling.py: {what}; HTTP append is {_x(share)} of it; " + errors(found))
 
     def time_travel(self, stores: tuple[Store, Store], servers: tuple[Server, Server],
                     generated: tuple[Generated, Generated]) -> None:
@@ -319,12 +343,6 @@ class Bench:
 
 def _x(gain: float | None) -> str:
     return "-" if gain is None else f"{gain:.2f}x"
-
-
-def ceiling_writes(result: HttpResult) -> dict[str, Any]:
-    found = [p["ceiling"] for p in result.phases if "ceiling" in p]
-    return {"errors": sum(c["errors"] for c in found),
-            "error": next((c["error"] for c in found if c["error"]), None)}
 
 
 def errors(result: dict[str, Any]) -> str:

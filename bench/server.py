@@ -85,9 +85,9 @@ def serve(store: Store, workers: int, folder: Path, pool_size: int = 8) -> Itera
 
 
 @contextmanager
-def serve_ceiling(workers: int, folder: Path) -> Iterator[Server]:
-    """bench/ceiling.py's no-op app, served like the product."""
-    with _running(folder, dict(os.environ), lambda port: [
+def serve_ceiling(workers: int, folder: Path, env: dict[str, str]) -> Iterator[Server]:
+    """bench/ceiling.py's app, served like the product (`env` configures it)."""
+    with _running(folder, env, lambda port: [
         sys.executable, "-m", "bench.ceiling", str(port), str(workers),
     ]) as server:
         yield server

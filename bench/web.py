@@ -32,7 +32,7 @@ def _latency(results: list[Result]) -> dict[str, Any]:
 @dataclass
 class HttpResult:
     append: Rounds = field(default_factory=Rounds)
-    ceiling: Rounds = field(default_factory=Rounds)  # the no-op app (bench/ceiling.py)
+    ceilings: dict[str, Rounds] = field(default_factory=dict)  # bench/ceiling.py's apps
     writes: dict[str, Any] = field(default_factory=dict)
     standings: dict[str, Any] = field(default_factory=dict)
     audit: dict[str, Any] = field(default_factory=dict)
@@ -59,43 +59,54 @@ class LoadProcess:
 
 def run_http(
     store: Store, server: Server, pool: WriterPool, plan: HttpPlan, *, rounds: int,
-    seconds: float, insert_seconds: float, warmup: float, ceiling: Server | None = None,
+    seconds: float, insert_seconds: float, warmup: float,
+    ceilings: dict[str, Server] | None = None,
 ) -> HttpResult:
-    """Rounds of the load on `server`, then on `ceiling` if given (without the readers: it has
-    no read routes; the order alternating), then the raw inserts of the rows `server` stored."""
+    """Rounds of the load on `server` and on each of `ceilings` (bench/ceiling.py; without the
+    readers: it has no read routes), in an order rotating round by round, each round ending with
+    the raw inserts of the rows `server` stored in it."""
     result = HttpResult()
     load = LoadProcess(plan)
-    empty = LoadProcess(replace(plan, port=ceiling.port)) if ceiling else None
+    others = {name: LoadProcess(replace(plan, port=s.port)) for name, s in (ceilings or {}).items()}
     writes, standings, audit = [], [], []
     try:
         load.run(warmup, True)
-        if empty is not None:
-            empty.run(warmup, False)
+        for other in others.values():
+            other.run(warmup, False)
         for number in range(1, rounds + 1):
-            ceiling_answer = empty.run(seconds, False) if empty and number % 2 == 0 else None
-            head = store.head()
-            answer = load.run(seconds, True)
-            rows = store.rows_after(head)
-            if empty is not None and ceiling_answer is None:
-                ceiling_answer = empty.run(seconds, False)
+            order = ["lianping", *others]
+            shift = (number - 1) % len(order)
+            answers: dict[str, dict[str, Result]] = {}
+            rows = None
+            for name in order[shift:] + order[:shift]:
+                if name == "lianping":
+                    head = store.head()
+                    answers[name] = load.run(seconds, True)
+                    rows = store.rows_after(head)
+                else:
+                    answers[name] = others[name].run(seconds, False)
+            assert rows is not None
             raw = pool.insert("raw", RAW_TABLE, rows, insert_seconds)
+            answer = answers["lianping"]
             rate = _rate(answer["writes"])
             result.append.add(raw["rate"], rate)
             writes.append(answer["writes"])
             standings.append(answer["standings"])
             audit.append(answer["audit"])
-            phase = {"round": number, "http_rate": round(rate, 1), "rows": len(rows), "raw": raw,
-                     "writes": _latency([answer["writes"]])}
-            if ceiling_answer is not None:
-                result.ceiling.add(raw["rate"], _rate(ceiling_answer["writes"]))
-                phase["ceiling"] = {"rate": round(_rate(ceiling_answer["writes"]), 1),
-                                    **_latency([ceiling_answer["writes"]])}
+            phase: dict[str, Any] = {"round": number, "http_rate": round(rate, 1),
+                                     "rows": len(rows), "raw": raw,
+                                     "writes": _latency([answer["writes"]]), "ceilings": {}}
+            for name in others:
+                ceiling_rate = _rate(answers[name]["writes"])
+                result.ceilings.setdefault(name, Rounds()).add(raw["rate"], ceiling_rate)
+                phase["ceilings"][name] = {"rate": round(ceiling_rate, 1),
+                                           **_latency([answers[name]["writes"]])}
             result.phases.append(phase)
         result.peak_rss_mb = server.peak_rss_mb()
     finally:
         load.close()
-        if empty is not None:
-            empty.close()
+        for other in others.values():
+            other.close()
     result.writes, result.standings, result.audit = (
         _latency(writes), _latency(standings), _latency(audit))
     return result

@@ -25,14 +25,19 @@ def test_a_quick_run_fills_every_row_and_writes_the_json(tmp_path: Path) -> None
     assert results["full_store"]["events"] > 500
     for name in ("verify (hash chain, whole log)", "append: rate via app.execute",
                  "append path alone (recorder)", "HTTP append (ratings)",
-                 "  ceiling: a no-op route", "  floor: reading + decoding alone"):
+                 "  ceiling: a no-op route", "  ceiling: + a raw insert",
+                 "  floor: reading + decoding alone"):
         assert rows[name]["ratio"] is not None and rows[name]["ratio"] > 0, name
     for phase in results["append"]["rounds"]:
         assert all(phase[k]["errors"] == 0 for k in phase if isinstance(phase[k], dict)), phase
     assert results["http"]["writes"]["errors"] == 0, results["http"]["writes"]
     assert results["http"]["writes"]["ops"] > 0
-    assert all(p["ceiling"]["errors"] == 0 and p["ceiling"]["ops"] > 0
-               for p in results["http"]["rounds"]), results["http"]["rounds"]
+    for phase in results["http"]["rounds"]:
+        ceilings = phase["ceilings"]
+        assert set(ceilings) == {"no-op", "insert"}, phase
+        assert all(c["errors"] == 0 and c["ops"] > 0 for c in ceilings.values()), phase
+    inserted = sum(phase["ceilings"]["insert"]["ops"] for phase in results["http"]["rounds"])
+    assert results["http"]["ceiling_rows_inserted"] >= inserted  # (+ the warm-up's)
     assert results["rebuild_floor"]["events"] == results["full_store"]["events"]
     assert max(results["http"]["peak_rss_mb"].values()) > 0
     assert results["machine"]["cores"] >= 1 and results["machine"]["postgres"]
