@@ -85,9 +85,12 @@ class Store:
             options=f"-c search_path={self.schema}",
         )
 
-    def count(self, table: str = EVENTS) -> int:
+    def count(self, table: str = EVENTS, topic: str | None = None) -> int:
+        query = SQL("SELECT count(*) FROM {}").format(Identifier(table))
+        if topic is not None:
+            query += SQL(" WHERE topic = %s")
         with self.connect() as conn:
-            row = conn.execute(SQL("SELECT count(*) FROM {}").format(Identifier(table))).fetchone()
+            row = conn.execute(query, () if topic is None else (topic,)).fetchone()
         return int(row[0]) if row else 0
 
     def head(self) -> int:

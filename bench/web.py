@@ -77,15 +77,11 @@ def run_http(
             order = ["lianping", *others]
             shift = (number - 1) % len(order)
             answers: dict[str, dict[str, Result]] = {}
-            rows = None
+            head = store.head()  # only lianping writes to the log
             for name in order[shift:] + order[:shift]:
-                if name == "lianping":
-                    head = store.head()
-                    answers[name] = load.run(seconds, True)
-                    rows = store.rows_after(head)
-                else:
-                    answers[name] = others[name].run(seconds, False)
-            assert rows is not None
+                answers[name] = (load.run(seconds, True) if name == "lianping"
+                                 else others[name].run(seconds, False))
+            rows = store.rows_after(head)
             raw = pool.insert("raw", RAW_TABLE, rows, insert_seconds)
             answer = answers["lianping"]
             rate = _rate(answer["writes"])
