@@ -60,7 +60,11 @@ def children(pid: int) -> list[int]:
 def _sockets(pid: int, port: int, state: str) -> int:
     """How many TCP sockets of this process are in `state` (0A listen, 01 established) on `port`."""
     inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # it exited since it was listed (a worker just killed, say): no sockets
+        return 0
+    for fd in fds:
         try:
             target = os.readlink(fd)
         except OSError:
