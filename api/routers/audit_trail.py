@@ -138,7 +138,7 @@ def get_audit_events(
     inspectors see their subtree, organizers their cycles, admins everything."""
     scope = _scope(request.principal)
     with read_models(app).read(audit.NAME) as view:
-        return audit.page(view, filters, scope, after, limit)
+        return audit.page(view, filters, scope, after, limit, app.settings.max_page_bytes)
 
 
 @router.get("/events", response_model=EventsOut)
@@ -150,7 +150,9 @@ def get_event_feed(
     scope = _scope(request.principal)
     scope = audit.Scope(scope.everything, scope.inspector_orgs)
     with read_models(app).read(audit.NAME) as view:
-        return audit.page(view, audit.Filters(), scope, after, limit)
+        return audit.page(
+            view, audit.Filters(), scope, after, limit, app.settings.max_page_bytes
+        )
 
 
 @router.get(
