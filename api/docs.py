@@ -36,6 +36,7 @@ SWAGGER_INIT = """window.ui = SwaggerUIBundle({
   showExtensions: true,
   showCommonExtensions: true,
   persistAuthorization: true,
+  validatorUrl: null,  // no badge fetched from validator.swagger.io
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
 });
 """

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -20,10 +20,15 @@ def json_size(value: Any) -> int:
     )
 
 
-def cap_page(rows: Sequence[T], limit: int, max_bytes: int) -> tuple[list[T], bool]:
+def cap_page(
+    rows: Sequence[T], limit: int, max_bytes: int, cursor: Callable[[T], Any] | None = None
+) -> tuple[list[T], bool]:
     """The first rows that fit in ``limit`` rows and ``max_bytes`` (0: rows only) with whether
     any were left out. Pass ``limit + 1`` rows when you can, so that a full page knows there is
-    more. The first row is always kept, however large, so a cursor always moves on."""
+    more. The first row is always kept, however large, so a cursor always moves on.
+
+    ``cursor`` (rows sorted by it): rows sharing a cursor value are never split between pages,
+    since the next page starts after the last cursor value of this one."""
     budget = max_bytes - ENVELOPE_BYTES if max_bytes else 0
     kept: list[T] = []
     size = 0
@@ -31,6 +36,13 @@ def cap_page(rows: Sequence[T], limit: int, max_bytes: int) -> tuple[list[T], bo
         if budget:
             size += json_size(row) + 1
             if kept and size > budget:
-                return kept, True
+                break
         kept.append(row)
-    return kept, len(rows) > limit
+    more = len(rows) > len(kept)
+    if more and cursor is not None:
+        cut_at = cursor(rows[len(kept)])
+        whole = [row for row in kept if cursor(row) != cut_at]
+        # Both are prefixes of ``rows``: the whole groups kept, or else the first group whole.
+        kept = whole or [row for row in rows if cursor(row) == cut_at]
+        more = len(rows) > len(kept)
+    return kept, more

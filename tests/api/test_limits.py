@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from api.limits import TokenBuckets, limits_of
+from application.paging import cap_page
 from application.settings import Settings
 from application.store import chain
 from application.usecases import integrity
@@ -304,3 +305,40 @@ class TestPagesCappedInBytes:
 
     def test_the_default_is_eight_mebibytes(self, api: Api) -> None:
         assert api.app.settings.max_page_bytes == 8 * 1024 * 1024
+
+    @limited(max_page_bytes=4096 + 20_000)
+    def test_flags_page_on_in_bytes_too(self, projected: Api, limits: Any) -> None:
+        api = projected
+        api.cycle_in("reporting")
+        secretary, reason = api.as_("sec-county-a"), "退回" * 2_500  # ~15 KB as JSON
+        for _ in range(3):
+            secretary.post(f"{PARTICIPANT}/report", REPORT)
+            api.organizer.post(f"{PARTICIPANT}/report/return", {"reason": reason})
+        fresh = {"X-Min-Position": str(api.position())}
+
+        kinds, after, pages = [], 0, 0
+        while after is not None:
+            body = api.admin.get("/audit/flags", params={"cycle_id": CYCLE, "after": after},
+                                 headers=fresh).json()
+            pages += 1
+            kinds += [flag["kind"] for flag in body["flags"]]
+            after = body["next_after"]
+
+        assert kinds.count("returned_report") == 3
+        assert pages >= 3
+
+
+class TestCapPage:
+    def test_rows_sharing_a_cursor_stay_on_one_page(self) -> None:
+        rows = [{"p": 1, "x": "a" * 10}, {"p": 2, "x": "b"}, {"p": 2, "x": "c"}, {"p": 3}]
+
+        assert cap_page(rows, 2, 0, cursor=lambda r: r["p"]) == ([rows[0]], True)
+        assert cap_page(rows[1:], 1, 0, cursor=lambda r: r["p"]) == (rows[1:3], True)
+        assert cap_page(rows, 4, 0, cursor=lambda r: r["p"]) == (rows, False)
+
+    def test_bytes_cut_but_the_first_row_always_comes(self) -> None:
+        rows = [{"x": "进" * 3000}, {"x": "y"}]
+
+        assert cap_page(rows, 10, 4096 + 100) == ([rows[0]], True)
+        assert cap_page(rows, 10, 4096 + 10_000) == (rows, False)
+        assert cap_page(rows, 1, 0) == ([rows[0]], True)
