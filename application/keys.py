@@ -45,8 +45,7 @@ def create_signing_key(path: str, *, exist_ok: bool = False) -> bool:
             f"签名密钥文件已存在，拒绝覆盖: {path} (the signing key file exists; refusing to "
             "overwrite it: checkpoints signed with it could no longer be checked)"
         ) from None
-    with os.fdopen(fd, "wb") as out:
-        os.fchmod(out.fileno(), KEY_MODE)  # whatever the umask
+    with os.fdopen(fd, "wb") as out:  # 0600 (a umask can only take bits away)
         out.write(pem)
     return True
 

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import stat
 from pathlib import Path
@@ -10,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from api.cli import main
-from application.app import LianpingApp
+from application.app import LianpingApp, Request
 from application.keys import (
     SigningKeyError,
     create_signing_key,
@@ -20,6 +23,9 @@ from application.keys import (
     public_key_hex,
 )
 from application.settings import Settings
+from application.usecases import directory
+from domain import ids
+from tests.application.world import ADMIN
 
 
 def mode(path: Path) -> int:
@@ -55,7 +61,7 @@ class TestLoading:
 
     def test_asked_to_create_it_writes_it_0600_once(self, tmp_path: Path) -> None:
         path = tmp_path / "signing-key.pem"
-        os.umask(old := os.umask(0))  # whatever the umask, the file is 0600
+        old = os.umask(0)  # even with no umask at all, the file is 0600
         try:
             first = load_signing_key(str(path), create=True)
         finally:
@@ -142,3 +148,16 @@ class TestDerivedSecrets:
         assert tokens == derived_key(key, b"api-token")  # stable: a replay shows the same token
         assert tokens != derived_key(other, b"api-token")
         assert derive_secret(key, b"api-token", b"m") != derive_secret(key, b"api-token", b"n")
+
+    def test_a_token_issued_under_an_idempotency_key_comes_from_the_token_secret(
+        self, app: LianpingApp
+    ) -> None:
+        directory.bootstrap_admin(app, "admin", "管理员")
+        asking = Request(ADMIN, idempotency_key="k", fingerprint="f")
+
+        token = app.execute(asking, directory.issue_token, "admin", 3).body["token"]
+        replayed = app.execute(asking, directory.issue_token, "admin", 3).body["token"]
+
+        secret = hmac.new(derived_key(app.signing_key, b"api-token"),
+                          ids.idempotency_id("admin", "k").bytes, hashlib.sha256).digest()
+        assert token == replayed == base64.urlsafe_b64encode(secret).rstrip(b"=").decode()
