@@ -16,8 +16,16 @@ from application.settings import Settings
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from api.serve import ServeOptions, serve
     from application.demo import seed_demo
+    from application.keys import SigningKeyError, load_signing_key
     from application.usecases.directory import bootstrap_admin
 
+    if args.demo:  # a trial on a fresh clone (make run): the key is created on first start
+        settings = settings.model_copy(update={"create_signing_key": True})
+    try:  # here, once, rather than as a traceback from every worker
+        load_signing_key(settings.signing_key_file, create=settings.create_signing_key)
+    except SigningKeyError as error:
+        print(f"lianping: {error}", file=sys.stderr)
+        return 2
     if args.demo:
         app = open_app(settings)
         try:
@@ -108,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--demo",
         action="store_true",
-        help="seed the demo city on first start and print demo tokens",
+        help="seed the demo city on first start and print demo tokens (creates the signing "
+        "key file when absent)",
     )
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(handler=cmd_serve)

@@ -82,18 +82,36 @@ def cmd_audit_checkpoints(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_audit_public_key(args: argparse.Namespace, settings: Settings) -> int:
-    from pathlib import Path
+    from application.keys import SigningKeyError, load_signing_key, public_key_hex
 
-    from application.keys import load_or_create_signing_key, public_key_hex
-
-    if not Path(settings.signing_key_file).exists():
-        print(
-            f"lianping: no signing key at {settings.signing_key_file} "
-            "(LIANPING_SIGNING_KEY_FILE); the server creates it on first start",
-            file=sys.stderr,
-        )
+    try:
+        key = load_signing_key(settings.signing_key_file)
+    except SigningKeyError as error:
+        print(f"lianping: {error}", file=sys.stderr)
         return 2
-    print(public_key_hex(load_or_create_signing_key(settings.signing_key_file)))
+    print(public_key_hex(key))
+    return 0
+
+
+def cmd_audit_keygen(args: argparse.Namespace, settings: Settings) -> int:
+    """Create the signing key file (0600); an existing one is never overwritten."""
+    from application.keys import (
+        SigningKeyError,
+        create_signing_key,
+        load_signing_key,
+        public_key_hex,
+    )
+
+    path = settings.signing_key_file
+    try:
+        created = create_signing_key(path, exist_ok=args.if_absent)
+        key = load_signing_key(path)
+    except (SigningKeyError, OSError) as error:
+        print(f"lianping: {error}", file=sys.stderr)
+        return 2
+    print(f"{'created' if created else 'kept the existing'} signing key {path} (mode 0600); "
+          "public key:")
+    print(public_key_hex(key))
     return 0
 
 
@@ -162,6 +180,15 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     key = audit.add_parser("public-key", help="print the public key checkpoints are signed with")
     key.set_defaults(handler=_exit_2_on_errors(cmd_audit_public_key))
+
+    keygen = audit.add_parser(
+        "keygen",
+        help="create the signing key file LIANPING_SIGNING_KEY_FILE (0600); refuses to overwrite",
+    )
+    keygen.add_argument(
+        "--if-absent", action="store_true", help="an existing key file is kept (exit 0)"
+    )
+    keygen.set_defaults(handler=cmd_audit_keygen)
 
     def checkpoint_options(parser: argparse.ArgumentParser) -> None:
         given = parser.add_mutually_exclusive_group()

@@ -13,8 +13,13 @@ Command = Callable[[argparse.Namespace, Settings], int]
 
 
 def open_app(settings: Settings) -> LianpingApp:
+    from application.keys import SigningKeyError
+
     try:
         return LianpingApp(settings)
+    except SigningKeyError as error:
+        print(f"lianping: {error}", file=sys.stderr)
+        raise SystemExit(2) from error
     except Exception as error:  # the store is down or misconfigured: say so plainly
         print(
             f"lianping: cannot open the store {settings.database_url!r}: {error}", file=sys.stderr

@@ -9,9 +9,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from api.docs import install_docs
 from api.errors import UnescapedJSONResponse, install_error_handlers
-from api.limits import BodyLimitMiddleware
-from api.metrics import Metrics, MetricsMiddleware
+from api.limits import EdgeMiddleware, Limits
+from api.metrics import Metrics
 from api.routers import OPERATIONS_ROUTERS, ROUTERS
 from api.routers.deps import DEFAULT_MIN_POSITION_WAIT
 from api.schemas.common import COMMON_ERRORS, document_conventions
@@ -57,10 +58,13 @@ def create_app(settings: Settings | None = None, application: LianpingApp | None
         description=DESCRIPTION,
         default_response_class=UnescapedJSONResponse,
         lifespan=lifespan,
+        docs_url=None,  # served offline by install_docs
+        redoc_url=None,
     )
     app.state.lianping = lianping
     app.state.metrics = Metrics(API_PREFIX)
     app.state.min_position_wait = DEFAULT_MIN_POSITION_WAIT
+    app.state.limits = Limits(settings)
 
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=COMMON_ERRORS)
@@ -68,10 +72,14 @@ def create_app(settings: Settings | None = None, application: LianpingApp | None
         app.include_router(router)
         app.include_router(router, prefix=API_PREFIX, include_in_schema=False)
 
+    install_docs(app)
     _document_conventions(app)
     install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    # One pure-ASGI layer: rate per address, unstorable text, body size, security headers, metrics.
+    app.add_middleware(
+        EdgeMiddleware, max_body_bytes=settings.max_body_bytes, limits=app.state.limits,
+        metrics=app.state.metrics,
+    )
     return app
 
 

@@ -1,14 +1,13 @@
 """Prometheus metrics, one registry per app (several apps live in one test process).
 
 Requests are labelled by route template (never the raw path: ids would explode the series) and
-status. A successful, non-replayed write is read off its response headers: routes stay unaware."""
+status. A successful, non-replayed write is read off its response headers: routes stay unaware.
+Requests are observed by the edge layer (api.limits.EdgeMiddleware)."""
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 UNMATCHED = "<unmatched>"
 
@@ -62,7 +61,6 @@ class Metrics:
             self._last = max(self._last, int(position))
             self.last_position.set(self._last)
 
-
     def route_template(self, scope: Scope) -> str:
         """The matched route's template with the mount prefix (routers are included under the
         prefix without being copied, so the route's own path may lack it)."""
@@ -75,32 +73,3 @@ class Metrics:
         ):
             return prefix + path
         return path
-
-
-class MetricsMiddleware:
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-        headers: dict[str, str] = {}
-
-        async def capture(message: Message) -> None:
-            nonlocal status, headers
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = {
-                    k.decode("latin-1").lower(): v.decode("latin-1")
-                    for k, v in message.get("headers", [])
-                }
-            await send(message)
-
-        try:
-            await self.app(scope, receive, capture)
-        finally:
-            self.metrics.observe(scope, status, time.perf_counter() - started, headers)

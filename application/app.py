@@ -19,7 +19,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from application.keys import load_or_create_signing_key
+from application.keys import load_signing_key
 from application.principal import Principal
 from application.settings import Settings
 from application.store.records import IdempotencyRecord, ReadGuard
@@ -108,9 +108,12 @@ class LianpingApp(Application[UUID]):
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
+        # The key first: a missing or too open key file fails before the store is opened.
+        self.signing_key = load_signing_key(
+            self.settings.signing_key_file, create=self.settings.create_signing_key
+        )
         super().__init__(env=self.settings.eventsourcing_env())
         self.tz = ZoneInfo(self.settings.timezone)
-        self.signing_key = load_or_create_signing_key(self.settings.signing_key_file)
 
     # -- clock ----------------------------------------------------------------------------------
 
@@ -204,7 +207,9 @@ class LianpingApp(Application[UUID]):
         for number in range(COMMAND_ATTEMPTS):
             # The first attempt decides on cached state; a save that finds anything it read
             # changed fails as a lost race, and every later attempt reads the store first.
-            attempt = _Attempt(fresh=number > 0)
+            # A use case marked ``reads_fresh`` (it saves no events, so no save checks its reads)
+            # reads the store from the start and runs once.
+            attempt = _Attempt(fresh=number > 0 or getattr(use_case, "reads_fresh", False))
             token = _ATTEMPT.set(attempt)
             asked = request
             try:

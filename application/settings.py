@@ -22,8 +22,18 @@ class Settings(BaseSettings):
     lock_timeout: int = 5
     timezone: str = "Asia/Shanghai"
     signing_key_file: str = "var/signing-key.pem"
+    # true: create the key file when it is absent (tests, the demo); else a missing key is an error
+    create_signing_key: bool = False
     checkpoint_interval_seconds: int = 3600
     max_body_bytes: int = 1024 * 1024
+    # Limits (API.md "Limits and refusals"); 0 disables each one.
+    max_versions: int = 20  # report and plan versions per participant
+    max_page_bytes: int = 8 * 1024 * 1024  # a GET list page, JSON bytes
+    write_rate_per_account: float = 100  # writes/s, a token bucket per account and process ...
+    write_burst_per_account: int = 300  # ... holding this many
+    write_rate_per_address: float = 1000  # writes/s per client address and process ...
+    write_burst_per_address: int = 3000
+    verify_concurrency: int = 1  # POST /audit/verify running at once per process
     run_projections: bool = True  # false: leave read models to `lianping projections run`
     # Aggregates kept in memory per process; every read still fetches their newer events first
     # (the library's fast-forward), so a cached aggregate is never stale. 0 disables the cache.

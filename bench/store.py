@@ -67,6 +67,7 @@ class Store:
         return Settings(
             database_url=self.url, postgres_schema=self.schema, pool_size=pool_size,
             max_overflow=max_overflow, signing_key_file=str(self.folder / "signing-key.pem"),
+            create_signing_key=True,
         )
 
     def env(self, pool_size: int = 8) -> dict[str, str]:
@@ -77,6 +78,7 @@ class Store:
             "LIANPING_POSTGRES_SCHEMA": self.schema,
             "LIANPING_POOL_SIZE": str(pool_size),
             "LIANPING_SIGNING_KEY_FILE": str(self.folder / "signing-key.pem"),
+            "LIANPING_CREATE_SIGNING_KEY": "true",
         }
 
     def connect(self) -> psycopg.Connection[Any]:

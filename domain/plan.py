@@ -12,7 +12,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain import ids
 from domain.errors import NotFoundError, RuleViolationError, ValidationError
-from domain.rules import require_reason
+from domain.rules import check_version_cap, require_reason
 
 ITEM_STATUSES = ("planned", "in_progress", "claimed", "verified", "rejected")
 
@@ -78,9 +78,10 @@ class RectificationPlan(Aggregate):
     def verified_items(self) -> int:
         return sum(1 for item in self.items.values() if item["status"] == "verified")
 
-    def resubmit(self, items: list[dict[str, Any]], actor: str) -> None:
+    def resubmit(self, items: list[dict[str, Any]], actor: str, max_versions: int = 0) -> None:
         if self.status == "approved":
             raise RuleViolationError("plan_already_approved", "an approved plan cannot be replaced")
+        check_version_cap("rectification plan", len(self.versions), max_versions)
         self._resubmitted(items=items, actor=actor)
 
     @event("Resubmitted", topic="lianping:RectificationPlan.Resubmitted")

@@ -11,7 +11,7 @@ from eventsourcing.domain import Aggregate, event
 from domain import ids
 from domain.cycle import WrongPhaseError
 from domain.errors import RuleViolationError
-from domain.rules import require_reason
+from domain.rules import check_version_cap, require_reason
 
 
 class Report(Aggregate):
@@ -90,8 +90,11 @@ class Report(Aggregate):
         return self.versions[-1]
 
     def resubmit(
-        self, phase: str, content: dict[str, str], secretary: str | None, actor: str
+        self, phase: str, content: dict[str, str], secretary: str | None, actor: str,
+        max_versions: int = 0,
     ) -> None:
+        """``max_versions`` (0: no cap): every version is kept and re-read by standings and
+        finalization, so a participant cannot add them without end."""
         if phase == "reviewing" and self.status != "returned":
             raise RuleViolationError(
                 "report_not_returned",
@@ -99,6 +102,7 @@ class Report(Aggregate):
             )
         if phase not in ("reporting", "reviewing"):
             raise WrongPhaseError("submitting a report", phase, ("reporting", "reviewing"))
+        check_version_cap("report", len(self.versions), max_versions)
         self._resubmitted(
             secretary=secretary,
             actor=actor,

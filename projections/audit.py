@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from application.paging import cap_page
 from projections.context import ANY_ORG, CONTEXTS, ORGS, context, fold_contexts, fold_orgs
 from projections.envelope import Envelope, to_json, utc_text
 from projections.tables import Change, Projection, Put, Rows, table
@@ -110,6 +111,15 @@ def select(
 ) -> list[dict[str, Any]]:
     """Events after position ``after`` (up to ``upto``) that match the filters and the scope,
     by position."""
+    return [event_view(row) for row in _rows(r, filters, scope, after, limit, upto)]
+
+
+def _rows(
+    r: Reader, filters: Filters, scope: Scope, after: int, limit: int, upto: int | None = None,
+    max_chars: int = 0,
+) -> list[dict[str, Any]]:
+    """With ``max_chars``, rows stop after the first whose data brings the running total of data
+    characters to max_chars: a page of large events is not read whole only to be cut."""
     visible = _visible(r, scope)
     if visible is None:
         return []
@@ -131,13 +141,22 @@ def select(
     if filters.until is not None:
         conditions.append("a.recorded_at <= ?")
         params.append(utc_text(filters.until))
-    rows = r.fetch(
+    query = (
         f"SELECT a.*, e.hash FROM {r.table(EVENTS)} a "
         f"LEFT JOIN {r.events_table} e ON e.notification_id = a.position "
-        f"WHERE {' AND '.join(conditions)} ORDER BY a.position LIMIT ?",
-        [*params, limit],
+        f"WHERE {' AND '.join(conditions)} ORDER BY a.position LIMIT ?"
     )
-    return [event_view(row) for row in rows]
+    if not max_chars:
+        return r.fetch(query, [*params, limit])
+    running = query.replace(
+        "SELECT a.*, e.hash", "SELECT a.*, e.hash, "
+        "SUM(LENGTH(a.data)) OVER (ORDER BY a.position) AS running_chars", 1,
+    )
+    return r.fetch(
+        f"SELECT * FROM ({running}) page WHERE running_chars - LENGTH(data) < ? "
+        "ORDER BY position",
+        [*params, limit, max_chars],
+    )
 
 
 def event_view(row: dict[str, Any]) -> dict[str, Any]:
@@ -158,10 +177,15 @@ def event_view(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def page(r: Reader, filters: Filters, scope: Scope, after: int, limit: int) -> dict[str, Any]:
-    rows = select(r, filters, scope, after, limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
+def page(
+    r: Reader, filters: Filters, scope: Scope, after: int, limit: int, max_bytes: int = 0
+) -> dict[str, Any]:
+    """At most ``limit`` events and ``max_bytes`` of JSON (0: no byte cap)."""
+    found = _rows(r, filters, scope, after, limit + 1, max_chars=max_bytes)
+    # A character takes at least one byte: past max_bytes characters the page is cut anyway.
+    cut = bool(max_bytes and found and found[-1]["running_chars"] >= max_bytes)
+    rows, more = cap_page([event_view(row) for row in found], limit, max_bytes)
+    more = more or cut
     return {
         "position": r.position,
         "events": rows,

@@ -16,6 +16,9 @@ import pytest
 from application.app import LianpingApp
 from application.settings import Settings
 
+# Tests make a fresh signing key file per store (and the servers they start inherit this).
+os.environ.setdefault("LIANPING_CREATE_SIGNING_KEY", "true")
+
 POSTGRES_URL = os.environ.get(
     "LIANPING_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )

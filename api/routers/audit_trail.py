@@ -20,6 +20,7 @@ from api.routers.standings import AsOf
 from api.routing import OneHopRoute
 from api.schemas.common import Note, Strict
 from application.app import Request as AppRequest
+from application.paging import cap_page
 from application.principal import Principal
 from application.usecases import audit as access
 from application.usecases import notes
@@ -73,6 +74,9 @@ class FlagsOut(BaseModel):
     cycle_id: str
     position: int
     flags: list[FlagOut]
+    next_after: int | None = Field(
+        default=None, description="pass as ?after= for the next page; null at the end"
+    )
 
 
 class NoteIn(Strict):
@@ -138,7 +142,7 @@ def get_audit_events(
     inspectors see their subtree, organizers their cycles, admins everything."""
     scope = _scope(request.principal)
     with read_models(app).read(audit.NAME) as view:
-        return audit.page(view, filters, scope, after, limit)
+        return audit.page(view, filters, scope, after, limit, app.settings.max_page_bytes)
 
 
 @router.get("/events", response_model=EventsOut)
@@ -150,7 +154,9 @@ def get_event_feed(
     scope = _scope(request.principal)
     scope = audit.Scope(scope.everything, scope.inspector_orgs)
     with read_models(app).read(audit.NAME) as view:
-        return audit.page(view, audit.Filters(), scope, after, limit)
+        return audit.page(
+            view, audit.Filters(), scope, after, limit, app.settings.max_page_bytes
+        )
 
 
 @router.get(
@@ -227,13 +233,20 @@ def _csv(pages: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:
 def get_flags(
     request: FlagsReader, app: Application,
     cycle_id: Annotated[str, Query(description="The cycle whose flags to list")],
+    after: After = 0,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Page size (default and max 1000)")]
+    = 1000,
 ) -> dict[str, Any]:
     """督查提示 of a cycle: late_submission, amendment, rescoring, amendment_after_finalization,
     reopening, veto, returned_report, returned_plan, overdue_extension (a deadline extended after
     it had passed), and overdue_item (as of today)."""
     access.check_flags_reader(app, request.principal, cycle_id)
     with read_models(app).read(flags.NAME) as view:
-        return flags.cycle_flags(view, cycle_id, app.today())
+        body = flags.cycle_flags(view, cycle_id, app.today())
+    listed = [flag for flag in body["flags"] if flag["position"] > after]
+    page, more = cap_page(listed, limit, app.settings.max_page_bytes,
+                          cursor=lambda flag: flag["position"])
+    return {**body, "flags": page, "next_after": page[-1]["position"] if more else None}
 
 
 @router.post("/audit/notes", status_code=201, response_model=NoteOut)

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import CurrentPrincipal, CurrentWriter, application_of
 from api.errors import ApiError
+from api.limits import limits_of
 from application.app import Outcome
 from application.app import Request as AppRequest
 
@@ -70,6 +71,7 @@ async def write_request(
         str | None, Header(description='Conditional write: "<version>" of the item written')
     ] = None,
 ) -> AppRequest:
+    limits_of(request.app).check_account(writer.principal.account_id)
     body = await request.body()  # already read (and size-checked) before routing
     if body and not _is_json(request.headers.get("content-type")):
         raise ApiError(
@@ -110,7 +112,8 @@ def store_position(request: Request) -> int:
 
 
 def min_position(source: PositionSource) -> Callable[..., Awaitable[None]]:
-    """A dependency honouring ``X-Min-Position: n``: wait (polling ``source``, backing off, up to
+    """A dependency honouring ``X-Min-Position: n``: a position the log has not reached is
+    refused at once (422 position_not_reached); else wait (polling ``source``, backing off, up to
     ``app.state.min_position_wait`` seconds) until it reaches n, else 503 read_model_behind."""
 
     async def wait_for_position(
@@ -118,18 +121,29 @@ def min_position(source: PositionSource) -> Callable[..., Awaitable[None]]:
         x_min_position: Annotated[
             int | None,
             Header(ge=0, le=MAX_POSITION,
-                   description="Answer only once events up to this position are reflected"),
+                   description="Answer only once events up to this position are reflected; "
+                   "beyond the log's head: 422 position_not_reached"),
         ] = None,
     ) -> None:
         if x_min_position is None:
             return
+        reached = await run_in_threadpool(source, request)
+        if reached >= x_min_position:
+            return
+        head = reached if source is store_position else await run_in_threadpool(
+            store_position, request
+        )
+        if x_min_position > head:
+            raise ApiError(
+                422, "position_not_reached",
+                f"the event log ends at position {head}: position {x_min_position} was never "
+                "written",
+                {"position": head, "wanted": x_min_position},
+            )
         budget = getattr(request.app.state, "min_position_wait", DEFAULT_MIN_POSITION_WAIT)
         deadline = time.monotonic() + budget
         delay = 0.01
         while True:
-            reached = await run_in_threadpool(source, request)
-            if reached >= x_min_position:
-                return
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise ApiError(
@@ -140,6 +154,9 @@ def min_position(source: PositionSource) -> Callable[..., Awaitable[None]]:
                 )
             await asyncio.sleep(min(delay, remaining))
             delay = min(delay * 2, 0.25)
+            reached = await run_in_threadpool(source, request)
+            if reached >= x_min_position:
+                return
 
     return wait_for_position
 

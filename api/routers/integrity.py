@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
 from api.auth import Application
+from api.limits import limits_of
 from api.routers.deps import MAX_POSITION, ReadRequest, WriteRequest
 from api.routing import OneHopRoute
 from api.schemas.common import Strict
@@ -121,14 +122,17 @@ def verify(
     request: WriteRequest,
     app: Application,
     response: Response,
+    http: Request,
     body: Annotated[VerifyIn | None, Body()] = None,
 ) -> dict[str, Any]:
     """Recompute the whole chain from the stored rows; with a checkpoint, the stored log must still
     hold exactly that prefix. A signed checkpoint whose signature does not hold under this
-    service's key is answered `ok: false` with code `bad_signature` (nothing recomputed)."""
+    service's key is answered `ok: false` with code `bad_signature` (nothing recomputed).
+    One verification at a time per process: another one meanwhile is 429 `rate_limited`."""
     given = body.checkpoint if body is not None else None
     claim = None if given is None else integrity.CheckpointClaim.from_json(given.model_dump())
-    outcome = app.execute(request, integrity.verify, claim)
+    with limits_of(http.app).verify_slot():
+        outcome = app.execute(request, integrity.verify, claim)
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return outcome.body

@@ -141,7 +141,7 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 #: Every authenticated route may answer these.
-COMMON_ERRORS = error_responses(400, 401, 403, 404, 405, 409, 412, 413, 415, 422, 503)
+COMMON_ERRORS = error_responses(400, 401, 403, 404, 405, 409, 412, 413, 415, 422, 429, 503)
 
 
 WRITE_HEADERS: dict[str, Any] = {

@@ -47,7 +47,9 @@ def submit_report(
             cycle_id, org_code, cycle.phase, content, secretary, request.actor
         )
     else:
-        report.resubmit(cycle.phase, content, secretary, request.actor)
+        report.resubmit(
+            cycle.phase, content, secretary, request.actor, app.settings.max_versions
+        )
     return app.commit(
         request, report, item=report, body={"version": len(report.versions)}, created=True
     )

@@ -79,7 +79,7 @@ def submit_plan(
             cycle_id=cycle_id, org_code=org_code, items=items, actor=request.actor
         )
     else:
-        plan.resubmit(items, request.actor)
+        plan.resubmit(items, request.actor, app.settings.max_versions)
     return _commit(app, request, plan, created=True)
 
 

@@ -19,6 +19,7 @@ from application.app import LianpingApp
 from application.settings import Settings
 from domain import ids
 from projections.runtime import start_projections_in_background
+from projections.service import read_models
 from tests.api.helpers import Api, error_code
 from tests.conftest import POSTGRES_URL, postgres_connection
 from tests.projections.conftest import FAST
@@ -147,15 +148,31 @@ class TestXMinPosition:
     def test_answers_503_read_model_behind_when_the_view_does_not_get_there(
         self, api, history, monkeypatch
     ):
-        monkeypatch.setattr(api.client.app.state, "min_position_wait", 0.2)
-        ahead = str(api.position() + 1)
-        for path in ("/audit/events", "/audit/flags?cycle_id=city-2026",
-                     "/cycles/city-2026/rectification", "/organizations/county-a/record",
-                     "/events", "/audit/export"):
-            response = api.as_("inspector").get(path, headers={"X-Min-Position": ahead})
+        monkeypatch.setattr(api.client.app.state, "min_position_wait", 0.2, raising=False)
+        models = type(read_models(api.app))
+        monkeypatch.setattr(models, "position", lambda self, name: 0)  # every view stalled
+        head = str(api.position())
+        for path in READ_MODEL_PATHS:
+            response = api.as_("inspector").get(path, headers={"X-Min-Position": head})
             assert response.status_code == 503, path
             assert error_code(response) == "read_model_behind"
             assert response.headers["Retry-After"]
+
+    def test_a_position_beyond_the_log_is_422_position_not_reached_at_once(
+        self, api, history, monkeypatch
+    ):
+        monkeypatch.setattr(api.client.app.state, "min_position_wait", 60, raising=False)
+        ahead = str(api.position() + 10**12)
+        for path in READ_MODEL_PATHS:
+            response = api.as_("inspector").get(path, headers={"X-Min-Position": ahead})
+            assert response.status_code == 422, path
+            assert error_code(response) == "position_not_reached"
+
+
+READ_MODEL_PATHS = (
+    "/audit/events", "/audit/flags?cycle_id=city-2026", "/cycles/city-2026/rectification",
+    "/organizations/county-a/record", "/events", "/audit/export",
+)
 
 
 class TestFlags:
