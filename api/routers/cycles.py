@@ -132,7 +132,8 @@ def set_deadlines(
     """Set or move cycle deadlines until the cycle is closed (they may lie in the past). Moving
     one once its phase has begun (report_due from reporting, review_due from reviewing, plan_due
     from rectifying) needs a reason and is flagged `deadline_changed`; setting one that had none
-    is not a change. Late and overdue are judged by the deadline in force when the act happened."""
+    is not a change; 409 `deadlines_unchanged` when every date given is already in force. Late
+    submissions are judged by the deadline in force when they came in."""
     deadlines = body.model_dump(include={"report_due", "review_due", "plan_due"})
     outcome = app.execute(request, cycles.set_deadlines, cycle_id, deadlines, body.reason)
     return written(response, outcome)

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from application.app import Request
-from application.usecases import cycles, lookups, participants, standings
+from application.usecases import audit, cycles, lookups, participants, standings
 from domain import ids
 from domain.cycle import Cycle
 from domain.errors import NotFoundError
@@ -383,8 +383,11 @@ class TestDeadlines:
         now = standings.get_standings(app, organizer, "c1", None)
         assert then["deadlines"] == {"report_due": "2026-12-20"}
         assert now["deadlines"] == {"report_due": "2026-12-31"}
-        cycle = app.find(Cycle, ids.cycle_id("c1"))
-        assert cycle is not None and cycle.furthest_phase == "reporting"
+        history = audit.get_aggregate_history(
+            app, preparing.who("inspector"), str(ids.cycle_id("c1")), None, first
+        )
+        assert history["state"]["deadlines"] == {"report_due": "2026-12-20"}
+        assert history["events"][-1]["type"] == "lianping:Cycle.PhaseAdvanced"
 
     def test_a_cycle_as_of_before_it_existed_is_not_found(self, app, preparing):
         created = app.find(Cycle, ids.cycle_id("c1"))
