@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from application.usecases import cycles, participants, rectification
-from projections import flags
+from projections import flags, records
 from projections.rebuild import rebuild_read_model
 from projections.rectification import board
 from tests.projections.conftest import assert_view_is_the_fold, catch_up, tables_of
@@ -103,3 +103,24 @@ class TestRectificationBoard:
         assert [(o["org_code"], o["plan_status"], o["total"], o["completion_rate"])
                 for o in by_org] == [("county-a", "approved", 2, "0.0000"),
                                      ("county-b", "none", 0, None)]
+
+
+class TestOrgRecords:
+    def test_a_participant_removed_did_not_take_part_unless_added_again(
+        self, app, world, models
+    ):
+        world.cycle("removed", 2025)
+        world.cycle("readded", 2026)
+        for cycle_id in ("removed", "readded"):
+            world.run("organizer", cycles.remove_participant, cycle_id, "county-b", "误列")
+        world.run("organizer", cycles.add_participant, "readded", "county-b")
+
+        caught_up_and_rebuilt(models, records.NAME)
+
+        with models.read(records.NAME) as view:
+            assert [c["cycle_id"] for c in records.record(view, "county-b")["cycles"]] == [
+                "readded"
+            ]
+            assert [c["cycle_id"] for c in records.record(view, "county-a")["cycles"]] == [
+                "removed", "readded"
+            ]
