@@ -15,6 +15,9 @@ from domain.rules import require_reason
 PHASES = ("preparing", "reporting", "reviewing", "finalized", "rectifying", "closed")
 # Phases in which a conflict of interest can still be declared ("until finalization").
 OPEN_PHASES = ("preparing", "reporting", "reviewing")
+# Each cycle deadline, in the order they fall, and the phase whose work it closes: changing a
+# deadline once that phase has begun needs a reason and is flagged.
+DEADLINE_PHASES = {"report_due": "reporting", "review_due": "reviewing", "plan_due": "rectifying"}
 
 
 class WrongPhaseError(RuleViolationError):
@@ -56,6 +59,8 @@ class Cycle(Aggregate):
         self.previous_cycle_id = previous_cycle_id
         self.deadlines = deadlines or {}
         self.phase = "preparing"
+        # The furthest phase ever reached: a reopened phase had begun all the same.
+        self.furthest_phase = "preparing"
         self.participants: list[str] = []
         self.panel: list[str] = []
         self.conflicts: list[dict[str, str]] = []
@@ -80,6 +85,12 @@ class Cycle(Aggregate):
 
     def is_panel_member(self, account_id: str) -> bool:
         return account_id in self.panel
+
+    def require_panel_member(self, account_id: str) -> None:
+        if not self.is_panel_member(account_id):
+            raise RuleViolationError(
+                "not_panel_member", f"{account_id} is not on the panel", {"account_id": account_id}
+            )
 
     def has_conflict(self, account_id: str, org_code: str) -> bool:
         return any(
@@ -125,15 +136,77 @@ class Cycle(Aggregate):
     def _panel_member_added(self, account_id: str, actor: str) -> None:
         self.panel.append(account_id)
 
+    # Declared conflicts stay recorded when a member is removed: a conflict is a fact about the
+    # person and the org, and re-adding someone removed by mistake must not lift it silently.
+
+    def remove_participant(self, org_code: str, reason: str | None, actor: str) -> None:
+        self.require_phase("removing participants", "preparing")
+        reason = require_reason(reason, "removing a participant")
+        self.require_participant(org_code)
+        self._participant_removed(org_code=org_code, reason=reason, actor=actor)
+
+    @event("ParticipantRemoved", topic="lianping:Cycle.ParticipantRemoved")
+    def _participant_removed(self, org_code: str, reason: str, actor: str) -> None:
+        self.participants.remove(org_code)
+
+    def remove_panel_member(self, account_id: str, reason: str | None, actor: str) -> None:
+        self.require_phase("changing the panel", "preparing")
+        reason = require_reason(reason, "removing a panel member")
+        self.require_panel_member(account_id)
+        self._panel_member_removed(account_id=account_id, reason=reason, actor=actor)
+
+    @event("PanelMemberRemoved", topic="lianping:Cycle.PanelMemberRemoved")
+    def _panel_member_removed(self, account_id: str, reason: str, actor: str) -> None:
+        self.panel.remove(account_id)
+
+    # -- deadlines (until closed) -----------------------------------------------------------------
+
+    def set_deadlines(self, given: dict[str, str], reason: str | None, actor: str) -> None:
+        """Set or move cycle deadlines (ISO dates, already in order with the others). Setting
+        one that had none is not a change; moving one once its phase has begun needs a reason
+        and is recorded as such (flagged deadline_changed). Deadlines may lie in the past."""
+        self.require_phase("setting deadlines", *PHASES[:-1])
+        changed = {name: due for name, due in given.items() if self.deadlines.get(name) != due}
+        if not changed:
+            raise RuleViolationError(
+                "deadlines_unchanged", "the deadlines given are already in force",
+                {"deadlines": dict(self.deadlines)},
+            )
+        reached = PHASES.index(self.furthest_phase)
+        after_start = [
+            name for name in changed
+            if name in self.deadlines and reached >= PHASES.index(DEADLINE_PHASES[name])
+        ]
+        if after_start:
+            what = f"changing {', '.join(after_start)} once its phase has begun"
+            reason = require_reason(reason, what)
+        elif reason is not None:
+            reason = reason.strip() or None
+        self._deadlines_set(
+            deadlines=changed,
+            previous={name: self.deadlines.get(name) for name in changed},
+            changed_after_start=after_start,
+            reason=reason,
+            actor=actor,
+        )
+
+    @event("DeadlinesSet", topic="lianping:Cycle.DeadlinesSet")
+    def _deadlines_set(
+        self,
+        deadlines: dict[str, str],
+        previous: dict[str, str | None],
+        changed_after_start: list[str],
+        reason: str | None,
+        actor: str,
+    ) -> None:
+        self.deadlines = {**self.deadlines, **deadlines}
+
     def record_conflict(
         self, account_id: str, org_code: str, reason: str | None, actor: str
     ) -> None:
         self.require_phase("declaring a conflict of interest", *OPEN_PHASES)
         reason = require_reason(reason, "a conflict of interest")
-        if not self.is_panel_member(account_id):
-            raise RuleViolationError(
-                "not_panel_member", f"{account_id} is not on the panel", {"account_id": account_id}
-            )
+        self.require_panel_member(account_id)
         self.require_participant(org_code)
         if self.has_conflict(account_id, org_code):
             raise RuleViolationError(
@@ -179,6 +252,11 @@ class Cycle(Aggregate):
     @event("PhaseAdvanced", topic="lianping:Cycle.PhaseAdvanced")
     def _advanced(self, from_phase: str, to_phase: str, reason: str | None, actor: str) -> None:
         self.phase = to_phase
+        self._reach(to_phase)
+
+    def _reach(self, phase: str) -> None:
+        if PHASES.index(phase) > PHASES.index(self.furthest_phase):
+            self.furthest_phase = phase
 
     @event("Reopened", topic="lianping:Cycle.Reopened")
     def _reopened(self, from_phase: str, to_phase: str, reason: str, actor: str) -> None:
@@ -215,6 +293,7 @@ class Cycle(Aggregate):
         timestamp: datetime | None = None,
     ) -> None:
         self.phase = "finalized"
+        self._reach("finalized")
         self.results = results
         self.results_scheme_version = scheme_version
         self.finalized_at = timestamp

@@ -1,5 +1,7 @@
 """Inspection flags (督查提示) per cycle: late submissions (reports after ``report_due``, ratings
-after ``review_due``, rectification plans after ``plan_due``), amendments and re-scorings (also
+after ``review_due``, rectification plans after ``plan_due``, each judged by the deadline in
+force when it came in), cycle deadlines moved once their phase had begun (deadline_changed),
+amendments and re-scorings (also
 after the cycle had been finalized once), reopenings, vetoes, returned reports and plans;
 overdue items are added when read, against today's date, and an extension granted after the
 deadline had passed stays flagged (overdue_extension)."""
@@ -77,6 +79,13 @@ def flags_fold(tz: ZoneInfo) -> Fold:
                 })
             elif e.name == "Finalized":
                 yield from updated(rows, CYCLES, (cycle_id,), finalized_once=1)
+            elif e.name == "DeadlinesSet":
+                # From here on, submissions are judged by the new deadline; earlier ones keep
+                # the judgement made by the deadline in force when they came in.
+                moved = d.get("deadlines") or {}
+                yield from updated(rows, CYCLES, (cycle_id,), **{
+                    col: cutoff(moved[due], tz) for col, due in _DEADLINES.items() if due in moved
+                })
             org_code = d.get("org_code") or org_code
         cycle = rows.get(CYCLES, (cycle_id,)) if cycle_id else None
         kinds = []
@@ -85,6 +94,10 @@ def flags_fold(tz: ZoneInfo) -> Fold:
             kinds.append(kind)
             if kind in _AMENDMENTS and cycle and cycle["finalized_once"]:
                 kinds.append("amendment_after_finalization")
+        if (e.aggregate_type, e.name) == ("Cycle", "DeadlinesSet") and d.get(
+            "changed_after_start"
+        ):
+            kinds.append("deadline_changed")
         if (e.aggregate_type, e.name) == ("RectificationPlan", "DeadlineExtended"):
             # The overdue flag is computed when read, so it vanishes once the deadline moves:
             # an extension granted after the old deadline had passed is kept as a flag.

@@ -1,5 +1,6 @@
 """Rectification plans and their items, folded from RectificationPlan events (shared by the
-rectification board, the inspection flags and the org records)."""
+rectification board, the inspection flags and the org records); and how many feedback problems
+each participant was given (the board lists every participant with problems, plan or not)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ ITEMS = table(
     indexes=["cycle_id org_code seq"],
 )
 PLAN_TABLES = (PLANS, PLAN_VERSIONS, ITEMS)
+FEEDBACK = table(
+    "feedback", "feedback_id cycle_id org_code problems", "feedback_id", "problems",
+    indexes=["cycle_id org_code"],
+)
 
 _ITEM_STATUS = {
     "ProgressReported": "in_progress",
@@ -80,3 +85,19 @@ def fold_plans(rows: Rows, e: Envelope) -> Iterator[Change]:
             elif name == "ItemVerified":
                 values["percent"] = 100
             yield from updated(rows, ITEMS, (plan_id, d["item_id"]), **values)
+
+
+def fold_feedback(rows: Rows, e: Envelope) -> Iterator[Change]:
+    """Feedback as issued, and as amended: any later Feedback event that carries ``problems``
+    replaces the count (amendments name the aggregate only, so rows are keyed by it)."""
+    problems = e.data.get("problems")
+    if e.aggregate_type != "Feedback" or not isinstance(problems, list):
+        return  # (an amendment of the text alone may carry problems=None: unchanged)
+    count = len(problems)
+    if e.created:
+        yield Put(FEEDBACK, {
+            "feedback_id": e.aggregate_id, "cycle_id": e.data["cycle_id"],
+            "org_code": e.data["org_code"], "problems": count,
+        })
+    else:
+        yield from updated(rows, FEEDBACK, (e.aggregate_id,), problems=count)

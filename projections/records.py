@@ -13,7 +13,7 @@ from projections.context import CONTEXTS, ORGS, context, fold_contexts, fold_org
 from projections.envelope import Envelope, to_json
 from projections.plans import ITEMS, PLAN_TABLES, PLANS, fold_plans
 from projections.rectification import completion_rate
-from projections.tables import Change, Projection, Put, Rows, table, updated
+from projections.tables import Change, Delete, Projection, Put, Rows, table, updated
 from projections.views import Reader
 
 NAME = "records"
@@ -39,6 +39,10 @@ def fold(rows: Rows, e: Envelope) -> Iterator[Change]:
         case "Cycle", "ParticipantAdded":
             cycle_id, _ = context(rows, e)
             yield Put(PARTICIPATIONS, {"org_code": d["org_code"], "cycle_id": cycle_id})
+        case "Cycle", "ParticipantRemoved":
+            # Removed while preparing: it did not take part (unless added again).
+            cycle_id, _ = context(rows, e)
+            yield Delete(PARTICIPATIONS, (d["org_code"], cycle_id))
         case "Cycle", "Finalized":
             cycle_id, _ = context(rows, e)
             yield from updated(rows, CYCLES, (cycle_id,), results=to_json(d["results"]))

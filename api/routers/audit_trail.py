@@ -239,7 +239,8 @@ def get_flags(
 ) -> dict[str, Any]:
     """督查提示 of a cycle: late_submission, amendment, rescoring, amendment_after_finalization,
     reopening, veto, returned_report, returned_plan, overdue_extension (a deadline extended after
-    it had passed), and overdue_item (as of today)."""
+    it had passed), deadline_changed (a cycle deadline moved once its phase had begun), and
+    overdue_item (as of today)."""
     access.check_flags_reader(app, request.principal, cycle_id)
     with read_models(app).read(flags.NAME) as view:
         body = flags.cycle_flags(view, cycle_id, app.today())

@@ -9,14 +9,18 @@ from fastapi import APIRouter, Response
 
 from api.auth import Application
 from api.routers.deps import ReadRequest, WriteRequest, etag, written
+from api.routers.standings import AsOf
 from api.routing import OneHopRoute
 from api.schemas.cycles import (
     AdvanceIn,
     ConflictIn,
     ConflictsOut,
+    CopyFromPreviousIn,
+    CopyFromPreviousOut,
     CycleCreatedOut,
     CycleIn,
     CycleOut,
+    DeadlinesOut,
     EmptyIn,
     FinalizedOut,
     PanelMemberIn,
@@ -24,8 +28,10 @@ from api.schemas.cycles import (
     ParticipantIn,
     ParticipantsOut,
     PhaseOut,
+    RemovalIn,
     SchemeIn,
     SchemeVersionOut,
+    SetDeadlinesIn,
     VetoesOut,
     VetoIn,
 )
@@ -50,9 +56,10 @@ def create_cycle(
 
 @router.get("/{cycle_id}", response_model=CycleOut)
 def get_cycle(
-    cycle_id: str, request: ReadRequest, app: Application, response: Response
+    cycle_id: str, request: ReadRequest, app: Application, response: Response, as_of: AsOf = None
 ) -> dict[str, Any]:
-    view = cycles.get_cycle(app, request, cycle_id)
+    """The cycle; with `as_of`, as it was then (the deadlines, participants and panel in force)."""
+    view = cycles.get_cycle(app, request, cycle_id, as_of)
     etag(response, view["version"])
     return view
 
@@ -79,6 +86,56 @@ def add_panel_member(
     response: Response,
 ) -> dict[str, Any]:
     outcome = app.execute(request, cycles.add_panel_member, cycle_id, body.account_id)
+    return written(response, outcome)
+
+
+@router.post("/{cycle_id}/participants/{org_code}/removal", response_model=ParticipantsOut)
+def remove_participant(
+    cycle_id: str, org_code: str, body: RemovalIn, request: WriteRequest, app: Application,
+    response: Response,
+) -> dict[str, Any]:
+    """Remove a participant while `preparing` (with a reason); it may be added again."""
+    outcome = app.execute(request, cycles.remove_participant, cycle_id, org_code, body.reason)
+    return written(response, outcome)
+
+
+@router.post("/{cycle_id}/panel/{account_id}/removal", response_model=PanelOut)
+def remove_panel_member(
+    cycle_id: str, account_id: str, body: RemovalIn, request: WriteRequest, app: Application,
+    response: Response,
+) -> dict[str, Any]:
+    """Remove a panel member while `preparing` (with a reason); the conflicts they declared stay
+    recorded, and apply again if they are added again."""
+    outcome = app.execute(request, cycles.remove_panel_member, cycle_id, account_id, body.reason)
+    return written(response, outcome)
+
+
+@router.post("/{cycle_id}/copy-from-previous", response_model=CopyFromPreviousOut)
+def copy_from_previous(
+    cycle_id: str, body: CopyFromPreviousIn, request: WriteRequest, app: Application,
+    response: Response,
+) -> dict[str, Any]:
+    """Copy the participants and/or panel of the previous cycle (the one named at creation,
+    else the same organizer and level the year before) while `preparing`, in one step: what can
+    no longer be added is listed in `left_out`; 409 `nothing_to_copy` when nothing is left."""
+    outcome = app.execute(
+        request, cycles.copy_from_previous, cycle_id, body.participants, body.panel
+    )
+    return written(response, outcome)
+
+
+@router.post("/{cycle_id}/deadlines", response_model=DeadlinesOut)
+def set_deadlines(
+    cycle_id: str, body: SetDeadlinesIn, request: WriteRequest, app: Application,
+    response: Response,
+) -> dict[str, Any]:
+    """Set or move cycle deadlines until the cycle is closed (they may lie in the past). Moving
+    one once its phase has begun (report_due from reporting, review_due from reviewing, plan_due
+    from rectifying) needs a reason and is flagged `deadline_changed`; setting one that had none
+    is not a change; 409 `deadlines_unchanged` when every date given is already in force. Late
+    submissions are judged by the deadline in force when they came in."""
+    deadlines = body.model_dump(include={"report_due", "review_due", "plan_due"})
+    outcome = app.execute(request, cycles.set_deadlines, cycle_id, deadlines, body.reason)
     return written(response, outcome)
 
 

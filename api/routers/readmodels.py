@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.auth import Application, application_of
 from api.routers.deps import PositionSource, reader
@@ -42,7 +42,9 @@ class BoardItemOut(BaseModel):
 
 class BoardOrgOut(BaseModel):
     org_code: str
-    plan_status: str
+    org_name: str | None
+    plan_status: str = Field(description="none (no plan submitted yet), submitted, returned "
+                             "or approved")
     total: int
     verified: int
     overdue: int
@@ -85,7 +87,8 @@ def get_rectification_board(
     cycle_id: str, request: BoardReader, app: Application
 ) -> dict[str, Any]:
     """整改 board (organizer, inspectors): every item of the approved plans, `overdue` as of
-    today in the service's timezone, and per org the share verified (销号)."""
+    today in the service's timezone, and per org (every participant that received feedback
+    problems, with or without a plan) its name, plan status and the share verified (销号)."""
     access.check_board_reader(app, request.principal, cycle_id)
     with read_models(app).read(rectification.NAME) as view:
         return rectification.board(view, cycle_id, app.today())

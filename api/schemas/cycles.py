@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 from pydantic.json_schema import WithJsonSchema
 
 from api.schemas.common import NUMBER_SCHEMA, Code, IsoDate, Reason, Strict, Title
@@ -132,6 +132,37 @@ class VetoIn(Strict):
     reason: Reason | None = None
 
 
+class RemovalIn(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "误将该单位列为述职单位"},
+    ]})
+
+    reason: Reason | None = Field(default=None, description="required")
+
+
+class CopyFromPreviousIn(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"participants": True, "panel": True},
+    ]})
+
+    participants: StrictBool = Field(default=False, description="copy the participants")
+    panel: StrictBool = Field(default=False, description="copy the panel")
+
+
+class SetDeadlinesIn(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"report_due": "2026-12-20"},
+        {"review_due": "2027-01-15", "reason": "评议人集中培训，评议截止日期顺延"},
+    ]})
+
+    report_due: IsoDate | None = Field(default=None, description="absent or null: unchanged")
+    review_due: IsoDate | None = None
+    plan_due: IsoDate | None = None
+    reason: Reason | None = Field(
+        default=None, description="required to change a deadline once its phase has begun"
+    )
+
+
 class EmptyIn(Strict):
     """No fields: ``{}``."""
 
@@ -187,7 +218,7 @@ class CycleOut(BaseModel):
         description="the cycle whose rectification and ranks count here (rectification_score, "
         "movement): previous_cycle_id, else the same organizer and level the year before",
     )
-    deadlines: dict[str, str]
+    deadlines: dict[str, str] = Field(description="as in force now, or at as_of")
     vetoes: list[VetoOut]
     conflicts: list[ConflictOut]
     version: int
@@ -203,6 +234,32 @@ class ParticipantsOut(BaseModel):
 
 class PanelOut(BaseModel):
     panel: list[str]
+
+
+class CopiedOut(BaseModel):
+    participants: list[str] = Field(description="org codes added, in the previous cycle's order")
+    panel: list[str] = Field(description="account ids added")
+
+
+class LeftOutOut(BaseModel):
+    kind: Literal["participant", "panel_member"]
+    code_or_account: str
+    why: str = Field(examples=["not_direct_subordinate"],
+                     description="unknown_org, not_direct_subordinate, unknown_account …")
+    why_label: str = Field(examples=["该单位已不是本级直接下级"])
+
+
+class CopyFromPreviousOut(BaseModel):
+    previous_cycle_id: str
+    added: CopiedOut
+    left_out: list[LeftOutOut] = Field(
+        description="what could not be copied; those already in this cycle are neither added "
+        "nor left out"
+    )
+
+
+class DeadlinesOut(BaseModel):
+    deadlines: dict[str, str] = Field(description="every deadline now in force")
 
 
 class ConflictsOut(BaseModel):
@@ -255,4 +312,7 @@ class StandingsOut(BaseModel):
     as_of: str | None
     position: int
     phase: str | None
+    deadlines: dict[str, str] | None = Field(
+        default=None, description="the cycle deadlines in force at as_of (now without it)"
+    )
     rows: list[StandingsRow]

@@ -1,19 +1,21 @@
-"""Running a cycle (organizer): scheme, participants, panel, conflicts, phases, vetoes, finalize."""
+"""Running a cycle (organizer): scheme, participants and panel (added, removed, copied from the
+previous cycle), deadlines, conflicts, phases, vetoes, finalize."""
 
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from application.app import LianpingApp, Outcome, Request
 from application.principal import forbid, require_organizer
 from application.usecases import lookups
 from application.usecases.access import can_read_cycle, sees_reviewers
+from application.usecases.history import state_at
 from application.usecases.standings import previous_cycle, standings_rows
 from domain import ids
 from domain.cycle import Cycle, CycleSlot
-from domain.errors import RuleViolationError, ValidationError
+from domain.errors import DomainError, NotFoundError, RuleViolationError, ValidationError
 from domain.organization import level_below
 from domain.scheme import DEFAULT_SCHEME, Scheme
 
@@ -69,7 +71,7 @@ def _cycle_outcome(
 DEADLINE_ORDER = ("report_due", "review_due", "plan_due")
 
 
-def _check_deadline_order(deadlines: dict[str, date]) -> None:
+def _check_deadline_order(deadlines: dict[str, date], prefix: str = "deadlines.") -> None:
     """Reports come before reviews, reviews before rectification plans."""
     given = [(name, deadlines[name]) for name in DEADLINE_ORDER if deadlines.get(name)]
     for (earlier, first), (later, then) in itertools.pairwise(given):
@@ -77,7 +79,7 @@ def _check_deadline_order(deadlines: dict[str, date]) -> None:
             raise ValidationError(
                 "deadlines_out_of_order",
                 f"{later} ({then}) lies before {earlier} ({first})",
-                [{"field": f"deadlines.{later}", "message": f"must not be before {earlier}"}],
+                [{"field": f"{prefix}{later}", "message": f"must not be before {earlier}"}],
             )
 
 
@@ -162,8 +164,8 @@ def set_scheme(
     return _cycle_outcome(app, request, cycle, {"scheme_version": cycle.scheme_version})
 
 
-def add_participant(app: LianpingApp, request: Request, cycle_id: str, org_code: str) -> Outcome:
-    cycle = _organizer_cycle(app, request, cycle_id)
+def _check_new_participant(app: LianpingApp, cycle: Cycle, org_code: str) -> None:
+    """Participants are direct subordinates of the organizer (shared by adding and copying)."""
     org = lookups.org(app, org_code, "body")
     if org.parent_code != cycle.organizer_org:
         raise ValidationError(
@@ -171,15 +173,132 @@ def add_participant(app: LianpingApp, request: Request, cycle_id: str, org_code:
             f"{org_code} is not a direct subordinate of {cycle.organizer_org}",
             [{"field": "org_code", "message": f"parent is {org.parent_code}"}],
         )
+
+
+def _check_new_panel_member(app: LianpingApp, cycle: Cycle, account_id: str) -> None:
+    """Panel members are existing accounts (shared by adding and copying)."""
+    lookups.account(app, account_id, "body")
+
+
+def add_participant(app: LianpingApp, request: Request, cycle_id: str, org_code: str) -> Outcome:
+    cycle = _organizer_cycle(app, request, cycle_id)
+    _check_new_participant(app, cycle, org_code)
     cycle.add_participant(org_code, request.actor)
     return _cycle_outcome(app, request, cycle, {"participants": list(cycle.participants)})
 
 
 def add_panel_member(app: LianpingApp, request: Request, cycle_id: str, account_id: str) -> Outcome:
     cycle = _organizer_cycle(app, request, cycle_id)
-    lookups.account(app, account_id, "body")
+    _check_new_panel_member(app, cycle, account_id)
     cycle.add_panel_member(account_id, request.actor)
     return _cycle_outcome(app, request, cycle, {"panel": list(cycle.panel)})
+
+
+def remove_participant(
+    app: LianpingApp, request: Request, cycle_id: str, org_code: str, reason: str | None
+) -> Outcome:
+    cycle = _organizer_cycle(app, request, cycle_id)
+    if org_code not in cycle.participants:
+        lookups.org(app, org_code)  # an unknown org in the path: 404, else 409 not_a_participant
+    cycle.remove_participant(org_code, reason, request.actor)
+    return _cycle_outcome(app, request, cycle, {"participants": list(cycle.participants)})
+
+
+def remove_panel_member(
+    app: LianpingApp, request: Request, cycle_id: str, account_id: str, reason: str | None
+) -> Outcome:
+    cycle = _organizer_cycle(app, request, cycle_id)
+    if not cycle.is_panel_member(account_id):
+        lookups.account(app, account_id)  # unknown account in the path: 404, else 409
+    cycle.remove_panel_member(account_id, reason, request.actor)
+    return _cycle_outcome(app, request, cycle, {"panel": list(cycle.panel)})
+
+
+def copy_from_previous(
+    app: LianpingApp, request: Request, cycle_id: str, participants: bool, panel: bool
+) -> Outcome:
+    """Add the previous cycle's participants and/or panel in one command (all or nothing).
+    Those already here are skipped silently; those that can no longer be added (the org is gone
+    or no longer directly under the organizer, the account is gone) are listed in left_out with
+    the refusal's code."""
+    if not (participants or panel):
+        raise ValidationError(
+            "participants_or_panel_required", "ask for participants, panel or both",
+            [{"field": "participants", "message": "participants or panel must be true"}],
+        )
+    cycle = _organizer_cycle(app, request, cycle_id)
+    cycle.require_phase("copying from the previous cycle", "preparing")
+    previous = previous_cycle(app, cycle, None)
+    if previous is None:
+        raise RuleViolationError(
+            "no_previous_cycle",
+            f"cycle {cycle_id} has no previous cycle (none named, none of {cycle.year - 1})",
+        )
+    left_out: list[dict[str, str]] = []
+    added: dict[str, list[str]] = {"participants": [], "panel": []}
+    wanted = [
+        *(("participants", code) for code in previous.participants if participants),
+        *(("panel", account) for account in previous.panel if panel),
+    ]
+    for kind, key in wanted:
+        if key in (cycle.participants if kind == "participants" else cycle.panel):
+            continue
+        try:
+            if kind == "participants":
+                _check_new_participant(app, cycle, key)
+                cycle.add_participant(key, request.actor)
+            else:
+                _check_new_panel_member(app, cycle, key)
+                cycle.add_panel_member(key, request.actor)
+        except DomainError as refused:
+            left_out.append(_left_out(kind, key, refused))
+            continue
+        added[kind].append(key)
+    body = {"previous_cycle_id": previous.cycle_id, "added": added, "left_out": left_out}
+    if not (added["participants"] or added["panel"]):
+        raise RuleViolationError(
+            "nothing_to_copy",
+            f"nothing left to copy from {previous.cycle_id}: everything is here or left out",
+            body,
+        )
+    return _cycle_outcome(app, request, cycle, body)
+
+
+_LEFT_OUT_LABELS = {
+    "unknown_org": "该单位已不存在",
+    "not_direct_subordinate": "该单位已不是本级直接下级",
+    "unknown_account": "该账号已不存在",
+}
+
+
+def _left_out(kind: str, key: str, refused: DomainError) -> dict[str, str]:
+    return {
+        "kind": "participant" if kind == "participants" else "panel_member",
+        "code_or_account": key,
+        "why": refused.code,
+        "why_label": _LEFT_OUT_LABELS.get(refused.code, refused.message),
+    }
+
+
+def set_deadlines(
+    app: LianpingApp,
+    request: Request,
+    cycle_id: str,
+    deadlines: dict[str, date],
+    reason: str | None,
+) -> Outcome:
+    """Set or move cycle deadlines until the cycle is closed; the result must stay in order."""
+    given = {name: due for name, due in deadlines.items() if due is not None}
+    if not given:
+        raise ValidationError(
+            "no_deadlines", "give at least one of report_due, review_due, plan_due",
+            [{"field": name, "message": "at least one deadline"} for name in DEADLINE_ORDER],
+        )
+    cycle = _organizer_cycle(app, request, cycle_id)
+    in_force = {name: date.fromisoformat(due) for name, due in cycle.deadlines.items()}
+    _check_deadline_order({**in_force, **given}, prefix="")
+    cycle.set_deadlines({k: v.isoformat() for k, v in given.items()}, reason, request.actor)
+    return _cycle_outcome(app, request, cycle, {"deadlines": dict(cycle.deadlines)})
 
 
 def record_conflict(
@@ -231,11 +350,19 @@ def finalize(app: LianpingApp, request: Request, cycle_id: str) -> Outcome:
     return _cycle_outcome(app, request, cycle, {"phase": cycle.phase, "results": results})
 
 
-def get_cycle(app: LianpingApp, request: Request, cycle_id: str) -> dict[str, Any]:
+def get_cycle(
+    app: LianpingApp, request: Request, cycle_id: str, as_of: datetime | None = None
+) -> dict[str, Any]:
+    """The cycle now, or as it was at a moment (its deadlines then, its participants then …)."""
     cycle = lookups.cycle(app, cycle_id, read_only=True)
     if not can_read_cycle(app, request.principal, cycle):
         raise forbid(f"you may not read cycle {cycle_id}")
-    previous = previous_cycle(app, cycle, None)
+    if as_of is not None:
+        then = state_at(app, Cycle, cycle.id, as_of)
+        if then is None:
+            raise NotFoundError("not_yet_recorded", f"cycle {cycle_id} did not exist at {as_of}")
+        cycle = then
+    previous = previous_cycle(app, cycle, as_of)
     return {
         **cycle_view(
             cycle,

@@ -164,7 +164,8 @@ def get_standings(
         "position": position,
     }
     if cycle is None:
-        return {**body, "provisional": True, "phase": None, "rows": []}
+        return {**body, "provisional": True, "phase": None, "deadlines": None, "rows": []}
     frozen = cycle.results is not None
     rows = cycle.results if frozen else standings_rows(app, cycle, as_of)
-    return {**body, "provisional": not frozen, "phase": cycle.phase, "rows": rows}
+    return {**body, "provisional": not frozen, "phase": cycle.phase,
+            "deadlines": dict(cycle.deadlines), "rows": rows}

@@ -34,22 +34,25 @@ def scripts() -> st.SearchStrategy[list[Command]]:
     step back), with a step forward between stages, stopping after a random stage. Drawn from
     a Random that hypothesis provides: plain strategies rarely reach deep phases."""
     notes_ = [("note", n) for n in (1, 7, 30, 60, 90, 120, 400)]
+    # Cycle deadlines set or moved (to the past or the future) in any phase.
+    dues = _each("deadline", ("report_due", "review_due", "plan_due"), (-2, 5))
     by_phase: dict[str, list[Command]] = {
-        "preparing": notes_[:2],
-        "reporting": _each("report", COUNTIES) * 3 + _each("return_report", COUNTIES) + notes_[:1],
+        "preparing": [*notes_[:2], *_each("remove", COUNTIES), *_each("add", COUNTIES), *dues],
+        "reporting": _each("report", COUNTIES) * 3 + _each("return_report", COUNTIES)
+        + notes_[:1] + dues,
         "reviewing": [
             *_each("rate", COUNTIES, PANEL, GRADES),
             *_each("score", COUNTIES, INDICATORS[:2], (0, 8, 15)),
             *_each("veto", COUNTIES), *_each("return_report", COUNTIES),
-            *_each("report", COUNTIES), ("back",), ("back",),
+            *_each("report", COUNTIES), ("back",), ("back",), *dues,
         ],
-        "finalized": [*_each("feedback", COUNTIES) * 4, ("back",)],
+        "finalized": [*_each("feedback", COUNTIES) * 4, ("back",), *dues],
         "rectifying": [
             *_each("feedback", COUNTIES) * 6, *_each("plan", COUNTIES, (0, 1, 30)) * 4,
             *_each("approve", COUNTIES) * 6, *_each("return_plan", COUNTIES),
             *_each("progress", COUNTIES, ITEMS), *_each("claim", COUNTIES, ITEMS) * 2,
             *_each("verify", COUNTIES, ITEMS) * 2, *_each("reject", COUNTIES, ITEMS),
-            *_each("extend", COUNTIES, ITEMS), *notes_[:2],
+            *_each("extend", COUNTIES, ITEMS), *notes_[:2], *dues,
         ],
         "closed": notes_,
     }
@@ -132,6 +135,14 @@ def run(world: World, cycle_id: str, command: Command) -> None:  # noqa: C901 - 
         due = app.today() + timedelta(days=90)
         world.run("organizer", rectification.extend_deadline, cycle_id, args[0], args[1], due,
                   "客观原因延期")
+    elif kind == "remove":
+        world.run("organizer", cycles.remove_participant, cycle_id, args[0], "误列")
+    elif kind == "add":
+        world.run("organizer", cycles.add_participant, cycle_id, args[0])
+    elif kind == "deadline":
+        name, days = args
+        world.run("organizer", cycles.set_deadlines, cycle_id,
+                  {name: app.today() + timedelta(days=days)}, "时间调整")
     elif kind == "note":
         position = min(args[0], app.recorder.max_notification_id() or 1)
         world.run("inspector", notes.record_note, "督查发现疑点", subject_position=position)

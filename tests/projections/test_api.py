@@ -218,14 +218,28 @@ class TestRectificationBoard:
         assert [(i["item_id"], i["status"], i["overdue"]) for i in body["items"]] == [
             ("I1", "verified", False), ("I2", "planned", False)
         ]
-        assert body["by_org"] == [{"org_code": "county-a", "plan_status": "approved",
-                                   "total": 2, "verified": 1, "overdue": 0,
-                                   "completion_rate": "0.5000"}]
+        assert body["by_org"] == [{"org_code": "county-a", "org_name": "甲县",
+                                   "plan_status": "approved", "total": 2, "verified": 1,
+                                   "overdue": 0, "completion_rate": "0.5000"}]
         later = api.app.now() + timedelta(days=41)
         monkeypatch.setattr(api.app, "now", lambda: later)
         body = api.as_("inspector").get("/cycles/city-2026/rectification").json()
         assert [i["overdue"] for i in body["items"]] == [False, True]
         assert body["by_org"][0]["overdue"] == 1
+
+    def test_lists_every_participant_given_problems_with_its_plan_status(self, api, history):
+        """city-2025: 甲县 and 乙县 were given problems and have approved plans; 丙县's feedback
+        listed none. city-2024: 甲县's plan is submitted, not yet approved."""
+        body = api.organizer.get("/cycles/city-2025/rectification", headers=fresh(api)).json()
+        assert [(o["org_code"], o["org_name"], o["plan_status"], o["total"], o["verified"])
+                for o in body["by_org"]] == [
+            ("county-a", "甲县", "approved", 5, 4), ("county-b", "乙县", "approved", 5, 5)
+        ]
+        body = api.organizer.get("/cycles/city-2024/rectification").json()
+        assert body["items"] == []
+        assert body["by_org"] == [{"org_code": "county-a", "org_name": "甲县",
+                                   "plan_status": "submitted", "total": 0, "verified": 0,
+                                   "overdue": 0, "completion_rate": None}]
 
     def test_is_for_the_organizer_and_inspectors(self, api, history):
         response = api.as_("sec-county-a").get("/cycles/city-2026/rectification")

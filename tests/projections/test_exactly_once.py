@@ -92,7 +92,11 @@ class TestReplayingEvents:
 class TestEveryPositionIsTracked:
     def test_even_when_no_event_concerns_the_view(self, app, models, world):
         view = models.store.ensure(models.projections["rectification"])
-        assert head(app) > 0  # accounts, orgs, grants: nothing for the rectification board
+        assert head(app) > 0  # accounts, grants (and org names): nothing for the board's plans
         catch_up(models, view)
         assert view.position() == head(app)
-        assert tables_of(view) == {"plans": [], "plan_versions": [], "items": []}
+        tables = tables_of(view)
+        assert [row["code"] for row in tables.pop("org_names")] == sorted(
+            ["prov", "city", "county-a", "county-b", "county-c"]
+        )
+        assert tables == {"plans": [], "plan_versions": [], "items": [], "feedback": []}

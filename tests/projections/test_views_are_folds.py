@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain import ids
+from domain.feedback import Feedback
 from domain.plan import RectificationPlan
 from projections import rectification
 from tests.application.world import COUNTIES
@@ -57,3 +58,11 @@ def assert_board_matches_the_plans(app, models, cycle_id):
                          for i in plan.items.values()]
     assert [(i["org_code"], i["item_id"], i["status"], i["due_date"], i["percent"])
             for i in board["items"]] == expected
+    # Per org: every county given problems (plan or not), and every county with a plan.
+    listed = []
+    for county, name in zip(COUNTIES, ("甲县", "乙县", "丙县"), strict=True):
+        feedback = app.find(Feedback, ids.feedback_id(cycle_id, county))
+        plan = app.find(RectificationPlan, ids.plan_id(cycle_id, county))
+        if plan is not None or (feedback is not None and feedback.problems):
+            listed.append((county, name, plan.status if plan is not None else "none"))
+    assert [(o["org_code"], o["org_name"], o["plan_status"]) for o in board["by_org"]] == listed
