@@ -1,0 +1,403 @@
+"""Finding things (API.md "Round 2"): the cycles, organizations and accounts a caller may see,
+and a cycle's dashboard, from the finding read model. Whatever lies outside the caller's scope
+is left out (never 403); who may read a cycle or a participant is decided by
+application/usecases/access.py, called here, not restated."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from application.app import LianpingApp
+from application.principal import Principal, forbid, require_admin
+from application.usecases import lookups
+from application.usecases.access import (
+    can_read_cycle,
+    can_read_participant,
+    inspects_org,
+    is_organizer,
+    sees_reviewers,
+)
+from application.usecases.scope import ANY_ORG, admin_scopes, may_rate
+from domain import ids
+from domain.cycle import Cycle
+from domain.errors import ValidationError
+from domain.scheme import GRADE_LABELS
+from projections.finding import (
+    ACCOUNTS,
+    CONFLICTS,
+    CYCLES,
+    GRANTS,
+    ORGS,
+    PANEL,
+    PARTICIPANTS,
+    RATINGS,
+    SCORES,
+)
+from projections.plans import PLANS
+from projections.tables import Row
+from projections.views import Reader
+
+ROLE_ORDER = ("organizer", "inspector", "panel", "secretary")
+
+
+# -- shared helpers ---------------------------------------------------------------------------
+
+
+def like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+LIKE = " LIKE ? ESCAPE '\\'"
+
+
+def bad_cursor(after: str) -> ValidationError:
+    return ValidationError(
+        "invalid_cursor", "after must be a next_after value from an earlier page",
+        [{"field": "after", "in": "query", "message": f"not a cursor: {after[:40]!r}"}],
+    )
+
+
+def page(rows: list[Any], limit: int, cursor: Callable[[Any], str]) -> tuple[list[Any], str | None]:
+    """``rows`` holds up to limit + 1 rows: one more means there is a next page."""
+    if len(rows) > limit:
+        return rows[:limit], cursor(rows[limit - 1])
+    return rows, None
+
+
+def org_paths(r: Reader, codes: Sequence[str]) -> list[str]:
+    if not codes:
+        return []
+    marks = ", ".join("?" for _ in codes)
+    found = r.fetch(f"SELECT path FROM {r.table(ORGS)} WHERE code IN ({marks})", tuple(codes))
+    return [row["path"] for row in found]
+
+
+def _in_subtrees(column: str, paths: Sequence[str]) -> tuple[str, list[str]]:
+    """SQL: ``column`` (an org path) lies in one of the subtrees."""
+    if not paths:
+        return "1 = 0", []
+    return (
+        "(" + " OR ".join(f"{column}{LIKE}" for _ in paths) + ")",
+        [like_escape(path) + "%" for path in paths],
+    )
+
+
+def _contains(columns: Sequence[str], q: str) -> tuple[str, list[str]]:
+    pattern = "%" + like_escape(q.lower()) + "%"
+    return (
+        "(" + " OR ".join(f"LOWER({c}){LIKE}" for c in columns) + ")",
+        [pattern] * len(columns),
+    )
+
+
+def path_codes(path: str | None) -> list[str]:
+    """The codes along an org path, from the province down (path segments are escaped)."""
+    if not path:
+        return []
+    return [
+        segment.replace("%2F", "/").replace("%25", "%")
+        for segment in path.strip("/").split("/") if segment
+    ]
+
+
+# -- GET /cycles --------------------------------------------------------------------------------
+
+
+def _cycle_cursor(row: dict[str, Any]) -> str:
+    return f"{row['year']}:{row['cycle_id']}"
+
+
+def _parse_cycle_cursor(after: str) -> tuple[int, str]:
+    year, sep, cycle_id = after.partition(":")
+    if not sep or not year.isdigit() or not cycle_id:
+        raise bad_cursor(after)
+    return int(year), cycle_id
+
+
+def _candidates(r: Reader, principal: Principal) -> tuple[str, list[Any]]:
+    """SQL for the cycles the caller might read (a superset; ``can_read_cycle`` decides): those
+    organized by an org it organizes or inspects (or below), those with a participant it is the
+    secretary of or inspects, those whose panel it sits on."""
+    p, o = r.table(PARTICIPANTS), r.table(ORGS)
+    clauses: list[str] = ["c.cycle_id IN (SELECT cycle_id FROM " + r.table(PANEL)
+                          + " WHERE account_id = ?)"]
+    params: list[Any] = [principal.account_id]
+    organizing = principal.roles("organizer")
+    if organizing:
+        clauses.append(f"c.organizer_org IN ({', '.join('?' for _ in organizing)})")
+        params += organizing
+    inspected = org_paths(r, principal.roles("inspector"))
+    if inspected:
+        sql, more = _in_subtrees("oo.path", inspected)
+        clauses.append(f"c.organizer_org IN (SELECT oo.code FROM {o} oo WHERE {sql})")
+        params += more
+        sql, more = _in_subtrees("po.path", inspected)
+        clauses.append(
+            f"c.cycle_id IN (SELECT pp.cycle_id FROM {p} pp JOIN {o} po ON po.code = pp.org_code"
+            f" WHERE {sql})"
+        )
+        params += more
+    secretary_of = principal.roles("secretary")
+    if secretary_of:
+        clauses.append(
+            f"c.cycle_id IN (SELECT sp.cycle_id FROM {p} sp WHERE sp.org_code IN "
+            f"({', '.join('?' for _ in secretary_of)}))"
+        )
+        params += secretary_of
+    return "(" + " OR ".join(clauses) + ")", params
+
+
+def my_roles(app: LianpingApp, principal: Principal, cycle: Cycle) -> list[str]:
+    roles = {
+        "organizer": is_organizer(principal, cycle),
+        "inspector": bool(principal.roles("inspector")) and (
+            inspects_org(app, principal, cycle.organizer_org)
+            or any(inspects_org(app, principal, org) for org in cycle.participants)
+        ),
+        "panel": cycle.is_panel_member(principal.account_id),
+        "secretary": any(principal.has("secretary", org) for org in cycle.participants),
+    }
+    return [role for role in ROLE_ORDER if roles[role]]
+
+
+def cycles(
+    r: Reader, app: LianpingApp, principal: Principal, *, organizer_org: str | None = None,
+    level: str | None = None, year: int | None = None, phase: str | None = None,
+    limit: int = 100, after: str | None = None,
+) -> dict[str, Any]:
+    """The cycles the caller may read, newest year first (then by cycle id)."""
+    scope, params = _candidates(r, principal)
+    where = [scope]
+    for column, value in (("organizer_org", organizer_org), ("level", level), ("year", year),
+                          ("phase", phase)):
+        if value is not None:
+            where.append(f"c.{column} = ?")
+            params.append(value)
+    cursor = _parse_cycle_cursor(after) if after is not None else None
+    found: list[dict[str, Any]] = []
+    while len(found) <= limit:
+        paging = ""
+        paged = list(params)
+        if cursor is not None:
+            paging = " AND (c.year < ? OR (c.year = ? AND c.cycle_id > ?))"
+            paged += [cursor[0], cursor[0], cursor[1]]
+        batch = r.fetch(
+            f"SELECT c.cycle_id, c.organizer_org, o.name AS organizer_name, c.level, c.year, "
+            f"c.title, c.phase, (SELECT COUNT(*) FROM {r.table(PARTICIPANTS)} n "
+            f"WHERE n.cycle_id = c.cycle_id) AS participants "
+            f"FROM {r.table(CYCLES)} c LEFT JOIN {r.table(ORGS)} o ON o.code = c.organizer_org "
+            f"WHERE {' AND '.join(where)}{paging} ORDER BY c.year DESC, c.cycle_id LIMIT ?",
+            (*paged, limit + 1),
+        )
+        for row in batch:
+            cursor = (row["year"], row["cycle_id"])
+            cycle = app.find(Cycle, ids.cycle_id(row["cycle_id"]), read_only=True)
+            if cycle is not None and can_read_cycle(app, principal, cycle):
+                found.append({**row, "year": int(row["year"]),
+                              "participants": int(row["participants"]),
+                              "my_roles": my_roles(app, principal, cycle)})
+        if len(batch) <= limit:
+            break
+    rows, next_after = page(found, limit, _cycle_cursor)
+    return {"cycles": rows, "next_after": next_after, "position": r.position}
+
+
+# -- GET /organizations -------------------------------------------------------------------------
+
+
+def organizations(
+    r: Reader, principal: Principal, *, parent_code: str | None = None, level: str | None = None,
+    q: str | None = None, limit: int = 100, after: str | None = None,
+) -> dict[str, Any]:
+    """Orgs in the subtrees of the caller's grants (a global admin: all), in tree order."""
+    where: list[str] = []
+    params: list[Any] = []
+    scopes = {org for _, org in principal.grants}
+    if ANY_ORG not in scopes:
+        sql, more = _in_subtrees("path", org_paths(r, sorted(scopes)))
+        where.append(sql)
+        params += more
+    for column, value in (("parent_code", parent_code), ("level", level)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if q:
+        sql, more = _contains(("code", "name"), q)
+        where.append(sql)
+        params += more
+    if after is not None:
+        where.append("path > ?")
+        params.append(after)
+    found = r.fetch(
+        f"SELECT code, name, level, parent_code, secretary AS secretary_name, path "
+        f"FROM {r.table(ORGS)} WHERE {' AND '.join(where) or '1 = 1'} ORDER BY path LIMIT ?",
+        (*params, limit + 1),
+    )
+    rows, next_after = page(found, limit, lambda row: row["path"])
+    for row in rows:
+        del row["path"]
+    return {"organizations": rows, "next_after": next_after, "position": r.position}
+
+
+# -- GET /accounts ------------------------------------------------------------------------------
+
+
+def accounts(
+    r: Reader, principal: Principal, *, org_code: str | None = None, role: str | None = None,
+    q: str | None = None, limit: int = 100, after: str | None = None,
+) -> dict[str, Any]:
+    """Accounts in the caller's admin scope (admins only), by account id."""
+    require_admin(principal)
+    where: list[str] = []
+    params: list[Any] = []
+    scopes = admin_scopes(principal)
+    if ANY_ORG not in scopes:
+        sql, more = _in_subtrees("o.path", org_paths(r, scopes))
+        where.append(sql)
+        params += more
+    if org_code is not None:
+        where.append("a.org_code = ?")
+        params.append(org_code)
+    if role is not None:
+        where.append(
+            f"EXISTS (SELECT 1 FROM {r.table(GRANTS)} g WHERE g.account_id = a.account_id "
+            "AND g.role = ?)"
+        )
+        params.append(role)
+    if q:
+        sql, more = _contains(("a.account_id", "a.name"), q)
+        where.append(sql)
+        params += more
+    if after is not None:
+        where.append("a.account_id > ?")
+        params.append(after)
+    found = r.fetch(
+        f"SELECT a.account_id, a.name, a.org_code, a.grants, a.has_password "
+        f"FROM {r.table(ACCOUNTS)} a LEFT JOIN {r.table(ORGS)} o ON o.code = a.org_code "
+        f"WHERE {' AND '.join(where) or '1 = 1'} ORDER BY a.account_id LIMIT ?",
+        (*params, limit + 1),
+    )
+    rows, next_after = page(found, limit, lambda row: row["account_id"])
+    return {
+        "accounts": [
+            {
+                "account_id": row["account_id"], "name": row["name"], "org_code": row["org_code"],
+                "grants": [{"role": g[0], "org_code": g[1]} for g in json.loads(row["grants"])],
+                "has_password": bool(row["has_password"]),
+            }
+            for row in rows
+        ],
+        "next_after": next_after,
+        "position": r.position,
+    }
+
+
+# -- GET /cycles/{id}/participants: the cycle dashboard -----------------------------------------
+
+
+class Eligibility:
+    """Which panel members may rate which participant (scope.may_rate), from the read model."""
+
+    def __init__(self, r: Reader, cycle_id: str, panel: Sequence[str]) -> None:
+        self.panel = list(panel)
+        marks = ", ".join("?" for _ in self.panel) or "NULL"
+        members = r.fetch(
+            f"SELECT a.account_id, o.path FROM {r.table(ACCOUNTS)} a LEFT JOIN {r.table(ORGS)} o "
+            f"ON o.code = a.org_code WHERE a.account_id IN ({marks})", tuple(self.panel),
+        )
+        self.orgs = {m["account_id"]: path_codes(m["path"]) for m in members}
+        self.granted: dict[str, set[str]] = {}
+        for g in r.fetch(f"SELECT account_id, org_code FROM {r.table(GRANTS)} "
+                         f"WHERE account_id IN ({marks})", tuple(self.panel)):
+            self.granted.setdefault(g["account_id"], set()).add(g["org_code"])
+        self.declared = {
+            (c["account_id"], c["org_code"])
+            for c in r.fetch(f"SELECT account_id, org_code FROM {r.table(CONFLICTS)} "
+                             "WHERE cycle_id = ?", (cycle_id,))
+        }
+
+    def reviewers(self, org_code: str, secretary_account: str | None) -> set[str]:
+        return {
+            member for member in self.panel
+            if may_rate(member, self.orgs.get(member, []), self.granted.get(member, ()),
+                        org_code, secretary_account, (member, org_code) in self.declared)
+        }
+
+
+def dashboard(r: Reader, app: LianpingApp, principal: Principal, cycle_id: str) -> dict[str, Any]:
+    """Per participant: report, ratings n/N (N: panel members who may rate it), scores n/N,
+    feedback, plan, frozen grade — for the organizer and inspectors (and each participant's own
+    secretary, for its row); panel members see which reports are in."""
+    cycle = lookups.cycle(app, cycle_id, read_only=True)
+    everything = sees_reviewers(app, principal, cycle)
+    panel_member = cycle.is_panel_member(principal.account_id)
+    if not (everything or panel_member or can_read_cycle(app, principal, cycle)):
+        raise forbid(f"you may not read cycle {cycle_id}")
+    found = r.fetch(
+        f"SELECT p.*, o.name AS org_name, o.secretary, o.secretary_account "
+        f"FROM {r.table(PARTICIPANTS)} p LEFT JOIN {r.table(ORGS)} o ON o.code = p.org_code "
+        "WHERE p.cycle_id = ? ORDER BY p.org_code",
+        (cycle_id,),
+    )
+    full = {row["org_code"] for row in found
+            if everything or can_read_participant(app, principal, cycle, row["org_code"])}
+    rows: list[dict[str, Any]] = []
+    if full:
+        rows = _full_rows(r, cycle_id, [row for row in found if row["org_code"] in full])
+    by_org = {row["org_code"]: row for row in rows}
+    answer = []
+    for row in found:
+        if row["org_code"] in by_org:
+            answer.append(by_org[row["org_code"]])
+        elif panel_member:
+            answer.append({"org_code": row["org_code"], "org_name": row["org_name"],
+                           "report": _report(row)})
+    return {"cycle_id": cycle_id, "position": r.position, "participants": answer}
+
+
+def _report(row: Row) -> dict[str, Any] | None:
+    if not row["report_version"]:
+        return None
+    return {"version": int(row["report_version"]), "status": row["report_status"]}
+
+
+def _full_rows(r: Reader, cycle_id: str, found: list[Row]) -> list[dict[str, Any]]:
+    cycle = r.fetch(f"SELECT indicators, grades FROM {r.table(CYCLES)} WHERE cycle_id = ?",
+                    (cycle_id,))
+    indicators = set(json.loads(cycle[0]["indicators"])) if cycle else set()
+    grades = json.loads(cycle[0]["grades"] or "{}") if cycle else {}
+    panel = [p["account_id"] for p in r.fetch(
+        f"SELECT account_id FROM {r.table(PANEL)} WHERE cycle_id = ?", (cycle_id,))]
+    eligibility = Eligibility(r, cycle_id, panel)
+    rated: dict[str, set[str]] = {}
+    for rating in r.fetch(f"SELECT reviewer, org_code FROM {r.table(RATINGS)} "
+                          "WHERE cycle_id = ?", (cycle_id,)):
+        rated.setdefault(rating["org_code"], set()).add(rating["reviewer"])
+    scored: dict[str, set[str]] = {}
+    for score in r.fetch(f"SELECT org_code, indicator FROM {r.table(SCORES)} "
+                         "WHERE cycle_id = ?", (cycle_id,)):
+        scored.setdefault(score["org_code"], set()).add(score["indicator"])
+    plans = {p["org_code"]: p["status"] for p in r.fetch(
+        f"SELECT org_code, status FROM {r.table(PLANS)} WHERE cycle_id = ?", (cycle_id,))}
+    rows = []
+    for row in found:
+        org = row["org_code"]
+        eligible = eligibility.reviewers(org, row["secretary_account"])
+        grade = grades.get(org)
+        rows.append({
+            "org_code": org,
+            "org_name": row["org_name"],
+            "secretary": row["report_secretary"] or row["secretary"],
+            "report": _report(row),
+            "ratings": {"recorded": len(rated.get(org, set()) & eligible),
+                        "expected": len(eligible)},
+            "scores": {"recorded": len(scored.get(org, set()) & indicators),
+                       "expected": len(indicators)},
+            "feedback_issued": bool(row["feedback"]),
+            "plan_status": plans.get(org, "none"),
+            "grade": grade,
+            "grade_label": GRADE_LABELS[grade] if grade else None,
+        })
+    return rows
