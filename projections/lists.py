@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from application.app import LianpingApp
 from application.principal import Principal, forbid, require_admin
@@ -149,12 +149,34 @@ def _candidates(r: Reader, principal: Principal) -> tuple[str, list[Any]]:
     return "(" + " OR ".join(clauses) + ")", params
 
 
+class Lookups:
+    """The application as one read request sees it: each aggregate looked up once (read-only),
+    however often the access rules ask for it — listing a hundred cycles asks for the same
+    organizer orgs and their ancestors again and again. Everything else is the application."""
+
+    def __init__(self, app: LianpingApp) -> None:
+        self._app = app
+        self._found: dict[Any, Any] = {}
+
+    def find(self, cls: type[Any], aggregate_id: Any, *, read_only: bool = True) -> Any:
+        key = (cls, aggregate_id)
+        if key not in self._found:
+            self._found[key] = self._app.find(cls, aggregate_id, read_only=True)
+        return self._found[key]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._app, name)
+
+
 def my_roles(app: LianpingApp, principal: Principal, cycle: Cycle) -> list[str]:
+    inspected = principal.roles("inspector")
     roles = {
         "organizer": is_organizer(principal, cycle),
-        "inspector": bool(principal.roles("inspector")) and (
+        # Participants are direct children of the organizer: one of them lies in an inspector's
+        # subtree when the organizer does, or when it is itself an inspector's scope.
+        "inspector": bool(inspected) and (
             inspects_org(app, principal, cycle.organizer_org)
-            or any(inspects_org(app, principal, org) for org in cycle.participants)
+            or any(org in inspected for org in cycle.participants)
         ),
         "panel": cycle.is_panel_member(principal.account_id),
         "secretary": any(principal.has("secretary", org) for org in cycle.participants),
@@ -176,6 +198,7 @@ def cycles(
             where.append(f"c.{column} = ?")
             params.append(value)
     cursor = _parse_cycle_cursor(after) if after is not None else None
+    app = cast(LianpingApp, Lookups(app))
     found: list[dict[str, Any]] = []
     while len(found) <= limit:
         paging = ""
