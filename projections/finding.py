@@ -31,8 +31,8 @@ GRANTS = table("grants", "account_id role org_code", "account_id role org_code")
 CYCLES = table(
     "cycles",
     "cycle_id organizer_org level year title phase indicators report_due review_due plan_due "
-    "grades",
-    "cycle_id", "year", indexes=["organizer_org", "year"],
+    "grades version",
+    "cycle_id", "year version", indexes=["organizer_org", "year"],
 )
 PARTICIPANTS = table(
     "participants",
@@ -101,13 +101,16 @@ def fold_cycles(rows: Rows, e: Envelope) -> Iterator[Change]:
             yield Put(CYCLES, {
                 "cycle_id": d["cycle_id"], "organizer_org": d["organizer_org"],
                 "level": d["level"], "year": d["year"], "title": d["title"], "phase": "preparing",
-                "indicators": _indicators(d.get("scheme")),
+                "indicators": _indicators(d.get("scheme")), "version": 1,
                 **{due: deadlines.get(due) for due in ("report_due", "review_due", "plan_due")},
             })
             return
         cycle_id, _ = context(rows, e)
         if cycle_id is None:
             return
+        # The cycle's version as of this view: a cached aggregate at least this new is as
+        # fresh as the view (projections/lists.py takes it without asking the store).
+        yield from updated(rows, CYCLES, (cycle_id,), version=e.version)
         yield from _cycle_changed(rows, e, cycle_id)
         return
     cycle_id, org_code = context(rows, e)

@@ -6,6 +6,7 @@ application/usecases/access.py, called here, not restated."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -111,7 +112,7 @@ def _cycle_cursor(row: dict[str, Any]) -> str:
 
 def _parse_cycle_cursor(after: str) -> tuple[int, str]:
     year, sep, cycle_id = after.partition(":")
-    if not sep or not year.isdigit() or not cycle_id:
+    if not sep or not re.fullmatch(r"[0-9]{1,4}", year) or not cycle_id:
         raise bad_cursor(after)
     return int(year), cycle_id
 
@@ -164,6 +165,16 @@ class Lookups:
             self._found[key] = self._app.find(cls, aggregate_id, read_only=True)
         return self._found[key]
 
+    def at_least(self, cls: type[Any], aggregate_id: Any, version: int) -> Any:
+        """The aggregate, from this process's cache without I/O when the cache holds it at
+        ``version`` or newer (the version a read model shows: as fresh as that view)."""
+        key = (cls, aggregate_id)
+        if key not in self._found:
+            cached = self._app.cached(cls, aggregate_id)
+            if cached is not None and cached.version >= version:
+                self._found[key] = cached
+        return self.find(cls, aggregate_id)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._app, name)
 
@@ -198,7 +209,8 @@ def cycles(
             where.append(f"c.{column} = ?")
             params.append(value)
     cursor = _parse_cycle_cursor(after) if after is not None else None
-    app = cast(LianpingApp, Lookups(app))
+    memo = Lookups(app)
+    app = cast(LianpingApp, memo)
     found: list[dict[str, Any]] = []
     while len(found) <= limit:
         paging = ""
@@ -208,7 +220,7 @@ def cycles(
             paged += [cursor[0], cursor[0], cursor[1]]
         batch = r.fetch(
             f"SELECT c.cycle_id, c.organizer_org, o.name AS organizer_name, c.level, c.year, "
-            f"c.title, c.phase, (SELECT COUNT(*) FROM {r.table(PARTICIPANTS)} n "
+            f"c.title, c.phase, c.version, (SELECT COUNT(*) FROM {r.table(PARTICIPANTS)} n "
             f"WHERE n.cycle_id = c.cycle_id) AS participants "
             f"FROM {r.table(CYCLES)} c LEFT JOIN {r.table(ORGS)} o ON o.code = c.organizer_org "
             f"WHERE {' AND '.join(where)}{paging} ORDER BY c.year DESC, c.cycle_id LIMIT ?",
@@ -216,7 +228,8 @@ def cycles(
         )
         for row in batch:
             cursor = (row["year"], row["cycle_id"])
-            cycle = app.find(Cycle, ids.cycle_id(row["cycle_id"]), read_only=True)
+            version = int(row.pop("version") or 0)
+            cycle = memo.at_least(Cycle, ids.cycle_id(row["cycle_id"]), version)
             if cycle is not None and can_read_cycle(app, principal, cycle):
                 found.append({**row, "year": int(row["year"]),
                               "participants": int(row["participants"]),
