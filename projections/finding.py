@@ -20,8 +20,8 @@ from projections.tables import Change, Delete, Projection, Put, Rows, table, upd
 NAME = "finding"
 
 ORGS = table(
-    "orgs", "code name level parent_code path secretary secretary_account", "code",
-    indexes=["parent_code"],
+    "orgs", "code name level parent_code path secretary secretary_account version", "code",
+    "version", indexes=["parent_code"],
 )
 ACCOUNTS = table(
     "accounts", "aggregate_id account_id name org_code grants has_password", "aggregate_id",
@@ -54,12 +54,16 @@ def fold_directory(rows: Rows, e: Envelope) -> Iterator[Change]:
                 "code": d["code"], "name": d["name"], "level": d["level"],
                 "parent_code": d.get("parent_code"),
                 "path": (parent["path"] if parent else "/") + path_segment(d["code"]),
+                "version": 1,
             })
-        elif e.name == "SecretaryAppointed":
-            _, code = context(rows, e)
-            if code is not None:
-                yield from updated(rows, ORGS, (code,), secretary=d["name"],
-                                   secretary_account=d.get("account_id"))
+            return
+        _, code = context(rows, e)
+        if code is None:
+            return
+        yield from updated(rows, ORGS, (code,), version=e.version)  # as for cycles
+        if e.name == "SecretaryAppointed":
+            yield from updated(rows, ORGS, (code,), secretary=d["name"],
+                               secretary_account=d.get("account_id"))
     elif e.aggregate_type == "Account":
         if e.created:
             yield Put(ACCOUNTS, {
