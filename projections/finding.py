@@ -3,8 +3,8 @@ with their grants (and whether a password was set), every cycle with its phase, 
 indicators, its participants (report, feedback, frozen grade), panel, declared conflicts, which
 ratings and scores exist, and the rectification plans and items.
 
-Queries over it: projections/lists.py (cycles, organizations, accounts, the cycle dashboard) and
-projections/tasks.py (/me/tasks)."""
+Queries over it: projections/lists.py (cycles, organizations, accounts), projections/dashboard.py
+(the cycle dashboard) and projections/tasks.py (/me/tasks)."""
 
 from __future__ import annotations
 

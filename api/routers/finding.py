@@ -28,7 +28,7 @@ from api.schemas.finding import (
     Year,
 )
 from application.app import Request as AppRequest
-from projections import finding, lists, tasks
+from projections import dashboard, finding, lists, tasks
 from projections.service import read_models
 
 router = APIRouter(tags=["finding"], route_class=OneHopRoute)
@@ -54,7 +54,7 @@ def cycle_dashboard(cycle_id: str, request: FindingReader, app: Application) -> 
     """Per participant: report, ratings n/N, scores n/N, feedback, plan, frozen grade
     (organizer, inspectors); panel members get each participant's report state only."""
     with read_models(app).read(finding.NAME) as view:
-        return lists.dashboard(view, app, request.principal, cycle_id)
+        return dashboard.dashboard(view, app, request.principal, cycle_id)
 
 
 @router.get("/organizations", response_model=OrganizationsOut)
