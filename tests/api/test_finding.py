@@ -8,7 +8,11 @@ from decimal import Decimal
 
 import pytest
 
+from application.app import Request
 from application.usecases import cycles, directory, participants, passwords, rectification
+from application.usecases.access import can_read_cycle
+from domain import ids
+from domain.cycle import Cycle
 from tests.api.finding_support import finding_runner, read  # noqa: F401 (fixture)
 from tests.api.helpers import CYCLE, REPORT, Api, error_code
 from tests.application.world import ADMIN, INDICATORS, REVIEWERS
@@ -212,7 +216,7 @@ class TestAccounts:
         api.world  # noqa: B018
         second_city(api)
         api.world.person("admin2", "另市管理员", "city2", ("admin", "city2"))
-        passwords.set_password(api.app, _admin_request(), "sec-county-a", "初始密码-0123456789")
+        passwords.set_password(api.app, Request(ADMIN), "sec-county-a", "初始密码-0123456789")
 
         everyone = read(api, "admin", "/accounts", limit=1000).json()["accounts"]
         by_id = {a["account_id"]: a for a in everyone}
@@ -241,12 +245,6 @@ class TestAccounts:
         refused = read(api, "organizer", "/accounts")
         assert refused.status_code == 403 and error_code(refused) == "admin_required"
         assert read(api, "admin", "/accounts", role="king").status_code == 422
-
-
-def _admin_request():
-    from application.app import Request
-
-    return Request(ADMIN)
 
 
 class TestMyTasks:
@@ -329,3 +327,16 @@ class TestMyTasks:
         api.cycle_in("reviewing")
         api.world.run(ADMIN, directory.grant_role, "organizer", "secretary", "county-b")
         assert self.kinds(api, "organizer") == [("score", "county-a"), ("score", "county-c")]
+
+
+def test_the_cycle_list_holds_exactly_the_cycles_access_lets_each_caller_read(api: Api):
+    """The list's SQL only narrows the candidates; application/usecases/access.py decides. If
+    the access rules ever widen beyond the candidates, this oracle fails."""
+    api.cycle_in("reviewing")
+    second_city(api)
+    api.world.person("prov-inspector", "省纪委", "prov", ("inspector", "prov"))
+    api.world.person("county-inspector", "甲县纪委", "county-a", ("inspector", "county-a"))
+    found = [api.app.find(Cycle, ids.cycle_id(c)) for c in (CYCLE, "city2-2026")]
+    for account, principal in api.world.principals.items():
+        expected = [c.cycle_id for c in found if c and can_read_cycle(api.app, principal, c)]
+        assert ids_of(read(api, account, "/cycles")) == expected, account
