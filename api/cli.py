@@ -15,7 +15,7 @@ from application.settings import Settings
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from api.serve import ServeOptions, serve
-    from application.demo import seed_demo
+    from application.demo import demo_passwords, seed_demo
     from application.keys import SigningKeyError, load_signing_key
     from application.usecases.directory import bootstrap_admin
 
@@ -32,12 +32,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             seeded = seed_demo(app)
             tokens = seeded if seeded is not None else demo_tokens(app)
             admin_token = bootstrap_admin(app, "admin", "系统管理员")
+            passwords = demo_passwords(app)
         finally:
             app.close()
         print(f"lianping serves on http://{args.host}:{args.port}  (API docs: /docs)")
         print(f"  admin       {admin_token}")
         for account, token in tokens.items():
             print(f"  {account:<11} {token}")
+        print("console sign-in (账号 / 密码):")
+        for account, password in passwords.items():
+            print(f"  {account:<11} {password}")
         sys.stdout.flush()
     if args.no_projections:
         os.environ["LIANPING_RUN_PROJECTIONS"] = "false"  # read by every uvicorn worker
@@ -65,7 +69,7 @@ def cmd_admin_bootstrap(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from application.demo import seed_demo
+    from application.demo import demo_passwords, seed_demo
 
     app = open_app(settings)
     try:
@@ -75,10 +79,14 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             tokens = demo_tokens(app)
         else:
             print(f"seeded the demo city up to position {app.recorder.max_notification_id()}")
+        passwords = demo_passwords(app)
     finally:
         app.close()
     for account, token in tokens.items():
         print(f"{account}\t{token}")
+    print("console sign-in (账号 / 密码):")
+    for account, password in passwords.items():
+        print(f"{account}\t{password}")
     return 0
 
 

@@ -32,6 +32,7 @@ STATUS_BY_KIND = {
     "forbidden": 403,
     "unauthorized": 401,
     "precondition": 412,
+    "rate_limited": 429,
 }
 STORE_RETRY_AFTER = "2"
 
@@ -85,6 +86,9 @@ def _domain_error(request: Request, exc: Exception) -> Response:
     headers = None
     if status == 401 and exc.code != "missing_token":
         headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers = {"Retry-After": str(retry_after)}
     return error_response(status, exc.code, exc.message, exc.details, headers)
 
 

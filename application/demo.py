@@ -4,6 +4,7 @@ through the same use cases as the API, so the demo's history is an ordinary, ver
 
 from __future__ import annotations
 
+import base64
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -11,10 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from application.app import LianpingApp, Outcome, Request
+from application.keys import derive_secret
 from application.principal import Principal
-from application.usecases import cycles, directory, participants, rectification
+from application.store.credentials import credential_store
+from application.usecases import cycles, directory, participants, passwords, rectification
 from application.usecases.directory import ANY_ORG
 from domain import ids
+from domain.account import Account
 from domain.organization import Organization
 
 PROVINCE = ("sx", "山西省")
@@ -47,6 +51,8 @@ PROBLEMS = [
     ("P3", "村级组织活动场所建设和经费保障落实不到位", "县财政列支专项经费，年内完成阵地改造"),
 ]
 SYSTEM = Principal("system", "系统", None, (("admin", ANY_ORG),))
+#: The global admin (``lianping serve --demo`` bootstraps it under this id too).
+ADMIN_ACCOUNT = "admin"
 
 
 class DemoCity:
@@ -60,13 +66,16 @@ class DemoCity:
         principal = self.people[who] if isinstance(who, str) else who
         return self.app.execute(Request(principal), use_case, *args)
 
-    def person(self, account_id: str, name: str, org: str, *grants: tuple[str, str]) -> None:
+    def person(
+        self, account_id: str, name: str, org: str | None, *grants: tuple[str, str]
+    ) -> None:
         self.run(self.admin, directory.open_account, account_id, name, org)
         for role, scope in grants:
             self.run(self.admin, directory.grant_role, account_id, role, scope)
         self.people[account_id] = Principal(account_id, name, org, tuple(grants))
 
     def directory(self) -> None:
+        self.person(ADMIN_ACCOUNT, "系统管理员", None, ("admin", ANY_ORG))
         self.run(self.admin, directory.register_org, *PROVINCE, "province", None)
         self.run(self.admin, directory.register_org, *CITY, "city", PROVINCE[0])
         self.person("jz-zzb", "晋中市委组织部", CITY[0], ("organizer", CITY[0]))
@@ -188,6 +197,7 @@ def seed_demo(app: LianpingApp) -> dict[str, str] | None:
     city.rectify(previous)
     current = city.cycle(2026, ratings=False)
     city.rate_and_score(current, share=0.7)
+    demo_passwords(app)
     return demo_tokens(app)
 
 
@@ -197,3 +207,39 @@ def demo_tokens(app: LianpingApp) -> dict[str, str]:
         account: app.execute(Request(SYSTEM), directory.issue_token, account, 30).body["token"]
         for account in accounts
     }
+
+
+# -- console passwords --------------------------------------------------------------------------
+
+
+def demo_accounts() -> list[str]:
+    return [ADMIN_ACCOUNT, "jz-zzb", "jz-jw", *(f"{code}-sj" for code, _, _ in COUNTIES),
+            *REVIEWERS]
+
+
+def demo_password(app: LianpingApp) -> str:
+    """``LIANPING_DEMO_PASSWORD`` when set (for scripts), else one derived from the service key:
+    the same on every start, so it can be printed again without storing it anywhere."""
+    if app.settings.demo_password:
+        return app.settings.demo_password
+    digest = derive_secret(app.signing_key, b"demo-password", b"lianping demo city")
+    return "lp-" + base64.b32encode(digest).decode()[:12].lower()
+
+
+def demo_passwords(app: LianpingApp) -> dict[str, str]:
+    """Give every demo account the demo password (unless it already has it; no change needed
+    at first sign-in), and return them for printing."""
+    password = passwords.check_new_password(demo_password(app), "LIANPING_DEMO_PASSWORD")
+    store = credential_store(app.recorder)
+    given: dict[str, str] = {}
+    current: bool | None = None  # whether the passwords set before are this one (checked once:
+    for account_id in demo_accounts():  # they are all set together, and a check costs ~0.1 s)
+        account = app.find(Account, ids.account_id(account_id), read_only=True)
+        if account is None:
+            continue
+        if account.has_password and current is None:
+            current = passwords.verify_password(passwords.current_hash(store, account), password)
+        if not (account.has_password and current):
+            passwords.set_password(app, Request(SYSTEM), account_id, password, must_change=False)
+        given[account_id] = password
+    return given

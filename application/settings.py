@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # Aggregates kept in memory per process; every read still fetches their newer events first
     # (the library's fast-forward), so a cached aggregate is never stale. 0 disables the cache.
     aggregate_cache_size: int = 4096
+    # The demo accounts' console password (`lianping serve --demo`); unset: derived from the key.
+    demo_password: str | None = None
 
     @property
     def is_postgres(self) -> bool:

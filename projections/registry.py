@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from application.store.subscription import PollingSubscription
-from projections import audit, flags, records, rectification
+from projections import audit, finding, flags, records, rectification
 from projections.envelope import Envelope, EventMapper, envelope
 from projections.tables import Projection
 
-NAMES: tuple[str, ...] = (audit.NAME, flags.NAME, rectification.NAME, records.NAME)
+NAMES: tuple[str, ...] = (
+    audit.NAME, flags.NAME, rectification.NAME, records.NAME, finding.NAME,
+)
 
 
 def projections(timezone: str, names: Sequence[str] | None = None) -> dict[str, Projection]:
@@ -22,6 +24,7 @@ def projections(timezone: str, names: Sequence[str] | None = None) -> dict[str, 
         flags.NAME: flags.projection(ZoneInfo(timezone)),
         rectification.NAME: rectification.PROJECTION,
         records.NAME: records.PROJECTION,
+        finding.NAME: finding.PROJECTION,
     }
     unknown = sorted(set(names or ()) - set(every))
     if unknown:

@@ -9,9 +9,11 @@ from api.routers import (
     audit_trail,
     cycles,
     directory,
+    finding,
     health,
     integrity,
     participants,
+    passwords,
     plans,
     readmodels,
     standings,
@@ -26,6 +28,8 @@ ROUTERS: list[APIRouter] = [
     integrity.router,
     readmodels.router,
     audit_trail.router,
+    finding.router,
+    passwords.router,
 ]
 
 #: Served at the root (and, hidden from the schema, under /api/v1 as well).

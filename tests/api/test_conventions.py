@@ -174,7 +174,8 @@ class TestOperations:
         assert response.status_code == 200
         body = response.json()
         assert (body["status"], body["position"]) == ("ready", position)
-        assert set(body["read_models"]) == {"audit", "flags", "rectification", "records"}
+        assert set(body["read_models"]) == {"audit", "flags", "rectification", "records",
+                                            "finding"}
         assert all(behind >= 0 for behind in body["read_models"].values())
 
     def test_metrics_count_requests_by_route_template_and_writes(self, api: Api) -> None:

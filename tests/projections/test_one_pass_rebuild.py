@@ -79,7 +79,7 @@ class TestAOnePassRebuild:
 
         assert set(result["read_models"]) == {"audit", "records"}
         assert {n: models.store.generation(n) for n in NAMES} == {
-            "audit": 2, "flags": 1, "rectification": 1, "records": 2,
+            "audit": 2, "flags": 1, "rectification": 1, "records": 2, "finding": 1,
         }
         assert models.position("flags") == head(app)
 

@@ -1,0 +1,191 @@
+"""我的待办 (GET /me/tasks): what the caller has to do now, from the finding read model — a few
+indexed queries keyed by the caller's grants and panel seats, whatever the size of the store.
+
+Each kind of task comes from a *source*: a function of (read model, caller, today) that yields
+tasks. Sources for later kinds (``hold_talk``, ``answer_order``) join ``SOURCES``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from application.principal import Principal
+from application.usecases.scope import may_rate
+from projections.finding import CONFLICTS, CYCLES, ORGS, PANEL, PARTICIPANTS, RATINGS, SCORES
+from projections.lists import path_codes
+from projections.plans import ITEMS, PLANS
+from projections.tables import Row
+from projections.views import Reader
+
+BASE = "/api/v1"
+KINDS = (
+    "submit_report", "resubmit_report", "rate", "score", "give_feedback", "submit_plan",
+    "resubmit_plan", "approve_plan", "report_progress", "verify_item", "hold_talk",
+    "answer_order",
+)
+
+
+@dataclass(frozen=True)
+class Task:
+    kind: str
+    cycle_id: str | None
+    org_code: str
+    org_name: str | None
+    title: str
+    due: str | None
+    overdue: bool
+    path: str
+    item_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Caller:
+    reader: Reader
+    principal: Principal
+    today: date
+
+    def task(self, kind: str, row: Row, due: str | None, action: str,
+             item_id: str | None = None) -> Task:
+        path = (f"{BASE}/cycles/{quote(row['cycle_id'], safe='')}/participants/"
+                f"{quote(row['org_code'], safe='')}{action}")
+        return Task(kind, row["cycle_id"], row["org_code"], row["org_name"], row["title"], due,
+                    due is not None and due < self.today.isoformat(), path, item_id)
+
+
+Source = Callable[[Caller], Iterable[Task]]
+
+
+def _marks(values: Iterable[Any]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+def _participations(c: Caller, where: str, params: tuple[Any, ...]) -> list[Row]:
+    r = c.reader
+    return r.fetch(
+        f"SELECT c.cycle_id, c.title, c.phase, c.indicators, c.report_due, c.review_due, "
+        f"c.plan_due, p.org_code, o.name AS org_name, o.secretary_account, p.report_version, "
+        f"p.report_status, p.feedback, p.problems, pl.plan_id, pl.status AS plan_status "
+        f"FROM {r.table(PARTICIPANTS)} p JOIN {r.table(CYCLES)} c ON c.cycle_id = p.cycle_id "
+        f"LEFT JOIN {r.table(ORGS)} o ON o.code = p.org_code "
+        f"LEFT JOIN {r.table(PLANS)} pl ON pl.cycle_id = p.cycle_id AND pl.org_code = p.org_code "
+        f"WHERE {where} ORDER BY c.cycle_id, p.org_code",
+        params,
+    )
+
+
+def _items(c: Caller, row: Row, statuses: tuple[str, ...]) -> list[Row]:
+    return c.reader.fetch(
+        f"SELECT item_id, due_date FROM {c.reader.table(ITEMS)} WHERE cycle_id = ? "
+        f"AND org_code = ? AND status IN ({_marks(statuses)}) ORDER BY seq",
+        (row["cycle_id"], row["org_code"], *statuses),
+    )
+
+
+def secretary_tasks(c: Caller) -> Iterator[Task]:
+    orgs = c.principal.roles("secretary")
+    if not orgs:
+        return
+    found = _participations(
+        c, f"p.org_code IN ({_marks(orgs)}) AND c.phase IN ('reporting', 'reviewing', "
+        "'rectifying')", tuple(orgs),
+    )
+    for row in found:
+        phase = row["phase"]
+        if phase == "reporting" and not row["report_version"]:
+            yield c.task("submit_report", row, row["report_due"], "/report")
+        elif row["report_status"] == "returned" and phase in ("reporting", "reviewing"):
+            yield c.task("resubmit_report", row, row["report_due"], "/report")
+        if phase != "rectifying":
+            continue
+        if row["plan_status"] is None and row["feedback"] and row["problems"]:
+            yield c.task("submit_plan", row, row["plan_due"], "/rectification/plan")
+        elif row["plan_status"] == "returned":
+            yield c.task("resubmit_plan", row, row["plan_due"], "/rectification/plan")
+        elif row["plan_status"] == "approved":
+            for item in _items(c, row, ("planned", "in_progress", "rejected")):
+                yield c.task("report_progress", row, item["due_date"],
+                             f"/rectification/items/{quote(item['item_id'], safe='')}/progress",
+                             item["item_id"])
+
+
+def organizer_tasks(c: Caller) -> Iterator[Task]:
+    orgs = c.principal.roles("organizer")
+    if not orgs:
+        return
+    found = _participations(
+        c, f"c.organizer_org IN ({_marks(orgs)}) AND c.phase IN ('reviewing', 'finalized', "
+        "'rectifying')", tuple(orgs),
+    )
+    reviewing = sorted({row["cycle_id"] for row in found if row["phase"] == "reviewing"})
+    scored: dict[tuple[str, str], set[str]] = {}
+    if reviewing:
+        for s in c.reader.fetch(
+            f"SELECT cycle_id, org_code, indicator FROM {c.reader.table(SCORES)} "
+            f"WHERE cycle_id IN ({_marks(reviewing)})", tuple(reviewing),
+        ):
+            scored.setdefault((s["cycle_id"], s["org_code"]), set()).add(s["indicator"])
+    for row in found:
+        org = row["org_code"]
+        # DOMAIN.md "Round 2": no organizer acts on an org it is the secretary of.
+        if c.principal.has("secretary", org) or row["secretary_account"] == \
+                c.principal.account_id:
+            continue
+        phase = row["phase"]
+        if phase == "reviewing":
+            indicators = set(json.loads(row["indicators"] or "[]"))
+            if indicators - scored.get((row["cycle_id"], org), set()):
+                yield c.task("score", row, row["review_due"], "/scores")
+        elif not row["feedback"]:
+            yield c.task("give_feedback", row, None, "/feedback")
+        if phase != "rectifying":
+            continue
+        if row["plan_status"] == "submitted":
+            yield c.task("approve_plan", row, None, "/rectification/plan/approve")
+        elif row["plan_status"] == "approved":
+            for item in _items(c, row, ("claimed",)):
+                yield c.task("verify_item", row, item["due_date"],
+                             f"/rectification/items/{quote(item['item_id'], safe='')}"
+                             "/verification", item["item_id"])
+
+
+def panel_tasks(c: Caller) -> Iterator[Task]:
+    r, me = c.reader, c.principal.account_id
+    found = r.fetch(
+        f"SELECT c.cycle_id, c.title, c.review_due, p.org_code, o.name AS org_name, "
+        f"o.secretary_account FROM {r.table(PANEL)} m "
+        f"JOIN {r.table(CYCLES)} c ON c.cycle_id = m.cycle_id "
+        f"JOIN {r.table(PARTICIPANTS)} p ON p.cycle_id = m.cycle_id "
+        f"LEFT JOIN {r.table(ORGS)} o ON o.code = p.org_code "
+        f"WHERE m.account_id = ? AND c.phase = 'reviewing' AND p.report_status = 'submitted' "
+        f"AND NOT EXISTS (SELECT 1 FROM {r.table(RATINGS)} x WHERE x.cycle_id = m.cycle_id "
+        f"AND x.reviewer = m.account_id AND x.org_code = p.org_code) "
+        f"ORDER BY c.cycle_id, p.org_code",
+        (me,),
+    )
+    if not found:
+        return
+    own = r.fetch(f"SELECT path FROM {r.table(ORGS)} WHERE code = ?",
+                  (c.principal.org_code or "",))
+    own_orgs = path_codes(own[0]["path"]) if own else []
+    granted = {org for _, org in c.principal.grants}
+    declared = {(x["cycle_id"], x["org_code"]) for x in r.fetch(
+        f"SELECT cycle_id, org_code FROM {r.table(CONFLICTS)} WHERE account_id = ?", (me,))}
+    for row in found:
+        if may_rate(me, own_orgs, granted, row["org_code"], row["secretary_account"],
+                    (row["cycle_id"], row["org_code"]) in declared):
+            yield c.task("rate", row, row["review_due"], "/reviews")
+
+
+SOURCES: list[Source] = [secretary_tasks, panel_tasks, organizer_tasks]
+
+
+def tasks(r: Reader, principal: Principal, today: date) -> dict[str, Any]:
+    caller = Caller(r, principal, today)
+    found = [task for source in SOURCES for task in source(caller)]
+    found.sort(key=lambda t: (t.due is None, t.due or "", KINDS.index(t.kind), t.cycle_id or "",
+                              t.org_code, t.item_id or ""))
+    return {"tasks": [asdict(task) for task in found], "position": r.position}
