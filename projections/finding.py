@@ -156,6 +156,8 @@ def _cycle_changed(rows: Rows, e: Envelope, cycle_id: str) -> Iterator[Change]:
             yield Put(PANEL, {"cycle_id": cycle_id, "account_id": d["account_id"]})
         case "PanelMemberRemoved":
             yield Delete(PANEL, (cycle_id, d["account_id"]))
+        case "DeadlinesSet":
+            yield from updated(rows, CYCLES, (cycle_id,), **d["deadlines"])
         case "ConflictRecorded":
             yield Put(CONFLICTS, {"cycle_id": cycle_id, "account_id": d["account_id"],
                                   "org_code": d["org_code"]})
