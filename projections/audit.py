@@ -5,7 +5,7 @@ trail always shows what is stored there."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -158,13 +158,21 @@ def event_view(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def page(r: Reader, filters: Filters, scope: Scope, after: int, limit: int) -> dict[str, Any]:
+Shown = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+
+
+def page(
+    r: Reader, filters: Filters, scope: Scope, after: int, limit: int,
+    shown: Shown = lambda rows: rows,
+) -> dict[str, Any]:
+    """One page; ``shown`` turns the rows into what the reader may see (it may leave some out:
+    the cursor still moves past them)."""
     rows = select(r, filters, scope, after, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return {
         "position": r.position,
-        "events": rows,
+        "events": shown(rows),
         "next_after": rows[-1]["position"] if more else None,
     }
 

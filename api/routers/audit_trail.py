@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -21,6 +22,7 @@ from api.routing import OneHopRoute
 from api.schemas.common import Note, Strict
 from application.app import Request as AppRequest
 from application.principal import Principal
+from application.usecases import access as rules
 from application.usecases import audit as access
 from application.usecases import notes
 from projections import audit, flags
@@ -121,13 +123,16 @@ def _filters(
 Filters = Annotated[audit.Filters, Depends(_filters)]
 
 
-def _scope(principal: Principal) -> audit.Scope:
+def _scope(principal: Principal, *, organizers: bool = True) -> audit.Scope:
     access.require_auditor(principal)
-    return audit.Scope(
-        everything=principal.is_admin,
-        inspector_orgs=tuple(principal.roles("inspector")),
-        organizer_orgs=tuple(principal.roles("organizer")),
-    )
+    scope = rules.trail_scope(principal, organizers=organizers)
+    return audit.Scope(scope.everything, scope.subtree_orgs, scope.organizer_orgs)
+
+
+def _shown(app: Any, principal: Principal, actor: str | None = None) -> audit.Shown:
+    """Rows as this reader may see them: reviewers by pseudonym outside their knowledge."""
+    mask = rules.ReviewerMask(app, principal)
+    return lambda rows: mask.events(rows, actor)
 
 
 @router.get("/audit/events", response_model=EventsOut)
@@ -137,8 +142,9 @@ def get_audit_events(
     """Every event by position with who, when, org, cycle, reason, data and its chain hash:
     inspectors see their subtree, organizers their cycles, admins everything."""
     scope = _scope(request.principal)
+    shown = _shown(app, request.principal, filters.actor)
     with read_models(app).read(audit.NAME) as view:
-        return audit.page(view, filters, scope, after, limit)
+        return audit.page(view, filters, scope, after, limit, shown)
 
 
 @router.get("/events", response_model=EventsOut)
@@ -147,10 +153,10 @@ def get_event_feed(
 ) -> dict[str, Any]:
     """The raw event feed in log order (admins; inspectors within their scope)."""
     access.require_feed_reader(request.principal)
-    scope = _scope(request.principal)
-    scope = audit.Scope(scope.everything, scope.inspector_orgs)
+    scope = _scope(request.principal, organizers=False)
+    shown = _shown(app, request.principal)
     with read_models(app).read(audit.NAME) as view:
-        return audit.page(view, audit.Filters(), scope, after, limit)
+        return audit.page(view, audit.Filters(), scope, after, limit, shown)
 
 
 @router.get(
@@ -167,7 +173,7 @@ def export_audit_events(
     scope = _scope(request.principal)
     models = read_models(app)
     upto = models.position(audit.NAME)
-    pages = _pages(models, filters, scope, upto)
+    pages = map(_shown(app, request.principal, filters.actor), _pages(models, filters, scope, upto))
     body = _csv(pages) if format == "csv" else _jsonl(pages)
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     disposition = f'attachment; filename="audit-events-{upto}.{format}"'
@@ -231,9 +237,20 @@ def get_flags(
     """督查提示 of a cycle: late_submission, amendment, rescoring, amendment_after_finalization,
     reopening, veto, returned_report, returned_plan, overdue_extension (a deadline extended after
     it had passed), and overdue_item (as of today)."""
-    access.check_flags_reader(app, request.principal, cycle_id)
+    cycle = access.check_flags_reader(app, request.principal, cycle_id)
     with read_models(app).read(flags.NAME) as view:
-        return flags.cycle_flags(view, cycle_id, app.today())
+        found = flags.cycle_flags(view, cycle_id, app.today())
+    found["flags"] = access.flags_in_scope(
+        app, request.principal, cycle, found["flags"], partial(_is_rating_event, app)
+    )
+    return found
+
+
+def _is_rating_event(app: Any, position: int) -> bool:
+    found = app.recorder.select_notifications(start=position, limit=1)
+    return bool(found) and found[0].id == position and found[0].topic.startswith(
+        "lianping:Rating."
+    )
 
 
 @router.post("/audit/notes", status_code=201, response_model=NoteOut)

@@ -9,7 +9,13 @@ from typing import Any
 from application.app import LianpingApp, Outcome, Request
 from application.principal import forbid, require_organizer
 from application.usecases import lookups
-from application.usecases.access import can_read_cycle, sees_reviewers
+from application.usecases.access import (
+    can_read_cycle,
+    can_read_participant,
+    pseudonym,
+    require_organizer_of,
+    sees_reviewers,
+)
 from application.usecases.standings import previous_cycle, standings_rows
 from domain import ids
 from domain.cycle import Cycle, CycleSlot
@@ -48,11 +54,6 @@ def cycle_view(
 
 def pseudonyms(cycle: Cycle) -> list[str]:
     return [pseudonym(cycle, member) for member in cycle.panel]
-
-
-def pseudonym(cycle: Cycle, account_id: str) -> str:
-    """Reviewers are anonymous to secretaries: 评议人1, 评议人2 … by their place on the panel."""
-    return f"评议人{cycle.panel.index(account_id) + 1}"
 
 
 def _cycle_outcome(
@@ -219,6 +220,7 @@ def veto(
 ) -> Outcome:
     cycle = _organizer_cycle(app, request, cycle_id)
     lookups.org(app, org_code, "body")
+    require_organizer_of(app, request.principal, cycle, org_code)
     cycle.veto(org_code, reason, request.actor)
     return _cycle_outcome(app, request, cycle, {"vetoes": list(cycle.vetoes)})
 
@@ -240,7 +242,10 @@ def get_cycle(app: LianpingApp, request: Request, cycle_id: str) -> dict[str, An
         **cycle_view(
             cycle,
             show_reviewers=sees_reviewers(app, request.principal, cycle),
-            own_orgs=tuple(request.principal.roles("secretary")),
+            own_orgs=tuple(
+                org for org in cycle.participants
+                if can_read_participant(app, request.principal, cycle, org)
+            ),
         ),
         "previous_cycle_in_effect": previous.cycle_id if previous else None,
     }
