@@ -230,6 +230,25 @@ class TestAdminScope:
         assert [e["position"] for e in feed] == [e["position"] for e in events]
 
 
+    def test_filters_outside_the_subtree_are_left_out_not_refused(self, running: Api) -> None:
+        api = running
+        admin = self.county_admin(api)
+        api.cycle_in("reviewing")
+        api.world.run("organizer", cycles.veto, CYCLE, "county-a", "否决")
+
+        for params in ({"org_code": "county-a"}, {"org_code": "city"},
+                       {"cycle_id": CYCLE, "org_code": "county-a"}, {"actor": "organizer"}):
+            response = admin.get("/audit/events", params=params, headers=fresh(api))
+            assert response.status_code == 200, params
+            assert [e["org_code"] for e in response.json()["events"]
+                    if e["org_code"] != "county-b"] == [], params
+        flags = admin.get("/audit/flags", params={"cycle_id": CYCLE})
+        every = api.admin.get("/audit/flags", params={"cycle_id": CYCLE})
+
+        assert flags.status_code == 200 and flags.json()["flags"] == []
+        assert [f["kind"] for f in every.json()["flags"]] == ["veto"]
+
+
 class TestReviewerPseudonyms:
     """The participant's inspector sees 评议人N for the same rating everywhere."""
 
@@ -332,6 +351,27 @@ class TestReviewerPseudonyms:
 
         assert [(f["kind"], f["actor"]) for f in flags] == [("amendment", "评议人3")]
         assert [(f["kind"], f["actor"]) for f in named] == [("amendment", "reviewer-3")]
+
+    def test_a_late_rating_s_flag_names_the_pseudonym(self, running: Api) -> None:
+        api = running
+        world = api.world
+        world.person("insp-ca", "甲县纪委", "county-a", ("inspector", "county-a"))
+        world.run("organizer", cycles.create_cycle, "city", "county", 2026, "评议",
+                  cycle_id=CYCLE, deadlines={"review_due": date(2020, 1, 1)})
+        for county in ("county-a", "county-b"):
+            world.run("organizer", cycles.add_participant, CYCLE, county)
+        for member in ("reviewer-1", "reviewer-2"):
+            world.run("organizer", cycles.add_panel_member, CYCLE, member)
+        world.advance(CYCLE, "reporting")
+        world.report(CYCLE, "county-a")
+        world.advance(CYCLE, "reviewing")
+        world.run("reviewer-2", participants.rate, CYCLE, "county-a", "good", None, None)
+
+        flags = api.as_("insp-ca").get(
+            "/audit/flags", headers=fresh(api), params={"cycle_id": CYCLE}
+        ).json()["flags"]
+
+        assert [(f["kind"], f["actor"]) for f in flags] == [("late_submission", "评议人2")]
 
     def test_flags_outside_the_reader_s_subtree_are_left_out(self, rated: Api) -> None:
         rated.world.run("organizer", participants.score, CYCLE, "county-b", "responsibility",
