@@ -7,7 +7,6 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -173,7 +172,8 @@ def export_audit_events(
     scope = _scope(request.principal)
     models = read_models(app)
     upto = models.position(audit.NAME)
-    pages = map(_shown(app, request.principal, filters.actor), _pages(models, filters, scope, upto))
+    shown = _shown(app, request.principal, filters.actor)
+    pages = map(shown, _pages(models, filters, scope, upto))
     body = _csv(pages) if format == "csv" else _jsonl(pages)
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     disposition = f'attachment; filename="audit-events-{upto}.{format}"'
@@ -240,17 +240,8 @@ def get_flags(
     cycle = access.check_flags_reader(app, request.principal, cycle_id)
     with read_models(app).read(flags.NAME) as view:
         found = flags.cycle_flags(view, cycle_id, app.today())
-    found["flags"] = access.flags_in_scope(
-        app, request.principal, cycle, found["flags"], partial(_is_rating_event, app)
-    )
+    found["flags"] = access.flags_in_scope(app, request.principal, cycle, found["flags"])
     return found
-
-
-def _is_rating_event(app: Any, position: int) -> bool:
-    found = app.recorder.select_notifications(start=position, limit=1)
-    return bool(found) and found[0].id == position and found[0].topic.startswith(
-        "lianping:Rating."
-    )
 
 
 @router.post("/audit/notes", status_code=201, response_model=NoteOut)

@@ -300,31 +300,34 @@ class ReviewerMask:
         every reviewer account id replaced by its pseudonym. A rating's id is masked and its
         chain hash left out (with the row's known content, the hash would confirm a guessed
         reviewer); ``/audit/verify`` still checks the whole chain."""
+        return self._event(row)[0]
+
+    def _event(self, row: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """(the row as shown, whether its actor was masked)."""
         names = self.names(row.get("cycle_id"))
         if names is None:
-            return row
+            return row, False
         kind, data, actor = row.get("aggregate_type"), dict(row.get("data") or {}), row["actor"]
-        subject: Any = None
+        changed: dict[str, Any] = {}
         if kind == "Rating":
-            subject = actor
+            subject = actor  # only the reviewer records or amends a rating
             if "reviewer" in data:
                 data["reviewer"] = names.name(data["reviewer"])
-            masked = {"aggregate_id": masked_id(self.app, row["aggregate_id"]), "hash": None}
+            changed = {"aggregate_id": masked_id(self.app, row["aggregate_id"]), "hash": None}
         elif kind == "Cycle" and isinstance(data.get("account_id"), str):
-            subject = data["account_id"]
+            subject = data["account_id"]  # a panel member added, removed, or in conflict
             data["account_id"] = names.name(subject)
-            masked = {}
         elif kind == "InspectionNote" and data.get("subject_aggregate_id") in names.rating_ids:
             data["subject_aggregate_id"] = masked_id(self.app, data["subject_aggregate_id"])
-            return {**row, "data": data}
+            return {**row, "data": data}, False
         else:
-            return row
-        if subject is not None and actor == subject:
+            return row, False
+        hide_actor = actor == subject
+        if hide_actor:
             actor = names.name(actor)
             if "actor" in data:
                 data["actor"] = actor
-        return {**row, **masked, "actor": actor, "data": data, "_masked_actor": actor != row[
-            "actor"]}
+        return {**row, **changed, "actor": actor, "data": data}, hide_actor
 
     def events(
         self, rows: Iterable[dict[str, Any]], actor_filter: str | None = None
@@ -333,8 +336,7 @@ class ReviewerMask:
         filtered by actor: else the filter would tell which ratings an account gave."""
         shown = []
         for row in rows:
-            masked = self.event(row)
-            hid_actor = masked.pop("_masked_actor", False)
+            masked, hid_actor = self._event(row)
             if not (hid_actor and actor_filter is not None):
                 shown.append(masked)
         return shown

@@ -3,9 +3,9 @@ version or a moment (time travel), folded from its own events."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -74,18 +74,21 @@ def check_flags_reader(app: LianpingApp, principal: Principal, cycle_id: str) ->
 
 
 def flags_in_scope(
-    app: LianpingApp,
-    principal: Principal,
-    cycle: Cycle,
-    rows: list[dict[str, Any]],
-    is_rating_event: Callable[[int], bool],
+    app: LianpingApp, principal: Principal, cycle: Cycle, rows: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """A cycle's flags as this reader may see them: all of them for the global admin, the
     organizer and inspectors over it; the flags of orgs in their subtree for other inspectors
     and admins; reviewers by pseudonym where the reader may not know them."""
     if not (principal.is_global_admin or oversees_cycle(app, principal, cycle)):
         rows = [r for r in rows if reads_subtree(app, principal, r.get("org_code"))]
-    return ReviewerMask(app, principal).flags(cycle, rows, is_rating_event)
+    return ReviewerMask(app, principal).flags(cycle, rows, partial(_is_rating_event, app))
+
+
+def _is_rating_event(app: LianpingApp, position: int) -> bool:
+    found = app.recorder.select_notifications(start=position, limit=1)
+    return bool(found) and found[0].id == position and found[0].topic.startswith(
+        "lianping:Rating."
+    )
 
 
 def check_record_reader(app: LianpingApp, principal: Principal, org_code: str) -> Organization:
@@ -221,11 +224,13 @@ def get_aggregate_history(
             {k: v for k, v in vars(state).items() if not k.startswith("_")}
         )),
         "events": [
-            {k: v for k, v in row.items()
-             if k not in ("aggregate_id", "aggregate_type", "cycle_id", "_masked_actor")}
+            {k: v for k, v in row.items() if k not in _ROW_ONLY}
             for row in rows
         ],
     }
+
+
+_ROW_ONLY = ("aggregate_id", "aggregate_type", "cycle_id")  # the history names these once
 
 
 def _history_of(app: LianpingApp, shown_id: UUID, text: str) -> tuple[UUID, list[Any], Any]:
