@@ -74,8 +74,9 @@ class Filters:
 
 @dataclass(frozen=True)
 class Scope:
-    """What one reader may see: everything (admin), or the subtrees of ``inspector_orgs`` and the
-    cycles organized by ``organizer_orgs`` (without inspection notes)."""
+    """What one reader may see: everything (the global admin), or the subtrees of
+    ``inspector_orgs`` (inspectors' and subtree admins' orgs) and the cycles organized by
+    ``organizer_orgs`` (without inspection notes). Built by ``access.trail_scope``."""
 
     everything: bool = False
     inspector_orgs: tuple[str, ...] = ()
