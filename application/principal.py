@@ -1,5 +1,5 @@
 """Who is asking, and what their grants let them do. Checks raise domain errors with stable
-codes."""
+codes. The scope rules built on these grants live in ``application.usecases.access``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from domain.errors import ForbiddenError
+
+#: The scope of the one global admin's grant (``lianping admin bootstrap``): the whole system.
+#: Every other grant names an org and reaches that org's subtree.
+GLOBAL_SCOPE = "*"
 
 
 @dataclass(frozen=True)
@@ -24,7 +28,16 @@ class Principal:
 
     @property
     def is_admin(self) -> bool:
+        """Holds an admin grant of any scope (its reach: ``access.administers``)."""
         return bool(self.roles("admin"))
+
+    @property
+    def is_global_admin(self) -> bool:
+        return self.has("admin", GLOBAL_SCOPE)
+
+    def scoped_roles(self, role: str) -> list[str]:
+        """The orgs of ``role``'s grants, without the global sentinel."""
+        return [org for org in self.roles(role) if org != GLOBAL_SCOPE]
 
 
 def forbid(message: str, code: str = "forbidden") -> ForbiddenError:
@@ -46,7 +59,13 @@ def require_secretary(principal: Principal, org_code: str) -> None:
         raise forbid(f"only the secretary of {org_code} may do this", "secretary_required")
 
 
+def within(org_code: str, scopes: set[str] | list[str], ancestors: list[str]) -> bool:
+    """Whether ``org_code`` (whose ancestors are given) lies in the subtree of any of ``scopes``."""
+    wanted = set(scopes)
+    return bool(wanted) and any(code in wanted for code in [org_code, *ancestors])
+
+
 def inspects(principal: Principal, org_code: str, ancestors: Callable[[str], list[str]]) -> bool:
     """Inspectors read everything in their org's subtree."""
-    scopes = set(principal.roles("inspector"))
-    return bool(scopes) and any(code in scopes for code in [org_code, *ancestors(org_code)])
+    scopes = principal.roles("inspector")
+    return bool(scopes) and within(org_code, scopes, ancestors(org_code))

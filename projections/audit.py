@@ -5,7 +5,7 @@ trail always shows what is stored there."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -75,8 +75,9 @@ class Filters:
 
 @dataclass(frozen=True)
 class Scope:
-    """What one reader may see: everything (admin), or the subtrees of ``inspector_orgs`` and the
-    cycles organized by ``organizer_orgs`` (without inspection notes)."""
+    """What one reader may see: everything (the global admin), or the subtrees of
+    ``inspector_orgs`` (inspectors' and subtree admins' orgs) and the cycles organized by
+    ``organizer_orgs`` (without inspection notes). Built by ``access.trail_scope``."""
 
     everything: bool = False
     inspector_orgs: tuple[str, ...] = ()
@@ -177,10 +178,15 @@ def event_view(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+Shown = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+
+
 def page(
-    r: Reader, filters: Filters, scope: Scope, after: int, limit: int, max_bytes: int = 0
+    r: Reader, filters: Filters, scope: Scope, after: int, limit: int, max_bytes: int = 0,
+    shown: Shown = lambda rows: rows,
 ) -> dict[str, Any]:
-    """At most ``limit`` events and ``max_bytes`` of JSON (0: no byte cap)."""
+    """At most ``limit`` events and ``max_bytes`` of JSON (0: no byte cap); ``shown`` turns the
+    rows into what the reader may see (it may leave some out: the cursor still moves past them)."""
     found = _rows(r, filters, scope, after, limit + 1, max_chars=max_bytes)
     # A character takes at least one byte: past max_bytes characters the page is cut anyway.
     cut = bool(max_bytes and found and found[-1]["running_chars"] >= max_bytes)
@@ -188,7 +194,7 @@ def page(
     more = more or cut
     return {
         "position": r.position,
-        "events": rows,
+        "events": shown(rows),
         "next_after": rows[-1]["position"] if more else None,
     }
 

@@ -22,6 +22,7 @@ from api.schemas.common import Note, Strict
 from application.app import Request as AppRequest
 from application.paging import cap_page
 from application.principal import Principal
+from application.usecases import access as rules
 from application.usecases import audit as access
 from application.usecases import notes
 from projections import audit, flags
@@ -125,13 +126,16 @@ def _filters(
 Filters = Annotated[audit.Filters, Depends(_filters)]
 
 
-def _scope(principal: Principal) -> audit.Scope:
+def _scope(principal: Principal, *, organizers: bool = True) -> audit.Scope:
     access.require_auditor(principal)
-    return audit.Scope(
-        everything=principal.is_admin,
-        inspector_orgs=tuple(principal.roles("inspector")),
-        organizer_orgs=tuple(principal.roles("organizer")),
-    )
+    scope = rules.trail_scope(principal, organizers=organizers)
+    return audit.Scope(scope.everything, scope.subtree_orgs, scope.organizer_orgs)
+
+
+def _shown(app: Any, principal: Principal, actor: str | None = None) -> audit.Shown:
+    """Rows as this reader may see them: reviewers by pseudonym outside their knowledge."""
+    mask = rules.ReviewerMask(app, principal)
+    return lambda rows: mask.events(rows, actor)
 
 
 @router.get("/audit/events", response_model=EventsOut)
@@ -141,8 +145,11 @@ def get_audit_events(
     """Every event by position with who, when, org, cycle, reason, data and its chain hash:
     inspectors see their subtree, organizers their cycles, admins everything."""
     scope = _scope(request.principal)
+    shown = _shown(app, request.principal, filters.actor)
     with read_models(app).read(audit.NAME) as view:
-        return audit.page(view, filters, scope, after, limit, app.settings.max_page_bytes)
+        return audit.page(
+            view, filters, scope, after, limit, app.settings.max_page_bytes, shown
+        )
 
 
 @router.get("/events", response_model=EventsOut)
@@ -151,11 +158,11 @@ def get_event_feed(
 ) -> dict[str, Any]:
     """The raw event feed in log order (admins; inspectors within their scope)."""
     access.require_feed_reader(request.principal)
-    scope = _scope(request.principal)
-    scope = audit.Scope(scope.everything, scope.inspector_orgs)
+    scope = _scope(request.principal, organizers=False)
+    shown = _shown(app, request.principal)
     with read_models(app).read(audit.NAME) as view:
         return audit.page(
-            view, audit.Filters(), scope, after, limit, app.settings.max_page_bytes
+            view, audit.Filters(), scope, after, limit, app.settings.max_page_bytes, shown
         )
 
 
@@ -173,7 +180,8 @@ def export_audit_events(
     scope = _scope(request.principal)
     models = read_models(app)
     upto = models.position(audit.NAME)
-    pages = _pages(models, filters, scope, upto)
+    shown = _shown(app, request.principal, filters.actor)
+    pages = map(shown, _pages(models, filters, scope, upto))
     body = _csv(pages) if format == "csv" else _jsonl(pages)
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     disposition = f'attachment; filename="audit-events-{upto}.{format}"'
@@ -241,10 +249,11 @@ def get_flags(
     reopening, veto, returned_report, returned_plan, overdue_extension (a deadline extended after
     it had passed), deadline_changed (a cycle deadline moved once its phase had begun), and
     overdue_item (as of today)."""
-    access.check_flags_reader(app, request.principal, cycle_id)
+    cycle = access.check_flags_reader(app, request.principal, cycle_id)
     with read_models(app).read(flags.NAME) as view:
         body = flags.cycle_flags(view, cycle_id, app.today())
-    listed = [flag for flag in body["flags"] if flag["position"] > after]
+    visible = access.flags_in_scope(app, request.principal, cycle, body["flags"])
+    listed = [flag for flag in visible if flag["position"] > after]
     page, more = cap_page(listed, limit, app.settings.max_page_bytes,
                           cursor=lambda flag: flag["position"])
     return {**body, "flags": page, "next_after": page[-1]["position"] if more else None}

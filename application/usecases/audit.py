@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -14,12 +15,22 @@ from eventsourcing.utils import get_topic
 from application.app import LianpingApp
 from application.principal import Principal, forbid
 from application.usecases import lookups
-from application.usecases.access import inspects_org, sees_reviewers
+from application.usecases.access import (
+    ReviewerMask,
+    administers,
+    inspects_org,
+    masked_id,
+    oversees_cycle,
+    reads_subtree,
+    unmasked_id,
+)
 from domain import ids
 from domain.account import Account
 from domain.cycle import Cycle, CycleSlot
 from domain.errors import NotFoundError, ValidationError
+from domain.note import InspectionNote
 from domain.organization import Organization
+from domain.rating import Rating
 from domain.token import ApiToken
 
 #: Attributes of a stored event that are its envelope (id, version, time), not its data.
@@ -43,7 +54,7 @@ def require_feed_reader(principal: Principal) -> None:
 def check_board_reader(app: LianpingApp, principal: Principal, cycle_id: str) -> Cycle:
     """The rectification board: the cycle's organizer and inspectors over it."""
     cycle = lookups.cycle(app, cycle_id, read_only=True)
-    if not sees_reviewers(app, principal, cycle):
+    if not oversees_cycle(app, principal, cycle):
         raise forbid(
             "the rectification board is for the organizer and inspectors", "organizer_or_inspector"
         )
@@ -51,8 +62,10 @@ def check_board_reader(app: LianpingApp, principal: Principal, cycle_id: str) ->
 
 
 def check_flags_reader(app: LianpingApp, principal: Principal, cycle_id: str) -> Cycle:
+    """Flags are for inspectors, organizers and admins; which of a cycle's flags each one sees
+    is ``flags_in_scope``'s business (what lies outside is left out, not refused)."""
     cycle = lookups.cycle(app, cycle_id, read_only=True)
-    if not (principal.is_admin or sees_reviewers(app, principal, cycle)):
+    if not (principal.is_admin or principal.roles("inspector") or principal.roles("organizer")):
         raise forbid(
             "inspection flags are for inspectors, the organizer and admins",
             "organizer_or_inspector",
@@ -60,12 +73,30 @@ def check_flags_reader(app: LianpingApp, principal: Principal, cycle_id: str) ->
     return cycle
 
 
+def flags_in_scope(
+    app: LianpingApp, principal: Principal, cycle: Cycle, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A cycle's flags as this reader may see them: all of them for the global admin, the
+    organizer and inspectors over it; the flags of orgs in their subtree for other inspectors
+    and admins; reviewers by pseudonym where the reader may not know them."""
+    if not (principal.is_global_admin or oversees_cycle(app, principal, cycle)):
+        rows = [r for r in rows if reads_subtree(app, principal, r.get("org_code"))]
+    return ReviewerMask(app, principal).flags(cycle, rows, partial(_is_rating_event, app))
+
+
+def _is_rating_event(app: LianpingApp, position: int) -> bool:
+    found = app.recorder.select_notifications(start=position, limit=1)
+    return bool(found) and found[0].id == position and found[0].topic.startswith(
+        "lianping:Rating."
+    )
+
+
 def check_record_reader(app: LianpingApp, principal: Principal, org_code: str) -> Organization:
     """An org's record: admins, inspectors of its subtree, the organizer of its parent, and its
     own secretary."""
     org = lookups.org(app, org_code)
     if not (
-        principal.is_admin
+        administers(app, principal, org_code)
         or inspects_org(app, principal, org_code)
         or (org.parent_code is not None and principal.has("organizer", org.parent_code))
         or principal.has("secretary", org_code)
@@ -92,8 +123,7 @@ def subject_of(app: LianpingApp, aggregate: Aggregate) -> tuple[str | None, str 
 def may_read(app: LianpingApp, principal: Principal, aggregate: Aggregate) -> bool:
     org_code, organizer_org = subject_of(app, aggregate)
     return (
-        principal.is_admin
-        or (org_code is not None and inspects_org(app, principal, org_code))
+        reads_subtree(app, principal, org_code)
         or (organizer_org is not None and principal.has("organizer", organizer_org))
     )
 
@@ -137,14 +167,19 @@ def get_aggregate_history(
             "ask for a version or a moment, not both",
             [{"field": "as_of", "message": "not together with version"}],
         )
-    uuid = aggregate_id_from_path(aggregate_id)
-    events: list[Any] = list(app.events.get(uuid))
-    if not events:
+    shown_id = aggregate_id_from_path(aggregate_id)
+    mask = ReviewerMask(app, principal)
+    uuid, events, current = _history_of(app, shown_id, aggregate_id)
+    cycle_id = getattr(current, "cycle_id", None)
+    if isinstance(current, InspectionNote) and current.subject_aggregate_id:
+        subject = app.find(Aggregate, UUID(current.subject_aggregate_id), read_only=True)
+        cycle_id = getattr(subject, "cycle_id", None)
+    rating_hidden = isinstance(current, Rating) and mask.names(cycle_id) is not None
+    if rating_hidden == (uuid == shown_id):
+        # A rating is addressed by its masked id exactly where its reviewer is hidden: its real
+        # id (uuid5 of cycle, org, reviewer) would let a reader test guessed reviewers.
         raise NotFoundError("unknown_aggregate", f"no aggregate {aggregate_id!r}")
-    current = None
-    for event in events:
-        current = event.mutate(current)  # type: ignore[attr-defined]
-    if not may_read(app, principal, current):  # type: ignore[arg-type]
+    if not may_read(app, principal, current):
         raise forbid(f"you may not read the history of {aggregate_id}", "history_forbidden")
     if version is not None:
         if not 1 <= version <= len(events):
@@ -164,22 +199,55 @@ def get_aggregate_history(
         version: {"position": position, "hash": None if hash_ is None else hash_.hex()}
         for version, (position, hash_) in app.recorder.positions_of(uuid).items()  # type: ignore[attr-defined]
     }
+    kind = type(state).__name__
+    rows = [
+        mask.event({
+            "aggregate_id": str(uuid),
+            "aggregate_type": kind,
+            "cycle_id": cycle_id,
+            "version": e.originator_version,
+            **in_log.get(e.originator_version, {"position": None, "hash": None}),
+            "type": get_topic(type(e)),
+            "recorded_at": e.timestamp.isoformat(),
+            "actor": vars(e).get("actor"),
+            "reason": vars(e).get("reason"),
+            "data": plain({k: v for k, v in vars(e).items() if k not in ENVELOPE_FIELDS}),
+        })
+        for e in events
+    ]
     return {
-        "aggregate_id": str(uuid),
-        "aggregate_type": type(state).__name__,
+        "aggregate_id": str(shown_id),
+        "aggregate_type": kind,
         "version": len(events),
         "as_of": as_of.isoformat() if as_of else None,
-        "state": plain({k: v for k, v in vars(state).items() if not k.startswith("_")}),
+        "state": mask.state(kind, cycle_id, plain(
+            {k: v for k, v in vars(state).items() if not k.startswith("_")}
+        )),
         "events": [
-            {
-                "version": e.originator_version,
-                **in_log.get(e.originator_version, {"position": None, "hash": None}),
-                "type": get_topic(type(e)),
-                "recorded_at": e.timestamp.isoformat(),
-                "actor": vars(e).get("actor"),
-                "reason": vars(e).get("reason"),
-                "data": plain({k: v for k, v in vars(e).items() if k not in ENVELOPE_FIELDS}),
-            }
-            for e in events
+            {k: v for k, v in row.items() if k not in _ROW_ONLY}
+            for row in rows
         ],
     }
+
+
+_ROW_ONLY = ("aggregate_id", "aggregate_type", "cycle_id")  # the history names these once
+
+
+def _history_of(app: LianpingApp, shown_id: UUID, text: str) -> tuple[UUID, list[Any], Any]:
+    """(real id, events, current state) of an aggregate named by its id or its masked id."""
+    for uuid in (shown_id, unmasked_id(app, shown_id)):
+        events: list[Any] = list(app.events.get(uuid))
+        if events:
+            current = None
+            for event in events:
+                current = event.mutate(current)
+            return uuid, events, current
+    raise NotFoundError("unknown_aggregate", f"no aggregate {text!r}")
+
+
+def shown_aggregate_id(app: LianpingApp, principal: Principal, aggregate: Aggregate) -> str:
+    """The id under which ``principal`` sees ``aggregate`` (a rating's is masked where its
+    reviewer is hidden)."""
+    if isinstance(aggregate, Rating) and ReviewerMask(app, principal).names(aggregate.cycle_id):
+        return masked_id(app, aggregate.id)
+    return str(aggregate.id)

@@ -10,7 +10,13 @@ from typing import Any
 from application.app import LianpingApp, Outcome, Request
 from application.principal import forbid, require_organizer
 from application.usecases import lookups
-from application.usecases.access import can_read_cycle, sees_reviewers
+from application.usecases.access import (
+    can_read_cycle,
+    can_read_participant,
+    pseudonym,
+    require_organizer_of,
+    sees_reviewers,
+)
 from application.usecases.history import state_at
 from application.usecases.standings import previous_cycle, standings_rows
 from domain import ids
@@ -50,11 +56,6 @@ def cycle_view(
 
 def pseudonyms(cycle: Cycle) -> list[str]:
     return [pseudonym(cycle, member) for member in cycle.panel]
-
-
-def pseudonym(cycle: Cycle, account_id: str) -> str:
-    """Reviewers are anonymous to secretaries: 评议人1, 评议人2 … by their place on the panel."""
-    return f"评议人{cycle.panel.index(account_id) + 1}"
 
 
 def _cycle_outcome(
@@ -338,6 +339,7 @@ def veto(
 ) -> Outcome:
     cycle = _organizer_cycle(app, request, cycle_id)
     lookups.org(app, org_code, "body")
+    require_organizer_of(app, request.principal, cycle, org_code)
     cycle.veto(org_code, reason, request.actor)
     return _cycle_outcome(app, request, cycle, {"vetoes": list(cycle.vetoes)})
 
@@ -367,7 +369,10 @@ def get_cycle(
         **cycle_view(
             cycle,
             show_reviewers=sees_reviewers(app, request.principal, cycle),
-            own_orgs=tuple(request.principal.roles("secretary")),
+            own_orgs=tuple(
+                org for org in cycle.participants
+                if can_read_participant(app, request.principal, cycle, org)
+            ),
         ),
         "previous_cycle_in_effect": previous.cycle_id if previous else None,
     }

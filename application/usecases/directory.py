@@ -11,15 +11,16 @@ from uuid import UUID
 
 from application.app import LianpingApp, Outcome, Request
 from application.keys import derive_secret
-from application.principal import Principal, require_admin
+from application.principal import GLOBAL_SCOPE, Principal, require_admin
 from application.usecases import lookups
+from application.usecases.access import require_admin_of
 from domain import ids
 from domain.account import ROLES, Account
 from domain.errors import NotFoundError, RuleViolationError, UnauthorizedError, ValidationError
 from domain.organization import Organization
 from domain.token import ApiToken, hash_token
 
-ANY_ORG = "*"  # admin grants are not bound to one org
+ANY_ORG = GLOBAL_SCOPE  # the global admin's grant is not bound to one org
 DEFAULT_TOKEN_DAYS = 90
 
 
@@ -47,11 +48,12 @@ def register_org(
     app: LianpingApp, request: Request, code: str, name: str, level: str, parent_code: str | None
 ) -> Outcome:
     require_admin(request.principal)
+    parent = lookups.org(app, parent_code, "body", "parent_code") if parent_code else None
+    require_admin_of(app, request.principal, parent_code)  # a province: the global admin only
     existing = app.find(Organization, ids.org_id(code))
     request.check_version(existing)
     if existing is not None:
         raise RuleViolationError("org_exists", f"organization {code} already exists")
-    parent = lookups.org(app, parent_code, "body", "parent_code") if parent_code else None
     org = Organization.register(code, name, level, parent, request.actor)
     view = org_view(org)
     del view["secretary"]
@@ -63,6 +65,7 @@ def appoint_secretary(
 ) -> Outcome:
     require_admin(request.principal)
     org = lookups.org(app, code)
+    require_admin_of(app, request.principal, code)
     request.check_version(org)
     if account_id is not None:
         lookups.account(app, account_id, "body")
@@ -74,12 +77,13 @@ def open_account(
     app: LianpingApp, request: Request, account_id: str, name: str, org_code: str | None
 ) -> Outcome:
     require_admin(request.principal)
+    if org_code is not None:
+        lookups.org(app, org_code, "body")
+    require_admin_of(app, request.principal, org_code)  # no org: the global admin only
     existing = app.find(Account, ids.account_id(account_id))
     request.check_version(existing)
     if existing is not None:
         raise RuleViolationError("account_exists", f"account {account_id} already exists")
-    if org_code is not None:
-        lookups.org(app, org_code, "body")
     account = Account(account_id=account_id, name=name, org_code=org_code, actor=request.actor)
     return app.commit(request, account, item=account, body=account_view(account), created=True)
 
@@ -95,13 +99,24 @@ def _grant_scope(app: LianpingApp, role: str, org_code: str) -> None:
         lookups.org(app, org_code, "body")
 
 
+def _require_admin_over(
+    app: LianpingApp, principal: Principal, account: Account, org_code: str
+) -> None:
+    """Grants and revocations: of an account in the admin's subtree, at an org in it (``*``:
+    the global admin's own scope, which only the global admin hands on)."""
+    require_admin_of(
+        app, principal, account.org_code, None if org_code == GLOBAL_SCOPE else org_code
+    )
+
+
 def grant_role(
     app: LianpingApp, request: Request, account_id: str, role: str, org_code: str
 ) -> Outcome:
     require_admin(request.principal)
     account = lookups.account(app, account_id)
-    request.check_version(account)
     _grant_scope(app, role, org_code)
+    _require_admin_over(app, request.principal, account, org_code)
+    request.check_version(account)
     account.grant(role, org_code, request.actor)
     return app.commit(request, account, item=account, body=account_view(account))
 
@@ -111,6 +126,7 @@ def revoke_role(
 ) -> Outcome:
     require_admin(request.principal)
     account = lookups.account(app, account_id)
+    _require_admin_over(app, request.principal, account, org_code)
     request.check_version(account)
     account.revoke(role, org_code, request.actor)
     return app.commit(request, account, item=account, body=account_view(account))
@@ -131,7 +147,8 @@ def issue_token(
     app: LianpingApp, request: Request, account_id: str, expires_in_days: int | None
 ) -> Outcome:
     require_admin(request.principal)
-    lookups.account(app, account_id)
+    account = lookups.account(app, account_id)
+    require_admin_of(app, request.principal, account.org_code)
     days = DEFAULT_TOKEN_DAYS if expires_in_days is None else expires_in_days
     token = _new_token(app, request)
     api_token = ApiToken(
@@ -162,6 +179,8 @@ def revoke_token(
     app: LianpingApp, request: Request, account_id: str, token_id: str, reason: str | None
 ) -> Outcome:
     require_admin(request.principal)
+    account = lookups.account(app, account_id)
+    require_admin_of(app, request.principal, account.org_code)
     token = _token_by_id(app, token_id)
     if token is None or token.account_id != account_id:
         raise NotFoundError("unknown_token", f"account {account_id} has no token {token_id}")

@@ -58,10 +58,10 @@ def cycle(
 def ancestors(app: LianpingApp, code: str) -> list[str]:
     """Parent codes from the nearest up to the province."""
     chain: list[str] = []
-    current = app.find(Organization, ids.org_id(code))
+    current = app.find(Organization, ids.org_id(code), read_only=True)
     while current is not None and current.parent_code is not None:
         chain.append(current.parent_code)
-        current = app.find(Organization, ids.org_id(current.parent_code))
+        current = app.find(Organization, ids.org_id(current.parent_code), read_only=True)
     return chain
 
 

@@ -9,10 +9,11 @@ from eventsourcing.domain import Aggregate
 
 from application.app import LianpingApp, Outcome, Request
 from application.principal import forbid
-from application.usecases.access import inspects_org
-from application.usecases.audit import subject_of
+from application.usecases.access import ReviewerMask, inspects_org, unmasked_id
+from application.usecases.audit import shown_aggregate_id, subject_of
 from domain.errors import ValidationError
 from domain.note import InspectionNote
+from domain.rating import Rating
 from domain.rules import require_text
 
 
@@ -38,6 +39,22 @@ def _subject_id(app: LianpingApp, subject_position: int | None, aggregate_id: st
         raise _unknown("aggregate_id", f"no aggregate {aggregate_id!r}") from None
 
 
+def _subject(app: LianpingApp, request: Request, shown_id: UUID, by_position: bool) -> Aggregate:
+    """The aggregate a note is about, named by its id or (a rating whose reviewer the inspector
+    may not know) by its masked id, as the audit trail showed it."""
+    mask = ReviewerMask(app, request.principal)
+    candidates = [shown_id] if by_position else [shown_id, unmasked_id(app, shown_id)]
+    for candidate in candidates:
+        try:
+            subject: Aggregate = app.repository.get(candidate)
+        except AggregateNotFoundError:
+            continue
+        hidden = isinstance(subject, Rating) and mask.names(subject.cycle_id) is not None
+        if by_position or hidden == (candidate != shown_id):
+            return subject
+    raise _unknown("aggregate_id", f"no aggregate {str(shown_id)!r}")
+
+
 def record_note(
     app: LianpingApp,
     request: Request,
@@ -48,11 +65,9 @@ def record_note(
     if not request.principal.roles("inspector"):
         raise forbid("inspection notes are recorded by inspectors", "inspector_required")
     note = require_text(note, "note")
-    subject_id = _subject_id(app, subject_position, aggregate_id)
-    try:
-        subject: Aggregate = app.repository.get(subject_id)
-    except AggregateNotFoundError:
-        raise _unknown("aggregate_id", f"no aggregate {aggregate_id!r}") from None
+    subject = _subject(app, request, _subject_id(app, subject_position, aggregate_id),
+                       subject_position is not None)
+    subject_id = subject.id
     org_code, _ = subject_of(app, subject)
     if org_code is None or not inspects_org(app, request.principal, org_code):
         raise forbid("the subject lies outside your inspection scope", "outside_scope")
@@ -66,7 +81,7 @@ def record_note(
     body = {
         "note_id": str(recorded.id),
         "subject_position": subject_position,
-        "aggregate_id": str(subject_id),
+        "aggregate_id": shown_aggregate_id(app, request.principal, subject),
         "org_code": org_code,
         "note": note,
     }

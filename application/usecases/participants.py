@@ -7,13 +7,18 @@ from decimal import Decimal
 from typing import Any
 
 from application.app import LianpingApp, Outcome, Request, of_type
-from application.principal import forbid, require_organizer, require_secretary
+from application.principal import forbid, require_secretary
 from application.usecases import lookups
-from application.usecases.access import can_read_participant, can_read_report, sees_reviewers
-from application.usecases.cycles import pseudonym
+from application.usecases.access import (
+    can_read_participant,
+    can_read_report,
+    pseudonym,
+    require_organizer_of,
+    require_reviewer,
+    sees_reviewers,
+)
 from application.usecases.rectification import plan_view
 from domain import ids
-from domain.cycle import Cycle
 from domain.errors import NotFoundError, RuleViolationError
 from domain.feedback import Feedback
 from domain.organization import Organization
@@ -59,7 +64,7 @@ def return_report(
     app: LianpingApp, request: Request, cycle_id: str, org_code: str, reason: str | None
 ) -> Outcome:
     cycle = lookups.participant(app, cycle_id, org_code)
-    require_organizer(request.principal, cycle.organizer_org)
+    require_organizer_of(app, request.principal, cycle, org_code)
     report = app.find(Report, ids.report_id(cycle_id, org_code))
     request.check_version(report)
     if report is None:
@@ -74,16 +79,6 @@ def return_report(
 # -- 评: ratings --------------------------------------------------
 
 
-def _check_reviewer(app: LianpingApp, request: Request, cycle: Cycle, org_code: str) -> None:
-    reviewer = request.actor
-    if not cycle.is_panel_member(reviewer):
-        raise forbid(f"{reviewer} is not on the panel of this cycle", "not_panel_member")
-    if request.principal.org_code == org_code or cycle.has_conflict(reviewer, org_code):
-        raise forbid(
-            f"{reviewer} may not review {org_code} (conflict of interest)", "conflict_of_interest"
-        )
-
-
 def rate(
     app: LianpingApp,
     request: Request,
@@ -94,7 +89,7 @@ def rate(
     reason: str | None,
 ) -> Outcome:
     cycle = lookups.participant(app, cycle_id, org_code)
-    _check_reviewer(app, request, cycle, org_code)
+    require_reviewer(app, request.principal, cycle, org_code)
     existing = app.find(Rating, ids.rating_id(cycle_id, org_code, request.actor))
     request.check_version(existing)
     cycle.require_phase("rating", "reviewing")
@@ -135,7 +130,7 @@ def score(
     reason: str | None,
 ) -> Outcome:
     cycle = lookups.participant(app, cycle_id, org_code)
-    require_organizer(request.principal, cycle.organizer_org)
+    require_organizer_of(app, request.principal, cycle, org_code)
     existing = app.find(IndicatorScore, ids.score_id(cycle_id, org_code, indicator))
     request.check_version(existing)
     cycle.require_phase("scoring", "reviewing")
@@ -170,7 +165,7 @@ def issue_feedback(
     problems: list[dict[str, str]],
 ) -> Outcome:
     cycle = lookups.participant(app, cycle_id, org_code)
-    require_organizer(request.principal, cycle.organizer_org)
+    require_organizer_of(app, request.principal, cycle, org_code)
     existing = app.find(Feedback, ids.feedback_id(cycle_id, org_code))
     request.check_version(existing)
     cycle.require_phase("issuing feedback", "finalized", "rectifying")

@@ -7,8 +7,9 @@ from datetime import date
 from typing import Any
 
 from application.app import LianpingApp, Outcome, Request
-from application.principal import require_organizer, require_secretary
+from application.principal import require_secretary
 from application.usecases import lookups
+from application.usecases.access import require_organizer_of
 from domain import ids
 from domain.cycle import Cycle
 from domain.errors import RuleViolationError
@@ -38,7 +39,7 @@ def _plan_context(
     if role == "secretary":
         require_secretary(request.principal, org_code)
     else:
-        require_organizer(request.principal, cycle.organizer_org)
+        require_organizer_of(app, request.principal, cycle, org_code)
     plan = app.find(RectificationPlan, ids.plan_id(cycle_id, org_code))
     request.check_version(plan)
     cycle.require_phase("rectification", "rectifying")

@@ -14,7 +14,7 @@ from eventsourcing.domain import Aggregate
 from application.app import LianpingApp, Request, of_type
 from application.principal import forbid
 from application.usecases import lookups
-from application.usecases.access import sees_reviewers
+from application.usecases.access import oversees_cycle
 from application.usecases.history import state_at
 from domain import ids
 from domain.cycle import Cycle, CycleSlot
@@ -155,7 +155,7 @@ def get_standings(
     Organizers and inspectors only: standings name every participant."""
     position = app.recorder.max_notification_id() or 0
     current = lookups.cycle(app, cycle_id, read_only=True)
-    if not sees_reviewers(app, request.principal, current):
+    if not oversees_cycle(app, request.principal, current):
         raise forbid("standings are for the organizer and inspectors", "organizer_or_inspector")
     cycle = current if as_of is None else state_at(app, Cycle, current.id, as_of)
     body: dict[str, Any] = {
