@@ -7,6 +7,7 @@ PostgreSQL refuses to run as root: when the tests run as root, initdb and pg_ctl
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -97,8 +98,6 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         cluster.start()
         yield cluster
     finally:
-        try:
-            cluster.crash()
-        except (RuntimeError, subprocess.TimeoutExpired, OSError):
-            pass  # never started, or already down
+        with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired, OSError):
+            cluster.crash()  # unless it never started, or is down already
         shutil.rmtree(root, ignore_errors=True)
