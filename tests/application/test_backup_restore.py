@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
+import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -29,6 +31,7 @@ from projections.rebuild import rebuild_read_models
 from projections.service import read_models
 from tests.application.world import ADMIN, World
 from tests.conftest import POSTGRES_URL, fresh_app, fresh_postgres_schema
+from tests.e2e.server import BIN
 from tests.projections.scripts import new_cycle, rich_history, run_script
 
 TARGETS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -240,3 +243,40 @@ class TestARestoreIsRefused:
                 restore_file(settings, str(short))
             assert refused.value.code == "export_does_not_verify"
             assert refused.value.details["first_bad_position"] == last + 1
+
+
+class TestTheCommandLine:
+    @pytest.mark.postgres
+    def test_exports_one_store_and_restores_it_into_another(self, tmp_path: Path) -> None:
+        """`lianping audit export` from a SQLite file, `lianping restore` into PostgreSQL."""
+        with fresh_app("sqlite") as source:
+            World(source)
+            rows = all_rows(source)
+            source_url = source.settings.database_url
+            key_file = source.settings.signing_key_file
+            backup = tmp_path / "backup.jsonl"
+            exported = subprocess.run(
+                [str(BIN / "lianping"), "audit", "export", "--out", str(backup)],
+                env={**os.environ, "LIANPING_DATABASE_URL": source_url,
+                     "LIANPING_SIGNING_KEY_FILE": key_file},
+                capture_output=True, text=True, timeout=60,
+            )
+            assert exported.returncode == 0, exported.stderr
+        with empty_store("postgres", tmp_path / "target", key_file) as settings:
+            env = {**os.environ, "LIANPING_DATABASE_URL": settings.database_url,
+                   "LIANPING_POSTGRES_SCHEMA": settings.postgres_schema,
+                   "LIANPING_SIGNING_KEY_FILE": key_file}
+            command = [str(BIN / "lianping"), "restore", str(backup)]
+
+            restored = subprocess.run(command, env=env, capture_output=True, text=True,
+                                      timeout=60)
+            again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+            assert restored.returncode == 0, restored.stderr
+            assert json.loads(restored.stdout)["restored"] == len(rows)
+            assert again.returncode == 1
+            assert json.loads(again.stdout)["error"]["code"] == "store_not_empty"
+            verified = subprocess.run([str(BIN / "lianping"), "audit", "verify"], env=env,
+                                      capture_output=True, text=True, timeout=60)
+            assert verified.returncode == 0, verified.stdout
+            assert json.loads(verified.stdout)["verified_through"] == rows[-1].position
