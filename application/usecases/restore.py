@@ -8,7 +8,8 @@ passes and a signed checkpoint taken before the backup still verifies.
 All or nothing:
 1. the file is verified first with the offline verifier (exports.verify_export_lines): a file
    whose chain does not verify is refused, naming the first bad position, before the store is
-   even opened;
+   even opened; then each row's readable fields must be what its stored bytes decode to (they
+   are not hashed);
 2. the rows are then written in ONE transaction that holds the log's write lock (SQLite
    ``BEGIN IMMEDIATE``, PostgreSQL ``LOCK TABLE … IN EXCLUSIVE MODE``, the lock every append
    takes), which refuses a store that is not empty and re-links every row as it goes (the file
@@ -26,21 +27,36 @@ still verify), and the read models (derived: they catch up from position 0 on th
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
-from eventsourcing.persistence import Environment, InfrastructureFactory
+from eventsourcing.persistence import (
+    Environment,
+    InfrastructureFactory,
+    JSONTranscoder,
+    Mapper,
+)
 from psycopg.sql import SQL, Identifier, Literal
 
+from application.app import LianpingApp
 from application.settings import Settings
 from application.store import chain
 from application.store.checkpoints import TABLE as CHECKPOINTS_TABLE
 from application.store.postgres import ChainedPostgresRecorder
 from application.store.records import ChainRow
 from application.store.sqlite import ChainedSQLiteRecorder, immediate_transaction
-from application.usecases.exports import EXPORT_HEADER, _BadLine, _parse, verify_export_lines
+from application.usecases.exports import (
+    EXPORT_HEADER,
+    _BadLine,
+    _line,
+    _parse,
+    decoded_fields,
+    verify_export_lines,
+)
 from application.usecases.integrity import result_json
 from domain.errors import RuleViolationError
 
@@ -81,12 +97,22 @@ def open_recorder(settings: Settings) -> tuple[Recorder, InfrastructureFactory[A
     return recorder, factory
 
 
+def mapper_of(factory: InfrastructureFactory[Any]) -> Mapper[Any]:
+    """The application's mapper (its transcodings), to decode events without the application."""
+    transcoder = factory.transcoder()
+    if isinstance(transcoder, JSONTranscoder):
+        LianpingApp.register_transcodings(cast(LianpingApp, None), transcoder)
+    return factory.mapper(transcoder=transcoder)
+
+
 def restore_file(settings: Settings, path: str) -> Restored:
     """Restore the export at `path` into the store `settings` name (see the module docstring)."""
     with open(path, encoding="utf-8") as file:
         check_export(file)
     recorder, factory = open_recorder(settings)
     try:
+        with open(path, encoding="utf-8") as file:
+            check_decoded(file, mapper_of(factory))
         with open(path, encoding="utf-8") as file:
             return restore_rows(recorder, export_rows(file))
     finally:
@@ -104,6 +130,34 @@ def check_export(lines: Iterable[str]) -> None:
             f"{result.reason}",
             result_json(result),
         )
+
+
+DECODED = ("type", "actor", "reason", "recorded_at", "data", "decode_error")
+
+
+def check_decoded(lines: Iterable[str], mapper: Mapper[Any]) -> None:
+    """Refuse an export whose readable fields (type, actor, reason, recorded_at, data) are not
+    what its stored bytes decode to: they are not hashed, so the chain cannot show that they
+    were changed, and a reader of the file would be misled (the restore itself writes only the
+    stored bytes)."""
+    decoder = cast(LianpingApp, SimpleNamespace(mapper=mapper))
+    for line_no, text in enumerate(lines, 1):
+        if not text.strip() or (line_no == 1 and f'"{EXPORT_HEADER}"' in text[:40]):
+            continue
+        try:
+            row, _ = _parse(line_no, text)
+        except _BadLine as error:
+            raise _changed(error.position, str(error)) from None
+        given = json.loads(text)
+        expected = json.loads(_line(decoded_fields(decoder, row)))
+        if any(given.get(key) != expected.get(key) for key in DECODED):
+            raise RestoreRefusedError(
+                "export_does_not_verify",
+                f"the export does not verify at position {row.position}, nothing was restored: "
+                "its readable fields (type, actor, reason, recorded_at, data) are not what its "
+                "stored bytes decode to",
+                {"first_bad_position": row.position, "code": "decoded_fields_altered"},
+            )
 
 
 def export_rows(lines: Iterable[str]) -> Iterator[ChainRow]:
