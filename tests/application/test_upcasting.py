@@ -5,15 +5,19 @@ read, by the repository, the read models, the audit trail and the exports, on bo
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 
 from application.app import LianpingApp
+from application.settings import Settings
 from application.store.chain import verify_recorder
 from application.usecases import participants
 from application.usecases.audit import get_aggregate_history
-from application.usecases.exports import decoded_fields
+from application.usecases.exports import decoded_fields, export_lines
+from application.usecases.integrity import chain_rows
+from application.usecases.restore import restore_file
 from domain import ids
 from domain.rating import Rating
 from projections import audit, flags
@@ -118,3 +122,29 @@ class TestAnAmendmentStoredByVersion1:
         assert (new["class_version"], new["previous_rating"], new["rating"]) == (
             2, "fairly_good", "average")
         assert verify_recorder(app.recorder).ok  # type: ignore[arg-type]
+
+    def test_restores_from_a_backup_made_by_version_1(
+        self, app: LianpingApp, tmp_path: Path
+    ) -> None:
+        """Version 1 exported the amendment's data without previous_rating: today's decoding
+        differs, and the backup still restores, byte for byte."""
+        _, position = given_a_rating_amended_by_version_1(app)
+        lines = list(export_lines(app))
+        for n, line in enumerate(lines):
+            row = json.loads(line)
+            if row.get("position") == position:
+                del row["data"]["previous_rating"]
+                lines[n] = json.dumps(row, ensure_ascii=False)
+        backup = tmp_path / "backup.jsonl"
+        backup.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        target = Settings(database_url=f"sqlite:///{tmp_path / 'restored.db'}",
+                          signing_key_file=app.settings.signing_key_file)
+
+        restored = restore_file(target, str(backup))
+
+        assert restored.position == position
+        again = LianpingApp(target)
+        try:
+            assert list(chain_rows(again.recorder)) == list(chain_rows(app.recorder))
+        finally:
+            again.close()
