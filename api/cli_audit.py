@@ -1,4 +1,5 @@
-"""`lianping audit …`: signed checkpoints, verification of the store and of exports, raw exports."""
+"""`lianping audit …`: signed checkpoints, verification of the store and of exports, raw exports;
+`lianping restore FILE`: an export back into an empty store."""
 
 from __future__ import annotations
 
@@ -166,6 +167,24 @@ def cmd_audit_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from application.usecases.restore import RestoreRefusedError, restore_file
+
+    try:
+        restored = restore_file(settings, args.file)
+    except RestoreRefusedError as refused:
+        _print_json(
+            {"error": {"code": refused.code, "message": refused.message,
+                       "details": refused.details}}
+        )
+        return 1
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"lianping: cannot read {args.file}: {error}", file=sys.stderr)
+        return 2
+    _print_json(restored.as_json())
+    return 0
+
+
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     audit = commands.add_parser(
         "audit", help="tamper evidence: checkpoints, verification, full raw export"
@@ -226,3 +245,11 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     export.add_argument("--out", metavar="FILE", help="write here instead of stdout")
     export.set_defaults(handler=_exit_2_on_errors(cmd_audit_export))
+
+    restore = commands.add_parser(
+        "restore",
+        help="load an `audit export` into an EMPTY store (same positions, hashes, timestamps); "
+        "exit 0 restored, 1 refused (store not empty, or the file does not verify), 2 error",
+    )
+    restore.add_argument("file", metavar="FILE", help="the export written by `audit export`")
+    restore.set_defaults(handler=_exit_2_on_errors(cmd_restore))

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from application.keys import load_signing_key
 from application.principal import Principal
@@ -228,6 +228,8 @@ class LianpingApp(Application[UUID]):
                     # Jittered exponential backoff, so racing writers stop colliding in lockstep.
                     time.sleep(random.uniform(0, BACKOFF_SECONDS * 2 ** min(number, 6)))
                 continue  # the next attempt reads fresh, and finds the winner's replay if any
+            except PersistenceError:
+                raise  # the store is down or busy: deciding again would only wait as long again
             except Exception:
                 if attempt.unchecked and not attempt.committed:
                     continue  # a refusal decided on cached state: decide again on fresh state

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -34,12 +35,33 @@ class Rating(Aggregate):
         self.comment = comment
         self.reason: str | None = None
 
+    class Amended(Aggregate.Event):
+        """v2 also records the grade it replaces (``previous_rating``), so an inspector reading
+        one amendment sees what changed. Amendments recorded by v1 did not: None."""
+
+        TOPIC = "lianping:Rating.Amended"
+        class_version = 2
+
+        rating: str
+        comment: str | None
+        reason: str
+        actor: str
+        previous_rating: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["previous_rating"] = None
+
     def amend(self, rating: str, comment: str | None, reason: str | None, actor: str) -> None:
         reason = require_reason(reason, "amending a rating")
-        self._amended(rating=rating, comment=comment, reason=reason, actor=actor)
+        self._amended(rating=rating, comment=comment, reason=reason, actor=actor,
+                      previous_rating=self.rating)
 
-    @event("Amended", topic="lianping:Rating.Amended")
-    def _amended(self, rating: str, comment: str | None, reason: str, actor: str) -> None:
+    @event(Amended)
+    def _amended(
+        self, rating: str, comment: str | None, reason: str, actor: str,
+        previous_rating: str | None,
+    ) -> None:
         self.rating = rating
         self.comment = comment
         self.reason = reason
