@@ -118,14 +118,16 @@ class PrivateServer:
         """Start one; `copy_install` copies the binaries next to the data first (by default
         only when the unprivileged account cannot reach them where they are installed)."""
         started = time.monotonic()
-        folder = Path(tempfile.mkdtemp(prefix="lianping-postgres-"))
+        account = pwd.getpwnam(UNPRIVILEGED_ACCOUNT) if os.geteuid() == 0 else None
+        folder = Path(tempfile.mkdtemp(prefix="lianping-postgres-", dir=_temporary_root(account)))
         try:
-            account = pwd.getpwnam(UNPRIVILEGED_ACCOUNT) if os.geteuid() == 0 else None
             install = _installed_binaries()
             if account is not None:
-                folder.chmod(0o755)  # the account reaches the data and the log through it
-                if copy_install or (copy_install is None and not _runs(install, account)):
-                    install = _copy_install(install, folder)
+                folder.chmod(0o755)  # the account reaches the data through it
+            if copy_install or (
+                copy_install is None and account is not None and not _runs(install, account)
+            ):
+                install = _copy_install(install, folder)
             data = folder / "data"
             data.mkdir(mode=0o700)
             if account is not None:
@@ -182,6 +184,21 @@ class PrivateServer:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=seconds)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _temporary_root(account: pwd.struct_passwd | None) -> str:
+    """Where the server's folder goes: the temporary directory, if `account` can reach it."""
+    candidates = [tempfile.gettempdir(), "/tmp"]
+    if account is None:
+        return candidates[0]
+    for candidate in candidates:
+        path = Path(candidate).resolve()
+        if all(p.stat().st_mode & 0o001 for p in [path, *path.parents]):
+            return str(path)
+    raise pytest.UsageError(
+        f"no temporary directory that {UNPRIVILEGED_ACCOUNT} can reach for a private PostgreSQL: "
+        f"set TMPDIR to one"
+    )
 
 
 def _as(account: pwd.struct_passwd | None, folder: Path) -> dict:
@@ -268,7 +285,8 @@ def choose(asked: str) -> Choice:
     return Choice(
         server.url,
         f"PostgreSQL for the tests: {why}, so a private PostgreSQL {server.version} at "
-        f"{server.url} (started in {server.seconds:.1f} s, removed after the run)",
+        f"{server.url} (started in {server.seconds:.1f} s in {server.folder}, removed after "
+        f"the run)",
         server,
     )
 
