@@ -280,8 +280,15 @@ def choose(asked: str) -> Choice:
                 f"or set {ENV}={PRIVATE} for a server of the run's own"
             ) from None
         return Choice(asked, f"PostgreSQL for the tests: {asked}")
-    server = PrivateServer.start()
     why = f"{ENV}={PRIVATE}" if asked == PRIVATE else f"nothing answers at {asked}"
+    try:
+        server = PrivateServer.start()
+    except (OSError, KeyError, RuntimeError, subprocess.CalledProcessError) as error:
+        output = getattr(error, "stderr", None) or getattr(error, "stdout", None) or b""
+        detail = output.decode(errors="replace") if isinstance(output, bytes) else output
+        raise pytest.UsageError(
+            f"{why}, and a private PostgreSQL did not start: {error}\n{detail}".rstrip()
+        ) from error
     return Choice(
         server.url,
         f"PostgreSQL for the tests: {why}, so a private PostgreSQL {server.version} at "
