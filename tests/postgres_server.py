@@ -45,6 +45,8 @@ CONNECT_TIMEOUT = 3
 START_TIMEOUT = 60
 # PostgreSQL refuses to run as root; as root the private server runs as this account.
 UNPRIVILEGED_ACCOUNT = "nobody"
+FOLDER_PREFIX = "lianping-postgres-"
+LEFTOVER_AGE = 600  # seconds
 
 
 def answers(url: str) -> bool:
@@ -119,7 +121,9 @@ class PrivateServer:
         only when the unprivileged account cannot reach them where they are installed)."""
         started = time.monotonic()
         account = pwd.getpwnam(UNPRIVILEGED_ACCOUNT) if os.geteuid() == 0 else None
-        folder = Path(tempfile.mkdtemp(prefix="lianping-postgres-", dir=_temporary_root(account)))
+        root = _temporary_root(account)
+        _remove_leftovers(Path(root))
+        folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX, dir=root))
         try:
             install = _installed_binaries()
             if account is not None:
@@ -184,6 +188,16 @@ class PrivateServer:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=seconds)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _remove_leftovers(root: Path) -> None:
+    """Remove the folders of private servers whose run was killed (the server went with it, and
+    with it the postmaster.pid of a running one), once they are old enough not to be starting."""
+    for folder in root.glob(f"{FOLDER_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            stale = time.time() - folder.stat().st_mtime > LEFTOVER_AGE
+            if stale and not (folder / "data" / "postmaster.pid").exists():
+                shutil.rmtree(folder)
 
 
 def _temporary_root(account: pwd.struct_passwd | None) -> str:

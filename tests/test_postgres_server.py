@@ -10,6 +10,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -47,9 +48,11 @@ def test_a_run_told_of_an_address_where_nothing_answers_uses_a_private_server(
     closed_url: str,
 ) -> None:
     test = "tests/test_postgres_server.py::test_the_run_takes_a_table_in_a_schema_of_its_server"
+    # Without this run's options: files named there (CI's -rs aside) would run this test again.
+    nested_env = {k: v for k, v in os.environ.items() if k != "PYTEST_ADDOPTS"} | {ENV: closed_url}
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
-        cwd=ROOT, env={**os.environ, ENV: closed_url}, capture_output=True, text=True, timeout=240,
+        cwd=ROOT, env=nested_env, capture_output=True, text=True, timeout=240,
     )  # fmt: skip
 
     assert run.returncode == 0, run.stdout + run.stderr
@@ -89,3 +92,23 @@ def test_a_server_that_answers_but_refuses_the_tests_is_an_error_not_a_fallback(
         choose(wrong_database)
     assert wrong_database in str(refused.value)
     assert "no_such_database_here" in str(refused.value)
+
+
+def test_the_folders_of_killed_runs_are_removed_and_those_of_running_servers_kept(tmp_path):
+    def folder(name: str, age: float, running: bool) -> Path:
+        path = tmp_path / f"{postgres_server.FOLDER_PREFIX}{name}"
+        (path / "data").mkdir(parents=True)
+        if running:
+            (path / "data" / "postmaster.pid").write_text("1\n")
+        old = time.time() - age
+        os.utime(path, (old, old))
+        return path
+
+    killed = folder("killed", age=postgres_server.LEFTOVER_AGE + 60, running=False)
+    running = folder("running", age=postgres_server.LEFTOVER_AGE + 60, running=True)
+    starting = folder("starting", age=1, running=False)
+
+    postgres_server._remove_leftovers(tmp_path)
+
+    assert not killed.exists()
+    assert running.exists() and starting.exists()
