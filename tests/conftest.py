@@ -1,9 +1,9 @@
 """Shared fixtures: every application-level test runs on a real SQLite file and a real PostgreSQL
-schema. PostgreSQL being unreachable is a failure, never a skip."""
+schema. PostgreSQL is never skipped: the run uses the server at LIANPING_TEST_POSTGRES_URL, or a
+private one when nothing answers there (tests/postgres_server.py)."""
 
 from __future__ import annotations
 
-import os
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -15,21 +15,41 @@ import pytest
 
 from application.app import LianpingApp
 from application.settings import Settings
+from tests import postgres_server
 
 # Tests make a fresh signing key file per store (and the servers they start inherit this).
 os.environ.setdefault("LIANPING_CREATE_SIGNING_KEY", "true")
 
-POSTGRES_URL = os.environ.get(
-    "LIANPING_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.option.help and not config.option.version:
+        postgres_server.resolve()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(postgres_server.resolve().line)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    postgres_server.release()
+
+
+def __getattr__(name: str) -> str:
+    # POSTGRES_URL is the run's server, known once resolved (test modules import it by name).
+    if name == "POSTGRES_URL":
+        return postgres_server.postgres_url()
+    raise AttributeError(name)
 
 
 def postgres_connection() -> psycopg.Connection:
+    url = postgres_server.postgres_url()
     try:
-        return psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5)
+        return psycopg.connect(url, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as error:
         pytest.fail(
-            f"PostgreSQL is required for this test and is unreachable at {POSTGRES_URL}: {error}",
+            f"PostgreSQL is required for this test and is unreachable at {url}: {error}",
             pytrace=False,
         )
 
@@ -65,7 +85,10 @@ def fresh_app(store: str) -> Iterator[LianpingApp]:
         else:
             schema = stack.enter_context(fresh_postgres_schema())
             settings = Settings(
-                database_url=POSTGRES_URL, postgres_schema=schema, signing_key_file=key, pool_size=2
+                database_url=postgres_server.postgres_url(),
+                postgres_schema=schema,
+                signing_key_file=key,
+                pool_size=2,
             )
         application = LianpingApp(settings)
         try:
@@ -79,7 +102,7 @@ def make_settings(store: str, tmp_path: Path, request: pytest.FixtureRequest) ->
     if store == "sqlite":
         return Settings(database_url=f"sqlite:///{tmp_path / 'lianping.db'}", **common)
     schema = request.getfixturevalue("postgres_schema")
-    return Settings(database_url=POSTGRES_URL, postgres_schema=schema, **common)
+    return Settings(database_url=postgres_server.postgres_url(), postgres_schema=schema, **common)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -1,14 +1,13 @@
 """Test helpers for the chained recorders: fresh SQLite files, fresh PostgreSQL schemas.
 
 PostgreSQL is required, never optional: when it cannot be reached, tests FAIL
-(`require_postgres`). The server is LIANPING_TEST_POSTGRES_URL, by default
-postgresql://postgres@127.0.0.1:5432/test; every test gets its own schema ``t_<hex>``,
+(`require_postgres`). The server is the run's (tests/postgres_server.py: the one at
+LIANPING_TEST_POSTGRES_URL, or a private one); every test gets its own schema ``t_<hex>``,
 dropped with CASCADE afterwards.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import tempfile
@@ -33,18 +32,24 @@ from application.store import (
     open_postgres_recorder,
     open_sqlite_recorder,
 )
+from tests.postgres_server import postgres_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from application.store import ChainRow
 
-PG_URL = os.environ.get("LIANPING_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PG_CONNECT_TIMEOUT = 3
 
 
+def __getattr__(name: str) -> str:
+    if name == "PG_URL":  # the run's server, known once resolved
+        return postgres_url()
+    raise AttributeError(name)
+
+
 def pg_params() -> dict[str, Any]:
-    params = conninfo_to_dict(PG_URL)
+    params = conninfo_to_dict(postgres_url())
     return {
         "dbname": str(params.get("dbname", "test")),
         "host": str(params.get("host", "127.0.0.1")),
@@ -57,12 +62,13 @@ def pg_params() -> dict[str, Any]:
 def pg_connect(schema: str | None = None) -> psycopg.Connection[Any]:
     """An autocommit connection (search_path = `schema` when given); fails the test if down."""
     options = f"-c search_path={schema}" if schema else ""
+    url = postgres_url()
     try:
         return psycopg.connect(
-            PG_URL, connect_timeout=PG_CONNECT_TIMEOUT, autocommit=True, options=options
+            url, connect_timeout=PG_CONNECT_TIMEOUT, autocommit=True, options=options
         )
     except psycopg.OperationalError as e:
-        pytest.fail(f"PostgreSQL is not reachable at {PG_URL}: {e}", pytrace=False)
+        pytest.fail(f"PostgreSQL is not reachable at {url}: {e}", pytrace=False)
 
 
 def require_postgres() -> None:

@@ -11,14 +11,16 @@ import pytest
 from tests.conftest import fresh_postgres_schema
 from tests.e2e.proxy import CuttableProxy
 from tests.e2e.server import bootstrap_admin, lianping_env, poll_until, running_server
+from tests.postgres_server import address, postgres_url, with_address
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 
 def test_a_lost_database_gives_a_fast_503_and_service_resumes(tmp_path):
-    proxy = CuttableProxy(("127.0.0.1", 5432))
+    database = address(postgres_url())
+    proxy = CuttableProxy(database)
     with fresh_postgres_schema() as schema:
-        env = lianping_env(f"postgresql://postgres@127.0.0.1:{proxy.port}/test", tmp_path, schema)
+        env = lianping_env(with_address(postgres_url(), "127.0.0.1", proxy.port), tmp_path, schema)
         env["LIANPING_CONNECT_TIMEOUT"] = "2"
         token = bootstrap_admin(env)
         with running_server(env) as base:
@@ -40,7 +42,7 @@ def test_a_lost_database_gives_a_fast_503_and_service_resumes(tmp_path):
             assert elapsed < 15, f"a dead database must fail fast, took {elapsed:.1f}s"
             assert client.get("/readyz").status_code == 503
 
-            proxy = CuttableProxy(("127.0.0.1", 5432), port=port)
+            proxy = CuttableProxy(database, port=port)
             assert poll_until(lambda: client.get("/readyz").status_code == 200, timeout=30)
             created = client.post(
                 "/api/v1/organizations",
