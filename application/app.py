@@ -90,7 +90,7 @@ class _Attempt:
     fresh: bool
     read: dict[UUID, int] = field(default_factory=dict)
     unchecked: bool = False
-    committed: bool = False
+    committed: bool = False  # its save was sent (and did not fail as a lost race)
 
     def saw(self, aggregate_id: UUID, aggregate: Aggregate | None) -> None:
         self.read.setdefault(aggregate_id, 0 if aggregate is None else aggregate.version)
@@ -263,9 +263,17 @@ class LianpingApp(Application[UUID]):
             )
         attempt = _ATTEMPT.get()
         guards = attempt.guards(aggregates) if attempt is not None else []
-        recordings = self.save(*aggregates, idempotency=record, guards=guards)
         if attempt is not None:
+            # From here on the command is never decided again, unless its save fails as a lost
+            # race (nothing recorded): a store error leaves the outcome unknown, the save may have
+            # landed (the PostgreSQL recorder retries it once and finds it if it did).
             attempt.committed = True
+        try:
+            recordings = self.save(*aggregates, idempotency=record, guards=guards)
+        except IntegrityError:
+            if attempt is not None:
+                attempt.committed = False
+            raise
         self._cache_saved(aggregates)
         return Outcome(body, item.version, recordings[-1].notification.id, created)
 
