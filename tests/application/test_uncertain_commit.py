@@ -92,7 +92,9 @@ class TestAFirstRatingOnce:
         outcome = when_the_commit_reply_is_lost(
             app,
             proxy,
-            lambda: world.run("reviewer-1", participants.rate, "c1", "county-a", "good", None, None),
+            lambda: world.run(
+                "reviewer-1", participants.rate, "c1", "county-a", "good", None, None
+            ),
             "Rating.Recorded",
         )
         assert outcome.created and outcome.version == 1
