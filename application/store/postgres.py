@@ -35,7 +35,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.persistence import (
@@ -408,6 +408,39 @@ def FAIL_FAST(method: Callable[..., T]) -> Callable[..., T]:  # noqa: N802 (a de
     return retried
 
 
+def FIND_ON_RETRY(method: Callable[..., T]) -> Callable[..., T]:  # noqa: N802 (as FAIL_FAST)
+    """FAIL_FAST for a save, whose outcome a connection error leaves unknown: the server may have
+    committed it and the reply been lost. The retry sends the very same rows; if the first
+    attempt landed, their unique keys refuse them, and only then (never on the happy path) are
+    the stored rows read back: the save's own bytes at its own keys mean it landed, and its ids
+    are returned as if the reply had arrived. (Every event carries its microsecond timestamp,
+    actor and content, so another command's event is never byte-identical.) The retry takes the
+    table lock, so the first attempt has ended one way or the other when the rows are read."""
+
+    @functools.wraps(method)
+    def retried(
+        self: ChainedPostgresRecorder,
+        stored_events: Sequence[StoredEvent],
+        *,
+        idempotency: IdempotencyRecord | None = None,
+        **kwargs: Any,
+    ) -> T:
+        try:
+            return method(self, stored_events, idempotency=idempotency, **kwargs)
+        except (InterfaceError, OperationalError):
+            recover(getattr(self.datastore, "pool", None))
+            time.sleep(0.1)
+        try:
+            return method(self, stored_events, idempotency=idempotency, **kwargs)
+        except IntegrityError:
+            landed = self._landed(stored_events, idempotency)
+            if landed is None:
+                raise
+            return cast("T", landed)
+
+    return retried
+
+
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
     idempotency_table_name = IDEMPOTENCY_TABLE
     # Share one transaction between saves made concurrently in this process (see module doc).
@@ -516,6 +549,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
 
     # Writing.
 
+    @FIND_ON_RETRY
     def insert_events(
         self,
         stored_events: Sequence[StoredEvent],
@@ -524,31 +558,10 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         guards: Sequence[ReadGuard] = (),
         **kwargs: Any,
     ) -> Sequence[int] | None:
-        """Append a save, retrying once after a connection error (as FAIL_FAST does).
-
-        A connection error leaves the save's outcome unknown: the server may have committed it
-        and the reply been lost. The retry sends the very same rows; if the first attempt landed,
-        their unique keys refuse them, and only then (never on the happy path) are the stored rows
-        read back: the save's own bytes at its own keys mean it landed, and its ids are returned
-        as if the reply had arrived. (Every event carries its microsecond timestamp, actor and
-        content, so another command's event is never byte-identical.) The retry takes the table
-        lock, so the first attempt has ended one way or the other by the time the rows are read.
-        """
         if not stored_events and idempotency is None:
             return []
         params = self._append_params(stored_events, idempotency, guards)
-        try:
-            return self._submit(params, len(stored_events))
-        except (InterfaceError, OperationalError):
-            recover(getattr(self.datastore, "pool", None))
-            time.sleep(0.1)
-        try:
-            return self._submit(params, len(stored_events))
-        except IntegrityError:
-            landed = self._landed(stored_events, idempotency)
-            if landed is None:
-                raise
-            return landed
+        return self._submit(params, len(stored_events))
 
     def _submit(self, params: AppendParams, size: int) -> list[int]:
         if not self.group_commit:
@@ -558,7 +571,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     def _landed(
         self, stored_events: Sequence[StoredEvent], idempotency: IdempotencyRecord | None
     ) -> list[int] | None:
-        """The ids of this very save if it is stored (see insert_events), else None."""
+        """The ids of this very save if it is stored (see FIND_ON_RETRY), else None."""
         if not stored_events:
             assert idempotency is not None
             stored = self.get_idempotency_record(idempotency.key_id)
