@@ -121,14 +121,6 @@ class CuttableProxy:
                 target=self._server_to_client, args=(upstream, client, session), daemon=True
             ).start()
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                sink.sendall(data)
-        with contextlib.suppress(OSError):
-            sink.shutdown(socket.SHUT_WR)
-
     def _client_to_server(
         self, client: socket.socket, server: socket.socket, session: _Session
     ) -> None:
