@@ -56,13 +56,13 @@ def _cstrings(payload: bytes, count: int) -> list[str]:
 @dataclass
 class _Session:
     """What the client asked on one connection, so the server's answers can be matched to it:
-    statements by name, portals by name, and per Sync (or simple Query) the statements whose
-    CommandComplete is still due, in order."""
+    statements by name, portals by name, and the statements whose CommandComplete is still due,
+    in order, with None where a Sync (or the end of a simple Query) closes a group. Entries are
+    added before the message is forwarded, so they are always there when the answer comes."""
 
     statements: dict[str, str] = field(default_factory=dict)
     portals: dict[str, str] = field(default_factory=dict)
-    batch: list[str] = field(default_factory=list)
-    due: deque[deque[str]] = field(default_factory=deque)
+    due: deque[str | None] = field(default_factory=deque)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -154,12 +154,11 @@ class CuttableProxy:
                 portal, name = _cstrings(payload, 2)
                 session.portals[portal] = session.statements.get(name, "")
             elif kind == b"E":  # Execute: portal name
-                session.batch.append(session.portals.get(_cstrings(payload, 1)[0], ""))
+                session.due.append(session.portals.get(_cstrings(payload, 1)[0], ""))
             elif kind == b"S":  # Sync: the server answers everything up to here, then 'Z'
-                session.due.append(deque(session.batch))
-                session.batch = []
+                session.due.append(None)
             elif kind == b"Q":  # a simple query is its own Sync
-                session.due.append(deque(_cstrings(payload, 1)))
+                session.due.extend((_cstrings(payload, 1)[0], None))
 
     def _server_to_client(
         self, server: socket.socket, client: socket.socket, session: _Session
@@ -175,7 +174,8 @@ class CuttableProxy:
                 if kind == b"C":
                     tag = data[5:].split(b"\0", 1)[0]
                     with session.lock:
-                        sql = session.due[0].popleft() if session.due and session.due[0] else ""
+                        pending = session.due and session.due[0] is not None
+                        sql = (session.due.popleft() or "") if pending else ""
                     if tag == b"COMMIT" and matched_in_block:
                         cut = True
                     elif sql and self._take_armed(sql):
@@ -183,13 +183,17 @@ class CuttableProxy:
                             held = []
                         else:
                             matched_in_block = True
-                elif kind == b"E" and held is not None:  # the commit failed: let it through
-                    client.sendall(b"".join(held))
-                    held = None
+                elif kind == b"E":  # the server skips the group's other statements
+                    with session.lock:
+                        while session.due and session.due[0] is not None:
+                            session.due.popleft()
+                    if held is not None:  # the commit failed: let it through
+                        client.sendall(b"".join(held))
+                        held = None
                 elif kind == b"Z":
                     with session.lock:
-                        if session.due:
-                            session.due.popleft()
+                        while session.due and session.due.popleft() is not None:
+                            pass
                     idle = data[5:6] == b"I"
                     cut = held is not None and idle
                     if idle:
