@@ -90,7 +90,7 @@ class _Attempt:
     fresh: bool
     read: dict[UUID, int] = field(default_factory=dict)
     unchecked: bool = False
-    committed: bool = False
+    committed: bool = False  # its save was sent (and did not fail as a lost race)
 
     def saw(self, aggregate_id: UUID, aggregate: Aggregate | None) -> None:
         self.read.setdefault(aggregate_id, 0 if aggregate is None else aggregate.version)
@@ -203,7 +203,12 @@ class LianpingApp(Application[UUID]):
 
     def execute(self, request: Request, use_case: UseCase, /, *args: Any, **kwargs: Any) -> Outcome:
         """Run a use case: replay an idempotent retry, re-decide on a lost race (the decision is
-        taken again on fresh state, so rules and If-Match are checked again), never half-write."""
+        taken again on fresh state, so rules and If-Match are checked again), never half-write.
+
+        The first attempt does not read the idempotency record: a retry's save fails on the
+        record's unique key (as a lost race), and a refusal is answered only after checking
+        that the key was not used already, so a retry still gets the recorded answer even
+        when the command, decided again now, would be refused."""
         for number in range(COMMAND_ATTEMPTS):
             # The first attempt decides on cached state; a save that finds anything it read
             # changed fails as a lost race, and every later attempt reads the store first.
@@ -211,13 +216,14 @@ class LianpingApp(Application[UUID]):
             # reads the store from the start and runs once.
             attempt = _Attempt(fresh=number > 0 or getattr(use_case, "reads_fresh", False))
             token = _ATTEMPT.set(attempt)
-            asked = request
+            asked = None
             try:
                 asked = request.authenticated()
-                replay = self._replay(asked, use_case)
+                replay = self._replay(asked, use_case) if number > 0 else None
                 outcome = replay or use_case(self, asked, *args, **kwargs)
             except IntegrityError:
                 if number == COMMAND_ATTEMPTS - 1:
+                    assert asked is not None
                     if (replay := self._replay(asked, use_case)) is not None:
                         return replay
                     raise WriteConflictError(
@@ -233,6 +239,10 @@ class LianpingApp(Application[UUID]):
             except Exception:
                 if attempt.unchecked and not attempt.committed:
                     continue  # a refusal decided on cached state: decide again on fresh state
+                if number == 0 and asked is not None and not attempt.committed:
+                    replay = self._replay(asked, use_case)  # a refused retry of a done command?
+                    if replay is not None:
+                        return replay
                 raise  # (a save that landed is never decided again)
             finally:
                 _ATTEMPT.reset(token)
@@ -270,9 +280,17 @@ class LianpingApp(Application[UUID]):
             )
         attempt = _ATTEMPT.get()
         guards = attempt.guards(aggregates) if attempt is not None else []
-        recordings = self.save(*aggregates, idempotency=record, guards=guards)
         if attempt is not None:
+            # From here on the command is never decided again, unless its save fails as a lost
+            # race (nothing recorded): a store error leaves the outcome unknown, the save may have
+            # landed (the PostgreSQL recorder retries it once and finds it if it did).
             attempt.committed = True
+        try:
+            recordings = self.save(*aggregates, idempotency=record, guards=guards)
+        except IntegrityError:
+            if attempt is not None:
+                attempt.committed = False
+            raise
         self._cache_saved(aggregates)
         return Outcome(body, item.version, recordings[-1].notification.id, created)
 

@@ -35,7 +35,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.persistence import (
@@ -424,6 +424,39 @@ def FAIL_FAST(method: Callable[..., T]) -> Callable[..., T]:  # noqa: N802 (a de
     return retried
 
 
+def FIND_ON_RETRY(method: Callable[..., T]) -> Callable[..., T]:  # noqa: N802 (as FAIL_FAST)
+    """FAIL_FAST for a save, whose outcome a connection error leaves unknown: the server may have
+    committed it and the reply been lost. The retry sends the very same rows; if the first
+    attempt landed, their unique keys refuse them, and only then (never on the happy path) are
+    the stored rows read back: the save's own bytes at its own keys mean it landed, and its ids
+    are returned as if the reply had arrived. (Every event carries its microsecond timestamp,
+    actor and content, so another command's event is never byte-identical.) The retry takes the
+    table lock, so the first attempt has ended one way or the other when the rows are read."""
+
+    @functools.wraps(method)
+    def retried(
+        self: ChainedPostgresRecorder,
+        stored_events: Sequence[StoredEvent],
+        *,
+        idempotency: IdempotencyRecord | None = None,
+        **kwargs: Any,
+    ) -> T:
+        try:
+            return method(self, stored_events, idempotency=idempotency, **kwargs)
+        except (InterfaceError, OperationalError):
+            recover(getattr(self.datastore, "pool", None))
+            time.sleep(0.1)
+        try:
+            return method(self, stored_events, idempotency=idempotency, **kwargs)
+        except IntegrityError:
+            landed = self._landed(stored_events, idempotency)
+            if landed is None:
+                raise
+            return cast("T", landed)
+
+    return retried
+
+
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
     idempotency_table_name = IDEMPOTENCY_TABLE
     # Share one transaction between saves made concurrently in this process (see module doc).
@@ -496,6 +529,12 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "SELECT originator_version, notification_id, hash FROM {schema}.{table} "
             "WHERE originator_id = %s"
         ).format(**self._names)
+        self.select_landed_statement = SQL(
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state, e.notification_id "
+            "FROM {schema}.{table} AS e "
+            "JOIN unnest(%s::uuid[], %s::bigint[]) AS k(id, version) "
+            "ON e.originator_id = k.id AND e.originator_version = k.version"
+        ).format(**self._names)
         self.select_idempotency_statement = SQL(
             "SELECT key_id, actor, fingerprint, response, position, created_at "
             "FROM {schema}.{idempotency} WHERE key_id = %s"
@@ -526,7 +565,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
 
     # Writing.
 
-    @FAIL_FAST
+    @FIND_ON_RETRY
     def insert_events(
         self,
         stored_events: Sequence[StoredEvent],
@@ -538,9 +577,38 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         if not stored_events and idempotency is None:
             return []
         params = self._append_params(stored_events, idempotency, guards)
+        return self._submit(params, len(stored_events))
+
+    def _submit(self, params: AppendParams, size: int) -> list[int]:
         if not self.group_commit:
             return self._append(params)
-        return self._group.submit(_Save(params, len(stored_events)))
+        return self._group.submit(_Save(params, size))
+
+    def _landed(
+        self, stored_events: Sequence[StoredEvent], idempotency: IdempotencyRecord | None
+    ) -> list[int] | None:
+        """The ids of this very save if it is stored (see FIND_ON_RETRY), else None."""
+        if not stored_events:
+            assert idempotency is not None
+            stored = self.get_idempotency_record(idempotency.key_id)
+            same = stored is not None and (stored.actor, stored.fingerprint, stored.response) == (
+                idempotency.actor, idempotency.fingerprint, idempotency.response)
+            return [] if same else None
+        keys = [(_uuid(s.originator_id), s.originator_version) for s in stored_events]
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(
+                self.select_landed_statement,
+                ([k[0] for k in keys], [k[1] for k in keys]),
+                prepare=False,
+            )
+            found = {(row[0], row[1]): row[2:] for row in curs.fetchall()}
+        ids = []
+        for key, event in zip(keys, stored_events, strict=True):
+            row = found.get(key)
+            if row is None or (row[0], bytes(row[1])) != (event.topic, bytes(event.state)):
+                return None
+            ids.append(row[2])
+        return ids
 
     def _append_params(
         self,
@@ -576,7 +644,9 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             try:
                 rows = self._append_batch(batch)
             except (InterfaceError, OperationalError) as error:
-                for save in batch:  # the transaction did not happen: each caller retries
+                # The transaction may or may not have committed: each caller retries, and
+                # finds its own save if it did (insert_events).
+                for save in batch:
                     save.fail(error)
                 return
             except PersistenceError:
