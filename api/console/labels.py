@@ -81,6 +81,68 @@ TASK_KINDS: dict[str, str] = {
     "answer_order": "答复督办",
 }
 
+#: Column headers of the documents (XLSX sheets, DOCX tables) and of the bulk-import sheets.
+STANDINGS_COLUMNS: dict[str, str] = {
+    "rank": "排名",
+    "org_name": "单位",
+    "org_code": "单位代码",
+    "secretary": "书记",
+    "review_score": "评议得分",
+    "satisfaction": "满意度",
+    "good": "好（票）",
+    "fairly_good": "较好（票）",
+    "average": "一般（票）",
+    "poor": "差（票）",
+    "indicator_score": "指标得分",
+    "rectification_score": "整改得分",
+    "total": "总分",
+    "grade": "等次",
+    "movement": "位次变化",
+    "vetoed": "一票否决",
+}
+
+BOARD_ITEM_COLUMNS: dict[str, str] = {
+    "org_code": "单位代码",
+    "org_name": "单位",
+    "item_id": "事项编号",
+    "problem_code": "问题编号",
+    "measure": "整改措施",
+    "owner": "责任人",
+    "due_date": "完成时限",
+    "status": "状态",
+    "percent": "进度（%）",
+    "overdue": "是否逾期",
+}
+
+BOARD_ORG_COLUMNS: dict[str, str] = {
+    "org_code": "单位代码",
+    "org_name": "单位",
+    "plan_status": "整改方案",
+    "total": "整改事项",
+    "verified": "已销号",
+    "overdue": "逾期",
+    "completion_rate": "完成率",
+}
+
+AUDIT_COLUMNS: dict[str, str] = {
+    "position": "位置",
+    "recorded_at": "记录时间",
+    "aggregate_id": "对象编号",
+    "aggregate_type": "对象类型",
+    "version": "版本",
+    "type": "事件类型",
+    "actor": "操作人",
+    "org_code": "单位代码",
+    "cycle_id": "考核周期",
+    "reason": "理由",
+    "data": "内容",
+    "hash": "哈希",
+}
+
+YES_NO: dict[bool, str] = {True: "是", False: "否"}
+PROVISIONAL = "暂定"
+FINAL = "已定档"
+
 #: Error messages shown to a person, by the API's stable error code; unknown codes fall back to
 #: ``ERROR_FALLBACK`` with the code appended, so nothing English reaches a reader unexplained.
 ERRORS: dict[str, str] = {

@@ -9,6 +9,7 @@ from api.routers import (
     audit_trail,
     cycles,
     directory,
+    documents,
     health,
     integrity,
     participants,
@@ -26,6 +27,7 @@ ROUTERS: list[APIRouter] = [
     integrity.router,
     readmodels.router,
     audit_trail.router,
+    documents.router,
 ]
 
 #: Served at the root (and, hidden from the schema, under /api/v1 as well).
