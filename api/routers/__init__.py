@@ -11,6 +11,7 @@ from api.routers import (
     directory,
     documents,
     health,
+    imports,
     integrity,
     participants,
     plans,
@@ -28,6 +29,7 @@ ROUTERS: list[APIRouter] = [
     readmodels.router,
     audit_trail.router,
     documents.router,
+    imports.router,
 ]
 
 #: Served at the root (and, hidden from the schema, under /api/v1 as well).
