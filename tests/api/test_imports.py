@@ -260,3 +260,28 @@ class TestImportAccounts:
         assert rejected(post(api.as_("county-admin"), ACCOUNTS, csv_body(rows))) == [
             (2, "roles", "outside_admin_scope"), (3, "org_code", "outside_admin_scope"),
             (4, "roles", "outside_admin_scope")]
+
+
+class TestImportRequests:
+    def test_a_retry_with_the_same_key_is_answered_from_the_first_import(self, api: Api) -> None:
+        api.world  # noqa: B018
+        key = {**CSV_TYPE, "Idempotency-Key": "import-1"}
+        first = post(api.admin, ORGS, csv_body(TOWNSHIPS), key)
+        position = api.position()
+
+        again = post(api.admin, ORGS, csv_body(TOWNSHIPS), key)
+
+        assert (first.status_code, again.status_code) == (201, 201)
+        assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+        assert api.position() == position
+        other = post(api.admin, ORGS, csv_body(TOWNSHIPS[:2]), key)
+        assert other.status_code == 422 and error_code(other) == "idempotency_key_reused"
+
+    def test_a_file_over_the_body_limit_is_413(self, api: Api) -> None:
+        api.world  # noqa: B018
+        rows = [TOWNSHIPS[0]] + [[f"t{n}", "镇" * 100, "township", "county-a", ""]
+                                 for n in range(4000)]
+
+        response = post(api.admin, ORGS, csv_body(rows))
+
+        assert response.status_code == 413 and error_code(response) == "body_too_large"
