@@ -158,11 +158,16 @@ ERRORS: dict[str, str] = {
     "validation_error": "填写的内容有误",
     "store_unavailable": "系统暂时不可用，请稍后再试",
     "ballot_not_found": "测评码无效或已使用",
+}
+ERROR_FALLBACK = "操作未能完成"
+
+#: Documents and bulk imports (kept apart from the list above, which other features extend).
+ERRORS.update({
     "feedback_not_issued": "尚未下发书面反馈",
     "results_not_final": "考核结果尚未定档",
     "import_rejected": "文件中有错误，未导入任何内容",
     "unsupported_media_type": "文件类型不正确，请上传 .xlsx 或 UTF-8 编码的 CSV 文件",
-    # one cell of an imported sheet
+    # one cell of an imported sheet (error.details[].error)
     "empty_file": "文件为空或没有数据行",
     "unreadable_file": "无法读取文件",
     "not_utf8": "CSV 文件不是 UTF-8 编码",
@@ -184,8 +189,7 @@ ERRORS: dict[str, str] = {
     "account_differs": "账号已存在且信息不同（导入不修改已有账号）",
     "outside_admin_scope": "超出您的管理范围",
     "too_many_rows": "行数过多",
-}
-ERROR_FALLBACK = "操作未能完成"
+})
 
 
 def error_message(code: str) -> str:
