@@ -81,6 +81,68 @@ TASK_KINDS: dict[str, str] = {
     "answer_order": "答复督办",
 }
 
+#: Column headers of the documents (XLSX sheets, DOCX tables) and of the bulk-import sheets.
+STANDINGS_COLUMNS: dict[str, str] = {
+    "rank": "排名",
+    "org_name": "单位",
+    "org_code": "单位代码",
+    "secretary": "书记",
+    "review_score": "评议得分",
+    "satisfaction": "满意度",
+    "good": "好（票）",
+    "fairly_good": "较好（票）",
+    "average": "一般（票）",
+    "poor": "差（票）",
+    "indicator_score": "指标得分",
+    "rectification_score": "整改得分",
+    "total": "总分",
+    "grade": "等次",
+    "movement": "位次变化",
+    "vetoed": "一票否决",
+}
+
+BOARD_ITEM_COLUMNS: dict[str, str] = {
+    "org_code": "单位代码",
+    "org_name": "单位",
+    "item_id": "事项编号",
+    "problem_code": "问题编号",
+    "measure": "整改措施",
+    "owner": "责任人",
+    "due_date": "完成时限",
+    "status": "状态",
+    "percent": "进度（%）",
+    "overdue": "是否逾期",
+}
+
+BOARD_ORG_COLUMNS: dict[str, str] = {
+    "org_code": "单位代码",
+    "org_name": "单位",
+    "plan_status": "整改方案",
+    "total": "整改事项",
+    "verified": "已销号",
+    "overdue": "逾期",
+    "completion_rate": "完成率",
+}
+
+AUDIT_COLUMNS: dict[str, str] = {
+    "position": "位置",
+    "recorded_at": "记录时间",
+    "aggregate_id": "对象编号",
+    "aggregate_type": "对象类型",
+    "version": "版本",
+    "type": "事件类型",
+    "actor": "操作人",
+    "org_code": "单位代码",
+    "cycle_id": "考核周期",
+    "reason": "理由",
+    "data": "内容",
+    "hash": "哈希",
+}
+
+YES_NO: dict[bool, str] = {True: "是", False: "否"}
+PROVISIONAL = "暂定"
+FINAL = "已定档"
+
 #: Error messages shown to a person, by the API's stable error code; unknown codes fall back to
 #: ``ERROR_FALLBACK`` with the code appended, so nothing English reaches a reader unexplained.
 ERRORS: dict[str, str] = {
@@ -98,6 +160,36 @@ ERRORS: dict[str, str] = {
     "ballot_not_found": "测评码无效或已使用",
 }
 ERROR_FALLBACK = "操作未能完成"
+
+#: Documents and bulk imports (kept apart from the list above, which other features extend).
+ERRORS.update({
+    "feedback_not_issued": "尚未下发书面反馈",
+    "results_not_final": "考核结果尚未定档",
+    "import_rejected": "文件中有错误，未导入任何内容",
+    "unsupported_media_type": "文件类型不正确，请上传 .xlsx 或 UTF-8 编码的 CSV 文件",
+    # one cell of an imported sheet (error.details[].error)
+    "empty_file": "文件为空或没有数据行",
+    "unreadable_file": "无法读取文件",
+    "not_utf8": "CSV 文件不是 UTF-8 编码",
+    "unknown_column": "无法识别的列",
+    "missing_column": "缺少必需的列",
+    "duplicate_column": "列名重复",
+    "missing_value": "必填项为空",
+    "invalid_code": "代码格式不正确",
+    "invalid_name": "名称格式不正确",
+    "duplicate_code": "单位代码在文件中重复",
+    "duplicate_account": "账号在文件中重复",
+    "unknown_parent": "上级单位不存在",
+    "invalid_parent": "上级单位的层级不对",
+    "unknown_level": "层级不正确",
+    "unknown_org": "单位不存在",
+    "unknown_role": "角色不正确",
+    "invalid_role": "角色格式应为 角色@单位代码",
+    "org_differs": "单位已存在且信息不同（导入不修改已有单位）",
+    "account_differs": "账号已存在且信息不同（导入不修改已有账号）",
+    "outside_admin_scope": "超出您的管理范围",
+    "too_many_rows": "行数过多",
+})
 
 
 def error_message(code: str) -> str:

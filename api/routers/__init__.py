@@ -9,8 +9,10 @@ from api.routers import (
     audit_trail,
     cycles,
     directory,
+    documents,
     finding,
     health,
+    imports,
     integrity,
     participants,
     passwords,
@@ -30,6 +32,8 @@ ROUTERS: list[APIRouter] = [
     audit_trail.router,
     finding.router,
     passwords.router,
+    documents.router,
+    imports.router,
 ]
 
 #: Served at the root (and, hidden from the schema, under /api/v1 as well).
