@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 from api.routers import (
     audit_trail,
+    ballots,
     cycles,
     directory,
     health,
@@ -26,6 +27,7 @@ ROUTERS: list[APIRouter] = [
     integrity.router,
     readmodels.router,
     audit_trail.router,
+    ballots.router,
 ]
 
 #: Served at the root (and, hidden from the schema, under /api/v1 as well).
