@@ -37,9 +37,13 @@ def base_url(request: Request, app: LianpingApp) -> str:
 
 
 def _page(request: Request, name: str, status: int, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(
+    response = templates.TemplateResponse(
         request, name, {"t": labels.BALLOT, "css": CSS, **context}, status_code=status
     )
+    # The edge's "no-referrer" makes a browser send "Origin: null" with the form; same-origin
+    # keeps the code (in the URL) from other sites and lets the POST's Origin be checked.
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
 
 
 def _message(request: Request, status: int, heading: str, message: str, tone: str) -> HTMLResponse:
@@ -77,7 +81,7 @@ def ballot_page(code: str, request: Request, app: Application) -> HTMLResponse:
 
 def _same_origin(request: Request, app: LianpingApp) -> bool:
     origin = request.headers.get("origin")
-    if origin is None:
+    if origin is None or origin == "null":  # absent or opaque: nothing to judge by
         return True
     allowed = {_origin(str(request.base_url))}
     if app.settings.public_base_url:

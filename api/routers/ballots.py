@@ -33,7 +33,8 @@ from application.app import Request as AppRequest
 from application.usecases import ballots
 
 router = APIRouter(tags=["ballots"], route_class=OneHopRoute)
-_XLSX = {"content": {ballot_sheet.XLSX_MEDIA_TYPE: {}}}
+_XLSX = {"content": {ballot_sheet.XLSX_MEDIA_TYPE: {
+    "schema": {"type": "string", "format": "binary"}}}}
 
 
 @router.post("/cycles/{cycle_id}/ballots", status_code=201, response_model=IssuedOut)
