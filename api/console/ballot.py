@@ -4,6 +4,8 @@ to ``/b/{code}`` answers a result page, so it works without JavaScript."""
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
@@ -128,8 +130,30 @@ def render_slips(request: Request, app: LianpingApp, found: dict[str, Any]) -> H
                  cycle_title=found["cycle"].title, category_name=found["category_name"])
 
 
+_CODE_IN_PATH = re.compile(r"(/b/|/ballots/)[^/?\s]+")
+
+
+class RedactBallotCodes(logging.Filter):
+    """The access log would pair a client address with a ballot code, and the code's hash names
+    the cast ballot: the code is replaced before the line is written."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _CODE_IN_PATH.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args
+            )
+        return True
+
+
+def _redact_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactBallotCodes) for f in access.filters):
+        access.addFilter(RedactBallotCodes())
+
+
 def install_ballot_pages(app: FastAPI) -> None:
     """The phone page, and the console's static dir (unless the console mounted it already)."""
+    _redact_access_log()
     app.include_router(router)
     if not any(getattr(route, "path", None) == "/static" for route in app.routes):
         app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import Code, Reason, Strict
 
-BALLOT_EXAMPLE = {"ratings": {"county-a": "good", "county-b": "较好", "county-c": None}}
+BALLOT_EXAMPLE: dict[str, Any] = {
+    "ratings": {"county-a": "good", "county-b": "较好", "county-c": None}}
 
 
 class IssueBallotsIn(Strict):

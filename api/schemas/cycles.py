@@ -49,7 +49,7 @@ SCHEME_SCHEMA: dict[str, Any] = {
         "quota": {"type": "object", "properties": _GATED},
         "ballot_categories": {
             "type": "array",
-            "description": "民主测评 reviewer categories: every one weighted (summing to 1) or none",
+            "description": "民主测评 reviewer categories: every one weighted (sum 1) or none",
             "items": {"type": "object", "required": ["code", "name"],
                       "properties": {"code": {"type": "string"}, "name": {"type": "string"},
                                      "weight": NUMBER_SCHEMA}},

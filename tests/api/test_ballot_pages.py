@@ -115,3 +115,22 @@ class TestPrintableSlips:
             {"codes": [first["codes"][0], second["codes"][0]]})
         assert (refused.status_code, error_code(refused)) == (422, "code_not_in_batch")
         assert refused.json()["error"]["details"][0]["field"] == "codes[1]"
+
+
+class TestTheAccessLog:
+    def test_never_pairs_an_address_with_a_ballot_code(self, api: Api):
+        import logging
+
+        from api.console.ballot import RedactBallotCodes
+
+        record = logging.LogRecord(
+            "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+            ("10.0.0.7:5000", "POST", "/api/v1/ballots/ABCDEFGHJKMN?x=1", "1.1", 201), None)
+        page = logging.LogRecord(
+            "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+            ("10.0.0.7:5000", "GET", "/b/ABCDEFGHJKMN", "1.1", 200), None)
+        assert RedactBallotCodes().filter(record) and RedactBallotCodes().filter(page)
+        assert "ABCDEFGHJKMN" not in record.getMessage() + page.getMessage()
+        assert "/api/v1/ballots/***?x=1" in record.getMessage()
+        assert any(isinstance(f, RedactBallotCodes)
+                   for f in logging.getLogger("uvicorn.access").filters)

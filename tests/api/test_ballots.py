@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from application.app import Request
 from application.usecases import ballots
 from domain.errors import DomainError
-from tests.api.ballot_meeting import CYCLE, Meeting
 from projections.runtime import start_projections_in_background
+from tests.api.ballot_meeting import CYCLE, Meeting
 from tests.api.helpers import Api, error_code
 from tests.projections.conftest import FAST
 

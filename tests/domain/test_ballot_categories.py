@@ -83,7 +83,8 @@ class TestCategoryValidation:
     @pytest.mark.parametrize("categories, problem", [
         ([{"code": "a", "name": "甲", "weight": "0.5"}, {"code": "b", "name": "乙"}],
          "either every category has a weight or none has"),
-        ([{"code": "a", "name": "甲", "weight": "0.5"}, {"code": "b", "name": "乙", "weight": "0.4"}],
+        ([{"code": "a", "name": "甲", "weight": "0.5"},
+          {"code": "b", "name": "乙", "weight": "0.4"}],
          "the category weights must sum to 1"),
         ([{"code": "a", "name": "甲"}, {"code": "a", "name": "乙"}], "duplicate code 'a'"),
         ([{"code": "a", "name": "甲", "weight": "2"}], "must lie in (0, 1]"),

@@ -61,7 +61,8 @@ def meeting(server: Server, cycle_id: str) -> list[str]:
     for code in COUNTIES:
         ok(server.client(tokens[f"{code}-sj"]).post(
             f"/cycles/{cycle_id}/participants/{code}/report",
-            json={"title": "述职报告", "achievements": "成效", "problems": "问题", "plans": "打算"}))
+            json={"title": "述职报告", "achievements": "成效", "problems": "问题",
+                  "plans": "打算"}))
     ok(organizer.post(f"/cycles/{cycle_id}/advance", json={"to": "reviewing"}))
     codes: list[str] = ok(organizer.post(f"/cycles/{cycle_id}/ballots",
                                          json={"category": "public", "count": 2}))["codes"]
