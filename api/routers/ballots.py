@@ -101,8 +101,8 @@ def import_paper(
     it, column by letter); a file that is no such sheet → 422 `malformed_sheet`. Rows with no
     rating are ignored. `dry_run=true` checks and counts, and records nothing (200)."""
     request, raw = written_as
-    sheet = ballot_sheet.read_sheet(raw)
-    outcome = app.execute(request, ballots.import_paper, cycle_id, category, sheet, dry_run)
+    outcome = app.execute(request, ballots.import_paper, cycle_id, category,
+                          lambda: ballot_sheet.read_sheet(raw), dry_run)
     answer = written(response, outcome)
     if dry_run:
         response.status_code = 200

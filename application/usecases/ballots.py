@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -243,15 +243,18 @@ def paper_columns(app: LianpingApp, request: Request, cycle_id: str) -> dict[str
 
 
 def import_paper(
-    app: LianpingApp, request: Request, cycle_id: str, category: str | None, sheet: PaperSheet,
-    dry_run: bool,
+    app: LianpingApp, request: Request, cycle_id: str, category: str | None,
+    sheet: PaperSheet | Callable[[], PaperSheet], dry_run: bool,
 ) -> Outcome:
     """All or nothing: one paper batch with one ballot per row that rates anyone (rows with no
-    rating at all are ignored); every bad cell is listed (422 ``ballots_rejected``)."""
+    rating at all are ignored); every bad cell is listed (422 ``ballots_rejected``). ``sheet``
+    may be its reader, so that a stranger's file is refused (403) before it is read."""
     cycle = _organizer_cycle(app, request, cycle_id)
     cycle.require_phase("entering paper ballots", "reviewing")
     Scheme.from_dict(cycle.scheme).require_category(category)
     assert category is not None
+    if not isinstance(sheet, PaperSheet):
+        sheet = sheet()
     rejected: list[dict[str, Any]] = []
     reported = app.find_all([ids.report_id(cycle_id, o) for o in cycle.participants])
     columns: dict[str, str] = {}

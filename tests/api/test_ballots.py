@@ -279,7 +279,12 @@ class TestPaperBallots:
         as_json = meeting.organizer.post(f"/cycles/{CYCLE}/ballots/import?category=delegate",
                                          {"rows": []})
         unknown_category = meeting.import_sheet(meeting.filled([{"county-a": "好"}]), "public")
+        stranger = api.as_("sec-county-a").post(
+            f"/cycles/{CYCLE}/ballots/import?category=delegate", content=b"garbage",
+            headers={"Content-Type": "application/vnd.openxmlformats-officedocument."
+                                     "spreadsheetml.sheet"})
         assert (garbage.status_code, error_code(garbage)) == (422, "malformed_sheet")
+        assert stranger.status_code == 403
         assert as_json.status_code == 415
         assert (unknown_category.status_code, error_code(unknown_category)) == (
             422, "unknown_category")
