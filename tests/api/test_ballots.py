@@ -102,6 +102,18 @@ class TestIssuing:
         assert not any(code.encode() in log for code in codes)
         assert len(codes) == 5
 
+    def test_a_retry_with_the_same_idempotency_key_names_the_batch_but_never_its_codes(
+        self, api: Api
+    ):
+        meeting = Meeting(api).prepare()
+        path, key = f"/cycles/{CYCLE}/ballots", {"Idempotency-Key": "issue-1"}
+        first = meeting.organizer.post(path, {"category": "department", "count": 3}, headers=key)
+        retry = meeting.organizer.post(path, {"category": "department", "count": 3}, headers=key)
+        assert first.status_code == retry.status_code == 201
+        assert retry.headers["Idempotent-Replayed"] == "true"
+        assert retry.json() == {**first.json(), "codes": []}
+        assert len(meeting.organizer.get(path).json()["batches"]) == 1
+
     def test_refuses_a_bad_count_an_unknown_category_or_a_closed_cycle(self, api: Api):
         meeting = Meeting(api).prepare()
         path = f"/cycles/{CYCLE}/ballots"
@@ -320,3 +332,18 @@ class TestPanelCategories:
         assert copied.status_code == 200
         assert meeting.organizer.get(f"/cycles/{CYCLE}").json()["panel_categories"][
             "reviewer-3"] == "committee"
+
+    def test_copy_from_previous_leaves_out_a_member_without_a_category_here(self, api: Api):
+        previous = Meeting(api, "plain-2025", 2025)
+        previous.ok(previous.organizer, "/cycles", {
+            "cycle_id": "plain-2025", "organizer_org": "city", "level": "county", "year": 2025,
+            "title": "t"})
+        previous.ok(previous.organizer, "/cycles/plain-2025/panel", {"account_id": "reviewer-1"})
+        meeting = Meeting(api).prepare()
+        meeting.ok(meeting.organizer, f"/cycles/{CYCLE}/panel/reviewer-1/removal",
+                   {"reason": "重新从上一周期复制"})
+        copied = meeting.organizer.post(f"/cycles/{CYCLE}/copy-from-previous", {"panel": True})
+        assert (copied.status_code, error_code(copied)) == (409, "nothing_to_copy")
+        assert copied.json()["error"]["details"]["left_out"] == [{
+            "kind": "panel_member", "code_or_account": "reviewer-1", "why": "category_required",
+            "why_label": "本次方案设有评议人类别，该评议人在上一周期没有对应类别"}]
