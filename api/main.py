@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from api.console.ballot import install_ballot_pages
 from api.docs import install_docs
 from api.errors import UnescapedJSONResponse, install_error_handlers
 from api.limits import EdgeMiddleware, Limits
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, application: LianpingApp | None
         app.include_router(router)
         app.include_router(router, prefix=API_PREFIX, include_in_schema=False)
 
+    install_ballot_pages(app)
     install_docs(app)
     _document_conventions(app)
     install_error_handlers(app)

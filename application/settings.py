@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     write_burst_per_account: int = 300  # ... holding this many
     write_rate_per_address: float = 1000  # writes/s per client address and process ...
     write_burst_per_address: int = 3000
+    # 民主测评: failed ballot-code lookups per client address and minute before 429 (0: off),
+    # and the address printed slips link to when a proxy serves this app (else the request's).
+    ballot_failures_per_minute: int = 20
+    public_base_url: str | None = None
     verify_concurrency: int = 1  # POST /audit/verify running at once per process
     run_projections: bool = True  # false: leave read models to `lianping projections run`
     # Aggregates kept in memory per process; every read still fetches their newer events first

@@ -20,6 +20,7 @@ from typing import Any
 from application.app import LianpingApp
 from bench import report
 from bench.append import WriterPool, prepare_tables, run_append
+from bench.ballots import BallotPlan, run_ballots
 from bench.ceiling import TABLE_VARIABLE
 from bench.ceiling import TOPIC as CEILING_TOPIC
 from bench.generator import Generated, Generator, Slot
@@ -32,7 +33,7 @@ from bench.timeline import as_of_target
 from bench.web import HttpResult, run_http, time_travel
 
 RESULTS = Path(__file__).with_name("results.json")
-PARTS = ("replay", "append", "http", "timetravel")
+PARTS = ("replay", "append", "http", "timetravel", "ballots")
 YEARS, CURRENT_YEAR = (2024, 2025, 2026), 2027
 CEILING_TABLE = "bench_ceiling"
 CEILINGS = {  # name: (row, what bench/ceiling.py's app does)
@@ -122,6 +123,10 @@ class Bench:
         self.details["machine"] = {**report.machine(), "postgres": report.postgres_version(url)}
         ticks = report.cpu_ticks()
         with tempfile.TemporaryDirectory(prefix="lianping-bench-") as folder, ExitStack() as stack:
+            if "ballots" in self.parts:
+                self.ballots(url, Path(folder))
+            if not self.parts - {"ballots"}:
+                return self.finish(ticks)
             full = stack.enter_context(bench_store("full", Path(folder) / "full", url))
             generated = self.generate(full, self.config.cities, "full")
             small = small_generated = None
@@ -147,12 +152,37 @@ class Bench:
                     self.wait_read_models(small_server, "small")
                     self.time_travel((full, small), (server, small_server),
                                      (generated, small_generated))
+        return self.finish(ticks)
+
+    def finish(self, ticks: dict[str, int]) -> tuple[list[report.Row], dict[str, Any]]:
         self.details["total_seconds"] = round(time.monotonic() - self.started, 1)
         self.details["machine"]["load_average_at_end"] = report.machine()[
             "load_average_at_start"]
         self.details["machine"]["cpu_stolen_percent"] = report.stolen_percent(
             ticks, report.cpu_ticks())
         return self.rows, self.details
+
+    def ballots(self, url: str, folder: Path) -> None:
+        """民主测评: a storm of ballots cast by code through the real server, and a 500-slip
+        paper sheet imported in one request."""
+        plan = BallotPlan.quick() if self.config.tiny else BallotPlan()
+        result = run_ballots(url, folder, plan)
+        self.details["ballots"] = result
+        self.rows += [
+            report.Row(
+                "ballot storm (POST /ballots/{code})", f"p99 {result['storm_p99_ms']} ms",
+                note=f"{plan.clients} clients at once, {plan.participants} participants each; "
+                     f"p50 {result['storm_p50_ms']} ms; all in {result['storm_seconds']} s; "
+                     + errors({"errors": result["storm_errors"], "error": result["storm_error"]})),
+            report.Row(
+                "paper ballots: import a sheet", f"{result['import_seconds']} s",
+                note=f"{plan.slips} slips x {plan.participants} participants "
+                     f"({result['sheet_bytes']:,} bytes), HTTP {result['import_status']}; "
+                     f"standings count {result['ratings_counted']} of "
+                     f"{result['ratings_expected']} ratings"),
+        ]
+        self.say(f"ballots: storm p99 {result['storm_p99_ms']} ms, "
+                 f"import {result['import_seconds']} s")
 
     def writers(self, stack: ExitStack, store: Store, slots: list[Slot]) -> WriterPool:
         """The writer processes (kept for the HTTP rounds' baseline too); with the append part,

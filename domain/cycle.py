@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate, event
 from domain import ids
 from domain.errors import RuleViolationError, ValidationError
 from domain.rules import require_reason
+from domain.scheme import Scheme
 
 PHASES = ("preparing", "reporting", "reviewing", "finalized", "rectifying", "closed")
 # Phases in which a conflict of interest can still be declared ("until finalization").
@@ -63,6 +64,8 @@ class Cycle(Aggregate):
         self.furthest_phase = "preparing"
         self.participants: list[str] = []
         self.panel: list[str] = []
+        # With ballot categories in the scheme: each panel member's category code.
+        self.panel_categories: dict[str, str] = {}
         self.conflicts: list[dict[str, str]] = []
         self.vetoes: dict[str, str] = {}
         self.results: list[dict[str, Any]] | None = None
@@ -101,6 +104,16 @@ class Cycle(Aggregate):
 
     def set_scheme(self, scheme: dict[str, Any], actor: str) -> None:
         self.require_phase("changing the scheme", "preparing")
+        codes = Scheme.from_dict(scheme).category_codes
+        if codes:
+            without = [m for m in self.panel if self.panel_categories.get(m) not in codes]
+            if without:
+                raise RuleViolationError(
+                    "panel_member_without_category",
+                    f"with ballot categories every panel member needs one of {', '.join(codes)}:"
+                    f" {', '.join(without)} has none",
+                    {"account_ids": without},
+                )
         self._scheme_set(scheme=scheme, actor=actor)
 
     @event("SchemeSet", topic="lianping:Cycle.SchemeSet")
@@ -122,7 +135,8 @@ class Cycle(Aggregate):
     def _participant_added(self, org_code: str, actor: str) -> None:
         self.participants.append(org_code)
 
-    def add_panel_member(self, account_id: str, actor: str) -> None:
+    def add_panel_member(self, account_id: str, actor: str, category: str | None = None) -> None:
+        """``category`` is required when the scheme has ballot categories, refused otherwise."""
         self.require_phase("changing the panel", "preparing")
         if account_id in self.panel:
             raise RuleViolationError(
@@ -130,11 +144,16 @@ class Cycle(Aggregate):
                 f"{account_id} is already on the panel",
                 {"account_id": account_id},
             )
-        self._panel_member_added(account_id=account_id, actor=actor)
+        scheme = Scheme.from_dict(self.scheme)
+        if scheme.ballot_categories or category is not None:
+            scheme.require_category(category)
+        self._panel_member_added(account_id=account_id, category=category, actor=actor)
 
     @event("PanelMemberAdded", topic="lianping:Cycle.PanelMemberAdded")
-    def _panel_member_added(self, account_id: str, actor: str) -> None:
+    def _panel_member_added(self, account_id: str, actor: str, category: str | None = None) -> None:
         self.panel.append(account_id)
+        if category is not None:
+            self.panel_categories[account_id] = category
 
     # Declared conflicts stay recorded when a member is removed: a conflict is a fact about the
     # person and the org, and re-adding someone removed by mistake must not lift it silently.
@@ -158,6 +177,7 @@ class Cycle(Aggregate):
     @event("PanelMemberRemoved", topic="lianping:Cycle.PanelMemberRemoved")
     def _panel_member_removed(self, account_id: str, reason: str, actor: str) -> None:
         self.panel.remove(account_id)
+        self.panel_categories.pop(account_id, None)
 
     # -- deadlines (until closed) -----------------------------------------------------------------
 

@@ -56,3 +56,13 @@ def plan_id(cycle: str, org_code: str) -> UUID:
 
 def idempotency_id(actor: str, key: str) -> UUID:
     return _id("idempotency", actor, key)
+
+
+def ballot_book_id(cycle: str) -> UUID:
+    return _id("ballot-book", cycle)
+
+
+def ballot_id(code_hash: str) -> UUID:
+    """A one-time ballot code's aggregate: found from the code alone (its hash), and a second
+    cast of the same code fails on the store's unique key."""
+    return _id("ballot", code_hash)

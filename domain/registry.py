@@ -6,6 +6,7 @@ from __future__ import annotations
 from eventsourcing.domain import Aggregate
 
 from domain.account import Account
+from domain.ballot import Ballot, BallotBook
 from domain.cycle import Cycle, CycleSlot
 from domain.feedback import Feedback
 from domain.note import InspectionNote
@@ -28,4 +29,6 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     Feedback,
     RectificationPlan,
     InspectionNote,
+    BallotBook,
+    Ballot,
 )

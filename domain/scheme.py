@@ -36,8 +36,9 @@ _ZERO = Decimal(0)
 _MAX_MAGNITUDE = 12
 
 _REQUIRED_KEYS: tuple[str, ...] = ("rating_points", "indicators", "weights", "grade_thresholds")
-_OPTIONAL_KEYS: tuple[str, ...] = ("min_satisfaction", "quota")
+_OPTIONAL_KEYS: tuple[str, ...] = ("min_satisfaction", "quota", "ballot_categories")
 _INDICATOR_KEYS: tuple[str, ...] = ("code", "name", "max_points")
+_CATEGORY_KEYS: tuple[str, ...] = ("code", "name")
 
 
 def parse_grade(value: str) -> str:
@@ -62,6 +63,16 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class BallotCategory:
+    """A reviewer category (民主测评: 市委委员, 部门负责人 …); ``weight`` None when the scheme
+    weights none of them (then every rating counts once)."""
+
+    code: str
+    name: str
+    weight: Decimal | None = None
+
+
+@dataclass(frozen=True)
 class Scheme:
     rating_points: dict[str, Decimal]
     indicators: tuple[Indicator, ...]
@@ -69,6 +80,7 @@ class Scheme:
     grade_thresholds: dict[str, Decimal]
     min_satisfaction: dict[str, Decimal] = field(default_factory=dict)
     quota: dict[str, Decimal] = field(default_factory=dict)
+    ballot_categories: tuple[BallotCategory, ...] = ()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scheme:
@@ -86,7 +98,31 @@ class Scheme:
             "grade_thresholds": {g: _plain(self.grade_thresholds[g]) for g in GATED_GRADES},
             "min_satisfaction": _ordered_plain(self.min_satisfaction),
             "quota": _ordered_plain(self.quota),
+            # Only when there are categories: a scheme without them reads exactly as before.
+            **({"ballot_categories": [_category_dict(c) for c in self.ballot_categories]}
+               if self.ballot_categories else {}),
         }
+
+    @property
+    def category_codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.ballot_categories)
+
+    def require_category(self, code: str | None, field_name: str = "category") -> str:
+        """The category code, checked against the scheme (422 when missing or unknown)."""
+        if not self.ballot_categories:
+            message = "this cycle's scheme has no ballot categories"
+            raise ValidationError(
+                "no_ballot_categories", message, [{"field": field_name, "message": message}]
+            )
+        if code is None or code not in self.category_codes:
+            known = ", ".join(self.category_codes)
+            message = (f"a category is required (one of {known})" if code is None
+                       else f"unknown category {code!r}; this scheme has: {known}")
+            raise ValidationError(
+                "category_required" if code is None else "unknown_category", message,
+                [{"field": field_name, "message": message}],
+            )
+        return code
 
     def indicator(self, code: str) -> Indicator:
         for indicator in self.indicators:
@@ -110,6 +146,13 @@ class Scheme:
 def _plain(value: Decimal) -> str:
     """A plain decimal string without exponent: ``Decimal("2E+1")`` -> ``"20"``."""
     return format(value, "f")
+
+
+def _category_dict(category: BallotCategory) -> dict[str, str]:
+    found = {"code": category.code, "name": category.name}
+    if category.weight is not None:
+        found["weight"] = _plain(category.weight)
+    return found
 
 
 def _ordered_plain(values: Mapping[str, Decimal]) -> dict[str, str]:
@@ -172,6 +215,7 @@ class _SchemeParser:
         thresholds = self.thresholds(data.get("grade_thresholds"))
         min_satisfaction = self.shares(data.get("min_satisfaction"), "min_satisfaction")
         quota = self.shares(data.get("quota"), "quota")
+        categories = self.categories(data.get("ballot_categories"))
         if self.problems:
             self.fail()
         return Scheme(
@@ -181,6 +225,7 @@ class _SchemeParser:
             grade_thresholds=thresholds,
             min_satisfaction=min_satisfaction,
             quota=quota,
+            ballot_categories=categories,
         )
 
     def fail(self) -> NoReturn:
@@ -309,6 +354,40 @@ class _SchemeParser:
             return None
         return Indicator(code=code, name=name, max_points=max_points)
 
+    def categories(self, value: Any) -> tuple[BallotCategory, ...]:
+        """Optional; either every category has a weight (in 0..1, summing to 1) or none has."""
+        if value is None:
+            return ()
+        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+            self.problem("ballot_categories", "must be a list of {code, name, weight?}")
+            return ()
+        parsed: list[BallotCategory] = []
+        for index, item in enumerate(value):
+            path = f"ballot_categories[{index}]"
+            if not isinstance(item, Mapping):
+                self.problem(path, "must be an object {code, name, weight?}")
+                continue
+            self.check_keys(item, path, _CATEGORY_KEYS, ("weight",))
+            code = self.text(item.get("code"), f"{path}.code") if "code" in item else None
+            name = self.text(item.get("name"), f"{path}.name") if "name" in item else None
+            weight = None
+            if item.get("weight") is not None:
+                weight = self.number(item["weight"], f"{path}.weight")
+                if weight is not None and not _ZERO < weight <= _ONE:
+                    self.problem(f"{path}.weight", "must lie in (0, 1]")
+                    weight = None
+                if weight is None:
+                    continue
+            if code is not None and name is not None:
+                parsed.append(BallotCategory(code=code, name=name, weight=weight))
+        self.unique_codes(value, "ballot_categories")
+        weighted = [c for c in parsed if c.weight is not None]
+        if weighted and len(weighted) != len(value):
+            self.problem("ballot_categories", "either every category has a weight or none has")
+        elif weighted and sum((c.weight or _ZERO for c in weighted), _ZERO) != _ONE:
+            self.problem("ballot_categories", "the category weights must sum to 1")
+        return tuple(parsed)
+
     def text(self, value: Any, path: str) -> str | None:
         if not isinstance(value, str):
             self.problem(path, "must be a string")
@@ -321,7 +400,9 @@ class _SchemeParser:
             return None
         return value
 
-    def unique_codes(self, items: list[Any] | tuple[Any, ...]) -> None:
+    def unique_codes(
+        self, items: list[Any] | tuple[Any, ...], section: str = "indicators"
+    ) -> None:
         first_seen: dict[str, int] = {}
         for index, item in enumerate(items):
             code = item.get("code") if isinstance(item, Mapping) else None
@@ -329,8 +410,8 @@ class _SchemeParser:
                 continue
             if code in first_seen:
                 self.problem(
-                    f"indicators[{index}].code",
-                    f"duplicate code {code!r} (also indicators[{first_seen[code]}])",
+                    f"{section}[{index}].code",
+                    f"duplicate code {code!r} (also {section}[{first_seen[code]}])",
                 )
             else:
                 first_seen[code] = index

@@ -30,12 +30,16 @@ class ParticipantFacts:
     points: Mapping[str, Decimal] = field(default_factory=dict)  # indicator code -> latest points
     rectification: Decimal | None = None  # rectification component, None when absent
     vetoed: bool = False
+    #: With a scheme that has ballot categories: every counted rating by category code (panel
+    #: ratings of members in that category, plus ballots of it); ``ratings`` is then ignored.
+    by_category: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Standing:
     org_code: str
     rating_counts: dict[str, int]
+    by_category: dict[str, dict[str, int]]
     review_score: Decimal | None
     satisfaction: Decimal | None
     indicator_score: Decimal
@@ -98,6 +102,7 @@ def rectification_component(
 class _Scored:
     facts: ParticipantFacts
     rating_counts: dict[str, int]
+    by_category: dict[str, dict[str, int]]
     review_score: Decimal | None
     satisfaction: Decimal | None
     indicator_score: Decimal
@@ -121,6 +126,7 @@ def compute_standings(
         Standing(
             org_code=row.facts.org_code,
             rating_counts=row.rating_counts,
+            by_category=row.by_category,
             review_score=row.review_score,
             satisfaction=row.satisfaction,
             indicator_score=row.indicator_score,
@@ -149,13 +155,22 @@ def _check_unique(participants: Sequence[ParticipantFacts]) -> None:
 
 
 def _score(scheme: Scheme, facts: ParticipantFacts) -> _Scored:
-    counts = _rating_counts(facts.ratings)
-    review, satisfaction = _review(scheme, counts)
+    by_category: dict[str, dict[str, int]] = {}
+    if scheme.ballot_categories:
+        by_category = {
+            code: _rating_counts(facts.by_category.get(code, ())) for code in scheme.category_codes
+        }
+        counts = {g: sum(c[g] for c in by_category.values()) for g in GRADES}
+        review, satisfaction = _categorized_review(scheme, by_category, counts)
+    else:
+        counts = _rating_counts(facts.ratings)
+        review, satisfaction = _review(scheme, counts)
     indicators = _indicator_score(scheme, facts.points)
     components = {"review": review, "indicators": indicators, "rectification": facts.rectification}
     return _Scored(
         facts=facts,
         rating_counts=counts,
+        by_category=by_category,
         review_score=review,
         satisfaction=satisfaction,
         indicator_score=indicators,
@@ -178,6 +193,28 @@ def _review(scheme: Scheme, counts: Mapping[str, int]) -> tuple[Decimal | None, 
     points = sum((scheme.rating_points[g] * counts[g] for g in GRADES), _ZERO)
     satisfied = counts["good"] + counts["fairly_good"]
     return points / number, Decimal(satisfied) / number
+
+
+def _categorized_review(
+    scheme: Scheme, by_category: Mapping[str, Mapping[str, int]], counts: Mapping[str, int]
+) -> tuple[Decimal | None, Decimal | None]:
+    """DOMAIN.md "Ballot categories": without weights one pool (as before); with weights
+    Σ w_c × mean_c and Σ w_c × share_c over the categories that have ratings, their weights
+    rescaled to sum to 1 (like absent components)."""
+    weights = {c.code: c.weight for c in scheme.ballot_categories}
+    if any(w is None for w in weights.values()):
+        return _review(scheme, counts)
+    rated = {code: c for code, c in by_category.items() if sum(c.values())}
+    if not rated:
+        return None, None
+    weight_sum = sum((weights[code] or _ZERO for code in rated), _ZERO)
+    review = satisfaction = _ZERO
+    for code, category_counts in rated.items():
+        mean, share = _review(scheme, category_counts)
+        weight = (weights[code] or _ZERO) / weight_sum
+        review += weight * (mean or _ZERO)
+        satisfaction += weight * (share or _ZERO)
+    return review, satisfaction
 
 
 def _indicator_score(scheme: Scheme, points: Mapping[str, Decimal]) -> Decimal:

@@ -2,7 +2,8 @@
 after ``review_due``, rectification plans after ``plan_due``, each judged by the deadline in
 force when it came in), cycle deadlines moved once their phase had begun (deadline_changed),
 amendments and re-scorings (also
-after the cycle had been finalized once), reopenings, vetoes, returned reports and plans;
+after the cycle had been finalized once), reopenings, vetoes, returned reports and plans, voided
+ballot batches (ballots_voided);
 overdue items are added when read, against today's date, and an extension granted after the
 deadline had passed stays flagged (overdue_extension)."""
 
@@ -39,6 +40,7 @@ _KINDS = {
     ("RectificationPlan", "Returned"): "returned_plan",
     ("Rating", "Amended"): "amendment",
     ("IndicatorScore", "Amended"): "rescoring",
+    ("BallotBook", "BatchVoided"): "ballots_voided",
 }
 _AMENDMENTS = ("amendment", "rescoring")
 # Submissions that are late after a cycle deadline: (aggregate type, event) → cutoff column,

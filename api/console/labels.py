@@ -158,6 +158,9 @@ ERRORS: dict[str, str] = {
     "validation_error": "填写的内容有误",
     "store_unavailable": "系统暂时不可用，请稍后再试",
     "ballot_not_found": "测评码无效或已使用",
+    "ballots_rejected": "纸质测评票有误，未录入",
+    "malformed_sheet": "文件不是有效的测评票录入表",
+    "panel_member_without_category": "评议人未设置类别",
 }
 ERROR_FALLBACK = "操作未能完成"
 
@@ -190,6 +193,27 @@ ERRORS.update({
     "outside_admin_scope": "超出您的管理范围",
     "too_many_rows": "行数过多",
 })
+#: The 民主测评 phone page and printed slips.
+BALLOT: dict[str, str] = {
+    "page_title": "民主测评票",
+    "intro": "请对以下单位党委（党组）书记抓基层党建工作情况作出评价。每项可选 好、较好、一般、差；"
+             "不选视为弃权。本票不记名，提交后不能修改。",
+    "submit": "提交",
+    "done_title": "提交成功",
+    "done": "感谢您参加民主测评。您的评价已记录，本测评码已失效。",
+    "not_found_title": "测评码无效",
+    "not_found": "此测评码无效或已使用。如有疑问，请联系会议工作人员。",
+    "closed_title": "测评未开放",
+    "closed": "当前不在民主测评时间内，请在会议组织的测评时间内扫码评价。",
+    "refused_title": "未能提交",
+    "rate_limited": "尝试次数过多，请稍后再试。",
+    "bad_origin": "请求来源不正确，请直接扫描测评票上的二维码。",
+    "no_participants": "暂无可评价的单位。",
+    "slips_title": "民主测评票（扫码评价）",
+    "slip_hint": "请用手机扫描二维码进行评价，每码限用一次",
+    "slip_code": "测评码",
+    "category": "类别",
+}
 
 
 def error_message(code: str) -> str:

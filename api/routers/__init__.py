@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 from api.routers import (
     audit_trail,
+    ballots,
     cycles,
     directory,
     documents,
@@ -34,6 +35,7 @@ ROUTERS: list[APIRouter] = [
     passwords.router,
     documents.router,
     imports.router,
+    ballots.router,
 ]
 
 #: Served at the root (and, hidden from the schema, under /api/v1 as well).

@@ -85,7 +85,9 @@ def add_panel_member(
     cycle_id: str, body: PanelMemberIn, request: WriteRequest, app: Application,
     response: Response,
 ) -> dict[str, Any]:
-    outcome = app.execute(request, cycles.add_panel_member, cycle_id, body.account_id)
+    outcome = app.execute(
+        request, cycles.add_panel_member, cycle_id, body.account_id, body.category
+    )
     return written(response, outcome)
 
 

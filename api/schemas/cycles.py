@@ -47,6 +47,13 @@ SCHEME_SCHEMA: dict[str, Any] = {
         "grade_thresholds": {"type": "object", "properties": _GATED},
         "min_satisfaction": {"type": "object", "properties": _GATED},
         "quota": {"type": "object", "properties": _GATED},
+        "ballot_categories": {
+            "type": "array",
+            "description": "民主测评 reviewer categories: every one weighted (sum 1) or none",
+            "items": {"type": "object", "required": ["code", "name"],
+                      "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                                     "weight": NUMBER_SCHEMA}},
+        },
     },
     "example": SCHEME_EXAMPLE,
 }
@@ -98,10 +105,13 @@ class ParticipantIn(Strict):
 
 class PanelMemberIn(Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"account_id": "reviewer-1"},
+        {"account_id": "reviewer-1"}, {"account_id": "reviewer-2", "category": "committee"},
     ]})
 
     account_id: Code
+    category: Code | None = Field(
+        default=None, description="ballot category code; required when the scheme has categories"
+    )
 
 
 class ConflictIn(Strict):
@@ -176,6 +186,10 @@ class IndicatorOut(BaseModel):
 
 
 class SchemeOut(BaseModel):
+    """``ballot_categories`` appears only when the scheme has categories."""
+
+    model_config = ConfigDict(extra="allow")
+
     rating_points: dict[str, str]
     indicators: list[IndicatorOut]
     weights: dict[str, str]
@@ -212,6 +226,10 @@ class CycleOut(BaseModel):
     scheme_version: int
     participants: list[str]
     panel: list[str] = Field(description="account ids; 评议人1, 评议人2 … for secretaries")
+    panel_categories: dict[str, str] = Field(
+        default_factory=dict,
+        description="account id -> ballot category (organizer and inspectors only)",
+    )
     previous_cycle_id: str | None = Field(description="as named at creation")
     previous_cycle_in_effect: str | None = Field(
         default=None,
@@ -289,6 +307,10 @@ class StandingsRow(BaseModel):
     review_score: str | None = Field(examples=["88.00"])
     satisfaction: str | None = Field(examples=["0.9000"])
     ratings: RatingCounts
+    by_category: dict[str, RatingCounts] = Field(
+        default_factory=dict,
+        description="with ballot categories: every counted rating (panel and ballots) by category",
+    )
     indicator_score: str | None
     rectification_score: str | None
     total: str | None = Field(examples=["92.00"])

@@ -20,6 +20,7 @@ from application.usecases.access import (
 from application.usecases.history import state_at
 from application.usecases.standings import previous_cycle, standings_rows
 from domain import ids
+from domain.ballot import BallotBook
 from domain.cycle import Cycle, CycleSlot
 from domain.errors import DomainError, NotFoundError, RuleViolationError, ValidationError
 from domain.organization import level_below
@@ -42,6 +43,7 @@ def cycle_view(
         "scheme_version": cycle.scheme_version,
         "participants": list(cycle.participants),
         "panel": list(cycle.panel) if show_reviewers else pseudonyms(cycle),
+        "panel_categories": dict(cycle.panel_categories) if show_reviewers else {},
         "previous_cycle_id": cycle.previous_cycle_id,
         "deadlines": cycle.deadlines,
         "vetoes": [
@@ -161,7 +163,16 @@ def set_scheme(
     app: LianpingApp, request: Request, cycle_id: str, scheme: dict[str, Any]
 ) -> Outcome:
     cycle = _organizer_cycle(app, request, cycle_id)
-    cycle.set_scheme(Scheme.from_dict(scheme).to_dict(), request.actor)
+    parsed = Scheme.from_dict(scheme)
+    book = app.find(BallotBook, ids.ballot_book_id(cycle_id), read_only=True)
+    orphaned = sorted((book.categories_in_use() if book else set()) - set(parsed.category_codes))
+    if orphaned:
+        raise RuleViolationError(
+            "ballot_category_in_use",
+            f"ballots were issued for {', '.join(orphaned)}: keep the category or void them",
+            {"categories": orphaned},
+        )
+    cycle.set_scheme(parsed.to_dict(), request.actor)
     return _cycle_outcome(app, request, cycle, {"scheme_version": cycle.scheme_version})
 
 
@@ -188,10 +199,13 @@ def add_participant(app: LianpingApp, request: Request, cycle_id: str, org_code:
     return _cycle_outcome(app, request, cycle, {"participants": list(cycle.participants)})
 
 
-def add_panel_member(app: LianpingApp, request: Request, cycle_id: str, account_id: str) -> Outcome:
+def add_panel_member(
+    app: LianpingApp, request: Request, cycle_id: str, account_id: str,
+    category: str | None = None,
+) -> Outcome:
     cycle = _organizer_cycle(app, request, cycle_id)
     _check_new_panel_member(app, cycle, account_id)
-    cycle.add_panel_member(account_id, request.actor)
+    cycle.add_panel_member(account_id, request.actor, category)
     return _cycle_outcome(app, request, cycle, {"panel": list(cycle.panel)})
 
 
@@ -250,7 +264,10 @@ def copy_from_previous(
                 cycle.add_participant(key, request.actor)
             else:
                 _check_new_panel_member(app, cycle, key)
-                cycle.add_panel_member(key, request.actor)
+                # A member's category carries over when this scheme has it too.
+                category = previous.panel_categories.get(key)
+                carried = category if category in _category_codes(cycle) else None
+                cycle.add_panel_member(key, request.actor, carried)
         except DomainError as refused:
             left_out.append(_left_out(kind, key, refused))
             continue
@@ -265,7 +282,12 @@ def copy_from_previous(
     return _cycle_outcome(app, request, cycle, body)
 
 
+def _category_codes(cycle: Cycle) -> tuple[str, ...]:
+    return Scheme.from_dict(cycle.scheme).category_codes
+
+
 _LEFT_OUT_LABELS = {
+    "category_required": "本次方案设有评议人类别，该评议人在上一周期没有对应类别",
     "unknown_org": "该单位已不存在",
     "not_direct_subordinate": "该单位已不是本级直接下级",
     "unknown_account": "该账号已不存在",

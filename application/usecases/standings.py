@@ -17,6 +17,7 @@ from application.usecases import lookups
 from application.usecases.access import oversees_cycle
 from application.usecases.history import state_at
 from domain import ids
+from domain.ballot import Ballot, BallotBook
 from domain.cycle import Cycle, CycleSlot
 from domain.feedback import Feedback
 from domain.organization import Organization
@@ -52,8 +53,10 @@ class CycleFacts:
         self, app: LianpingApp, cycle: Cycle, previous: Cycle | None, as_of: datetime | None
     ) -> None:
         self.cycle, self.previous = cycle, previous
-        self.indicators = [i.code for i in Scheme.from_dict(cycle.scheme).indicators]
-        wanted: list[UUID] = []
+        scheme = Scheme.from_dict(cycle.scheme)
+        self.indicators = [i.code for i in scheme.indicators]
+        self.categories = scheme.category_codes
+        wanted: list[UUID] = [ids.ballot_book_id(cycle.cycle_id)] if self.categories else []
         for org in cycle.participants:
             wanted += [ids.rating_id(cycle.cycle_id, org, r) for r in cycle.panel]
             wanted += [ids.score_id(cycle.cycle_id, org, code) for code in self.indicators]
@@ -62,6 +65,27 @@ class CycleFacts:
                 wanted += [ids.feedback_id(previous.cycle_id, org),
                            ids.plan_id(previous.cycle_id, org)]
         self._found = app.find_all(wanted, as_of)
+        self.ballots = self._ballots(app, as_of)
+
+    def _ballots(
+        self, app: LianpingApp, as_of: datetime | None
+    ) -> list[tuple[str, dict[str, str]]]:
+        """(category, ratings) of every counted ballot: cast codes and paper rows of batches not
+        voided (as of the moment)."""
+        book = self.get(BallotBook, ids.ballot_book_id(self.cycle.cycle_id))
+        if book is None:
+            return []
+        live = [b for b in book.batches.values() if not b["voided"]]
+        codes = [UUID(i) for b in live for i in b["ballot_ids"]]
+        found = app.find_all(codes, as_of) if codes else {}
+        counted: list[tuple[str, dict[str, str]]] = []
+        for batch in live:
+            counted += [(batch["category"], paper) for paper in batch["ballots"]]
+            for ballot_id in batch["ballot_ids"]:
+                ballot = of_type(Ballot, found.get(UUID(ballot_id)))
+                if ballot is not None and ballot.ratings is not None:
+                    counted.append((batch["category"], ballot.ratings))
+        return counted
 
     def get(self, cls: type[A], aggregate_id: UUID) -> A | None:
         return of_type(cls, self._found.get(aggregate_id))
@@ -69,10 +93,17 @@ class CycleFacts:
     def participant(self, org_code: str) -> ParticipantFacts:
         cycle = self.cycle
         ratings = []
+        by_category: dict[str, list[str]] = {code: [] for code in self.categories}
         for reviewer in cycle.panel:
             rating = self.get(Rating, ids.rating_id(cycle.cycle_id, org_code, reviewer))
             if rating is not None and not cycle.has_conflict(reviewer, org_code):
                 ratings.append(rating.rating)
+                category = cycle.panel_categories.get(reviewer)
+                if category in by_category:
+                    by_category[category].append(rating.rating)
+        for category, ballot in self.ballots:
+            if org_code in ballot and category in by_category:
+                by_category[category].append(ballot[org_code])
         points = {}
         for code in self.indicators:
             score = self.get(IndicatorScore, ids.score_id(cycle.cycle_id, org_code, code))
@@ -84,6 +115,7 @@ class CycleFacts:
             points=points,
             rectification=self.rectification(org_code),
             vetoed=org_code in cycle.vetoes,
+            by_category={code: tuple(found) for code, found in by_category.items()},
         )
 
     def rectification(self, org_code: str) -> Decimal | None:
@@ -134,6 +166,7 @@ def standings_rows(app: LianpingApp, cycle: Cycle, as_of: datetime | None) -> li
                 "review_score": fmt2(s.review_score),
                 "satisfaction": fmt4(s.satisfaction),
                 "ratings": s.rating_counts,
+                "by_category": s.by_category,
                 "indicator_score": fmt2(s.indicator_score),
                 "rectification_score": fmt2(s.rectification_score),
                 "total": fmt2(s.total),

@@ -20,6 +20,15 @@ from schemathesis.checks import CHECKS, not_a_server_error
 
 from tests.api.helpers import CYCLE, Api
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@schemathesis.serializer(XLSX)
+def xlsx_bytes(ctx: object, value: object) -> bytes:
+    """Raw spreadsheet bodies (paper-ballot import): whatever was generated, as bytes."""
+    return value if isinstance(value, bytes) else str(value).encode("utf-8", "surrogatepass")
+
+
 #: Path parameters that exist in the scenario, so most cases get past 404 to the rules.
 KNOWN = {"cycle_id": CYCLE, "org_code": "county-a", "code": "county-a",
          "account_id": "sec-county-a", "item_id": "I1"}

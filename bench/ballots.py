@@ -1,0 +1,173 @@
+"""The 民主测评 benchmark: a ballot storm through the real server (every client casts one ballot
+by code for all participants of a meeting, all at once) and the import of a paper sheet of
+500 slips (time to record). A fresh store of its own, dropped afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import io
+import json
+import random
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+from application.app import LianpingApp, Request
+from application.principal import Principal
+from application.usecases import ballots, cycles, directory, participants
+from application.usecases.directory import ANY_ORG
+from bench.httpclient import Connection, HttpError
+from bench.server import HOST, serve
+from bench.stats import ms, percentile
+from bench.store import Store, bench_store
+from domain.scheme import DEFAULT_SCHEME
+
+ADMIN = Principal("admin", "管理员", None, (("admin", ANY_ORG),))
+ORGANIZER = Principal("bz-zzb", "组织部", "bz", (("organizer", "bz"),))
+CYCLE = "bz-2026"
+GRADES = ("好", "较好", "一般", "差")
+CODES = ("good", "fairly_good", "average", "poor")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CATEGORIES = [{"code": "committee", "name": "市委委员", "weight": "0.5"},
+              {"code": "department", "name": "部门负责人", "weight": "0.3"},
+              {"code": "delegate", "name": "党代表和群众代表", "weight": "0.2"}]
+
+
+@dataclass(frozen=True)
+class BallotPlan:
+    clients: int = 200
+    participants: int = 12
+    slips: int = 500
+    workers: int = 2
+
+    @classmethod
+    def quick(cls) -> BallotPlan:
+        return cls(clients=20, participants=4, slips=40, workers=1)
+
+
+def prepare(store: Store, plan: BallotPlan) -> tuple[list[str], list[str], str]:
+    """A meeting in `reviewing`: participants with reports, one code per client. Answers the
+    participant codes, the ballot codes and the organizer's token."""
+    app = LianpingApp(store.settings(pool_size=2))
+    try:
+        def run(who: Principal, use_case: Any, *args: Any) -> Any:
+            return app.execute(Request(who), use_case, *args)
+
+        run(ADMIN, directory.register_org, "bp", "某省", "province", None)
+        run(ADMIN, directory.register_org, "bz", "某市", "city", "bp")
+        run(ADMIN, directory.open_account, ORGANIZER.account_id, "组织部", "bz")
+        run(ADMIN, directory.grant_role, ORGANIZER.account_id, "organizer", "bz")
+        token = run(ADMIN, directory.issue_token, ORGANIZER.account_id, 30).body["token"]
+        scheme = {**DEFAULT_SCHEME.to_dict(), "ballot_categories": CATEGORIES}
+        run(ORGANIZER, cycles.create_cycle, "bz", "county", 2026, "2026年度述职评议", CYCLE,
+            scheme)
+        orgs = [f"bz-{n:02d}" for n in range(1, plan.participants + 1)]
+        for n, org in enumerate(orgs, start=1):
+            run(ADMIN, directory.register_org, org, f"第{n}县", "county", "bz")
+            run(ADMIN, directory.open_account, f"{org}-sj", f"第{n}县书记", org)
+            run(ADMIN, directory.grant_role, f"{org}-sj", "secretary", org)
+            run(ADMIN, directory.appoint_secretary, org, f"第{n}县书记", f"{org}-sj",
+                date(2020, 1, 1))
+            run(ORGANIZER, cycles.add_participant, CYCLE, org)
+        run(ORGANIZER, cycles.advance, CYCLE, "reporting", None)
+        for org in orgs:
+            secretary = Principal(f"{org}-sj", "书记", org, (("secretary", org),))
+            run(secretary, participants.submit_report, CYCLE, org,
+                {"title": "述职报告", "achievements": "成效", "problems": "问题", "plans": "打算"})
+        run(ORGANIZER, cycles.advance, CYCLE, "reviewing", None)
+        codes = run(ORGANIZER, ballots.issue_ballots, CYCLE, "department",
+                    plan.clients).body["codes"]
+        return orgs, codes, token
+    finally:
+        app.close()
+
+
+async def _storm(port: int, codes: list[str], orgs: list[str]) -> dict[str, Any]:
+    rng = random.Random(15)
+    start = asyncio.Event()
+    latencies: list[float] = []
+    failures: list[str] = []
+
+    async def client(code: str) -> None:
+        connection = Connection(HOST, port)
+        ratings = {org: rng.choice(CODES) for org in orgs}
+        await start.wait()
+        began = time.perf_counter()
+        try:
+            status, body = await connection.request("POST", f"/api/v1/ballots/{code}", None,
+                                                    {"ratings": ratings})
+            if status != 201:
+                failures.append(f"{status} {body[:120]!r}")
+        except (HttpError, OSError, TimeoutError) as error:
+            failures.append(repr(error))
+        latencies.append(time.perf_counter() - began)
+        await connection.close()
+
+    tasks = [asyncio.create_task(client(code)) for code in codes]
+    await asyncio.sleep(0)
+    began = time.perf_counter()
+    start.set()
+    await asyncio.gather(*tasks)
+    return {"latencies": latencies, "errors": len(failures), "error": failures[0] if failures
+            else None, "seconds": time.perf_counter() - began}
+
+
+def _post(port: int, path: str, token: str, body: bytes, content_type: str,
+          ) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=120)
+    try:
+        conn.request("POST", path, body=body, headers={
+            "Authorization": f"Bearer {token}", "Content-Type": content_type})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def _paper(template: bytes, slips: int) -> bytes:
+    rng = random.Random(500)
+    book = load_workbook(io.BytesIO(template))
+    sheet = book["测评票"]
+    for row in range(3, 3 + slips):
+        for column in range(2, sheet.max_column + 1):
+            sheet.cell(row, column, rng.choice(GRADES))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def run_ballots(url: str, folder: Path, plan: BallotPlan) -> dict[str, Any]:
+    with bench_store("ballots", folder / "ballots", url) as store:
+        orgs, codes, token = prepare(store, plan)
+        with serve(store, plan.workers, folder) as server:
+            storm = asyncio.run(_storm(server.port, codes, orgs))
+            status, template = server.get(f"/api/v1/cycles/{CYCLE}/ballots/template.xlsx",
+                                          token)
+            assert status == 200, template[:200]
+            sheet = _paper(template, plan.slips)
+            began = time.perf_counter()
+            imported = _post(server.port,
+                             f"/api/v1/cycles/{CYCLE}/ballots/import?category=delegate",
+                             token, sheet, XLSX)
+            import_seconds = time.perf_counter() - began
+            status, standings = server.get(f"/api/v1/cycles/{CYCLE}/standings", token)
+        rows = json.loads(standings)["rows"] if status == 200 else []
+        counted = sum(sum(r["ratings"].values()) for r in rows)
+    latencies = storm["latencies"]
+    return {
+        "clients": plan.clients, "participants": plan.participants,
+        "storm_seconds": round(storm["seconds"], 3),
+        "storm_p50_ms": ms(percentile(latencies, 50)),
+        "storm_p99_ms": ms(percentile(latencies, 99)),
+        "storm_errors": storm["errors"], "storm_error": storm["error"],
+        "slips": plan.slips, "sheet_bytes": len(sheet),
+        "import_status": imported[0], "import_seconds": round(import_seconds, 3),
+        "import_answer": json.loads(imported[1]) if imported[0] < 500 else None,
+        "ratings_counted": counted,
+        "ratings_expected": plan.clients * plan.participants + plan.slips * plan.participants,
+    }
