@@ -5,20 +5,15 @@ refused; no request leaves this server and the console stays free of errors."""
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser import chromium
 from tests.e2e.conftest import Server
 
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 COUNTIES = {"bz-a": "甲县", "bz-b": "乙县", "bz-c": "丙县"}
 SCREENSHOT_DIR = Path(os.environ.get("LIANPING_SCREENSHOTS", "/tmp"))
 
@@ -71,14 +66,8 @@ def meeting(server: Server, cycle_id: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is required at {CHROMIUM} (apt-get install chromium)")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched
 
 
 def test_a_phone_rates_every_participant_submits_and_cannot_vote_twice(
