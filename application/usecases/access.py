@@ -10,9 +10,9 @@
 - **Conflict of interest.** A panel member never rates an org where they hold any grant, whose
   appointed secretary they are, or that is their account's org or one of its ancestors; nor one
   they declared a conflict with (the pure rule: ``domain/conflicts.py``, which the read models'
-  expected counts and ``rate`` tasks apply too). An organizer does not act on one participant (score, veto,
-  feedback, return its report, approve/return its plan, verify or extend its items) where the
-  same account holds a secretary grant or is the appointed secretary.
+  expected counts and ``rate`` tasks apply too). An organizer does not act on one participant
+  (score, veto, feedback, return its report, approve/return its plan, verify or extend its
+  items) where the same account holds a secretary grant or is the appointed secretary.
 
 The rules are pure functions of facts (grants, ancestors, panel); the ``app``-taking wrappers
 only load those facts. Refusals raise ``ForbiddenError`` with a stable code."""
