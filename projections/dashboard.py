@@ -8,10 +8,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from application import lookups
+from application.access import can_read_cycle, can_read_participant, sees_reviewers
 from application.app import LianpingApp
 from application.principal import Principal, forbid
-from application.usecases import lookups
-from application.usecases.access import can_read_cycle, can_read_participant, sees_reviewers
 from domain.conflicts import rating_conflicts
 from domain.scheme import GRADE_LABELS
 from projections.finding import (

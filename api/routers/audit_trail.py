@@ -19,10 +19,10 @@ from api.routers.readmodels import view_position
 from api.routers.standings import AsOf
 from api.routing import OneHopRoute
 from api.schemas.common import Note, Strict
+from application import access as rules
 from application.app import Request as AppRequest
 from application.paging import cap_page
 from application.principal import Principal
-from application.usecases import access as rules
 from application.usecases import audit as access
 from application.usecases import notes
 from projections import audit, flags

@@ -11,10 +11,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
-from application.app import LianpingApp
-from application.principal import Principal, forbid
-from application.usecases import lookups
-from application.usecases.access import (
+from application import lookups
+from application.access import (
     ReviewerMask,
     administers,
     inspects_org,
@@ -23,6 +21,8 @@ from application.usecases.access import (
     reads_subtree,
     unmasked_id,
 )
+from application.app import LianpingApp
+from application.principal import Principal, forbid
 from domain import ids
 from domain.account import Account
 from domain.cycle import Cycle, CycleSlot

@@ -15,11 +15,11 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from application import lookups
+from application.access import require_admin_of
 from application.app import LianpingApp, Outcome, Request
 from application.principal import require_admin
 from application.store.credentials import CredentialStore, credential_store
-from application.usecases import lookups
-from application.usecases.access import require_admin_of
 from domain.account import Account
 from domain.errors import (
     DomainError,

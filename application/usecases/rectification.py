@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from application import lookups
+from application.access import require_organizer_of
 from application.app import LianpingApp, Outcome, Request
 from application.principal import require_secretary
-from application.usecases import lookups
-from application.usecases.access import require_organizer_of
 from domain import ids
 from domain.cycle import Cycle
 from domain.errors import RuleViolationError

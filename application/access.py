@@ -29,8 +29,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from application.app import LianpingApp
 from application.keys import derive_secret
+from application.lookups import ancestors
 from application.principal import GLOBAL_SCOPE, Principal, forbid, inspects, within
-from application.usecases.lookups import ancestors
 from domain import ids
 from domain.conflicts import rating_conflicts
 from domain.cycle import Cycle
