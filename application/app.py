@@ -19,6 +19,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
+from application.cache import CopyOnWriteRepository
 from application.keys import load_signing_key
 from application.principal import Principal
 from application.settings import Settings
@@ -115,6 +116,17 @@ class LianpingApp(Application[UUID]):
         super().__init__(env=self.settings.eventsourcing_env())
         self.tz = ZoneInfo(self.settings.timezone)
 
+    def construct_repository(self) -> CopyOnWriteRepository:
+        """The library's repository, except that a cached aggregate is never changed in place
+        (read-only lookups share it across requests): see application/cache.py."""
+        base = super().construct_repository()
+        cache_maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return CopyOnWriteRepository(
+            event_store=base.event_store, snapshot_store=base.snapshot_store,
+            cache_maxsize=int(cache_maxsize) if cache_maxsize else None,
+            fastforward=base.fastforward, deepcopy_from_cache=base.deepcopy_from_cache,
+        )
+
     # -- clock ----------------------------------------------------------------------------------
 
     def now(self) -> datetime:
@@ -164,14 +176,13 @@ class LianpingApp(Application[UUID]):
 
     def _cache_saved(self, aggregates: Iterable[Aggregate]) -> None:
         """Saved aggregates are the newest state this process knows: cache them (the library
-        does not when it fast-forwards), unless the cache already holds a newer one."""
-        cache = self.repository.cache
-        if cache is None:
+        does not when it fast-forwards), unless the cache already holds a newer one. From here
+        on nothing changes them: a cached aggregate is never mutated (application/cache.py)."""
+        repository = self.repository
+        if repository.cache is None or not isinstance(repository, CopyOnWriteRepository):
             return
         for aggregate in aggregates:
-            cached = self._cached(aggregate.id, copy=False)
-            if cached is None or cached.version < aggregate.version:
-                cache.put(aggregate.id, aggregate)
+            repository.put_newer(aggregate)
 
     def find_all(
         self, aggregate_ids: Iterable[UUID], as_of: datetime | None = None

@@ -1,5 +1,5 @@
 """Who is asking, and what their grants let them do. Checks raise domain errors with stable
-codes. The scope rules built on these grants live in ``application.usecases.access``."""
+codes. The scope rules built on these grants live in ``application.access``."""
 
 from __future__ import annotations
 

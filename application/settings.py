@@ -39,8 +39,10 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     verify_concurrency: int = 1  # POST /audit/verify running at once per process
     run_projections: bool = True  # false: leave read models to `lianping projections run`
-    # Aggregates kept in memory per process; every read still fetches their newer events first
-    # (the library's fast-forward), so a cached aggregate is never stale. 0 disables the cache.
+    # Aggregates kept in memory per process. A repository read fetches their newer events first
+    # (fast-forward, onto a copy: application/cache.py); a command's first attempt and
+    # `LianpingApp.cached` take them as cached, possibly stale (the save asserts the versions a
+    # command read; a stale read costs a retry). 0 disables the cache.
     aggregate_cache_size: int = 4096
     # The demo accounts' console password (`lianping serve --demo`); unset: derived from the key.
     demo_password: str | None = None

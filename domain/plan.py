@@ -17,6 +17,11 @@ from domain.rules import check_version_cap, require_reason
 ITEM_STATUSES = ("planned", "in_progress", "claimed", "verified", "rejected")
 
 
+def is_overdue(item: dict[str, Any], today: date) -> bool:
+    """An item not yet verified (销号) whose due date has passed."""
+    return item["status"] != "verified" and item["due_date"] < today.isoformat()
+
+
 def check_items(items: list[dict[str, Any]], problem_codes: list[str], today: date) -> None:
     """Every item names a problem of the feedback, ids are unique, due dates are not in the past,
     and every problem of the feedback is addressed by at least one item."""

@@ -1,6 +1,6 @@
 """The cycle dashboard (GET /cycles/{id}/participants), from the finding read model: per
 participant its report, ratings n/N (N: the panel members who may rate it, by the conflict rule
-of application/usecases/scope.py), scores n/N, feedback, plan and frozen grade."""
+of domain/conflicts.py), scores n/N, feedback, plan and frozen grade."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from application import lookups
+from application.access import can_read_cycle, can_read_participant, sees_reviewers
 from application.app import LianpingApp
 from application.principal import Principal, forbid
-from application.usecases import lookups
-from application.usecases.access import can_read_cycle, can_read_participant, sees_reviewers
-from application.usecases.scope import may_rate
+from domain.conflicts import rating_conflicts
 from domain.scheme import GRADE_LABELS
 from projections.finding import (
     ACCOUNTS,
@@ -32,7 +32,7 @@ from projections.views import Reader
 
 
 class Eligibility:
-    """Which panel members may rate which participant (scope.may_rate), from the read model."""
+    """Which panel members may rate which participant (domain/conflicts.py), from the read model."""
 
     def __init__(self, r: Reader, cycle_id: str, panel: Sequence[str]) -> None:
         self.panel = list(panel)
@@ -55,8 +55,9 @@ class Eligibility:
     def reviewers(self, org_code: str, secretary_account: str | None) -> set[str]:
         return {
             member for member in self.panel
-            if may_rate(member, self.orgs.get(member, []), self.granted.get(member, ()),
-                        org_code, secretary_account, (member, org_code) in self.declared)
+            if not rating_conflicts(member, org_code, self.granted.get(member, ()),
+                                    self.orgs.get(member, []), secretary_account,
+                                    (member, org_code) in self.declared)
         }
 
 

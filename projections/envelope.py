@@ -12,7 +12,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
-from application.usecases.audit import ENVELOPE_FIELDS, plain
+from domain.values import ENVELOPE_FIELDS, plain
 
 
 class EventMapper(Protocol):

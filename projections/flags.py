@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from application.usecases.rectification import is_overdue
+from domain.plan import is_overdue
 from projections.context import CONTEXTS, context, fold_contexts
 from projections.envelope import Envelope, utc_text
 from projections.plans import ITEMS, PLAN_TABLES, fold_plans

@@ -1,7 +1,7 @@
 """Finding things (API.md "Round 2"): the cycles, organizations and accounts a caller may see,
 from the finding read model. Whatever lies outside the caller's scope
 is left out (never 403); who may read a cycle or a participant is decided by
-application/usecases/access.py, called here, not restated."""
+application/access.py, called here, not restated."""
 
 from __future__ import annotations
 
@@ -10,14 +10,13 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from application.app import LianpingApp
-from application.principal import Principal, require_admin
-from application.usecases.access import (
+from application.access import (
     can_read_cycle,
     inspects_org,
     is_organizer,
 )
-from application.usecases.scope import ANY_ORG, admin_scopes
+from application.app import LianpingApp
+from application.principal import GLOBAL_SCOPE, Principal, require_admin
 from domain import ids
 from domain.cycle import Cycle
 from domain.errors import ValidationError
@@ -272,7 +271,7 @@ def organizations(
     where: list[str] = []
     params: list[Any] = []
     scopes = {org for _, org in principal.grants}
-    if ANY_ORG not in scopes:
+    if GLOBAL_SCOPE not in scopes:
         sql, more = _in_subtrees("path", org_paths(r, sorted(scopes)))
         where.append(sql)
         params += more
@@ -309,8 +308,8 @@ def accounts(
     require_admin(principal)
     where: list[str] = []
     params: list[Any] = []
-    scopes = admin_scopes(principal)
-    if ANY_ORG not in scopes:
+    scopes = principal.roles("admin")
+    if GLOBAL_SCOPE not in scopes:
         sql, more = _in_subtrees("o.path", org_paths(r, scopes))
         where.append(sql)
         params += more

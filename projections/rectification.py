@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from application.usecases.rectification import is_overdue
+from domain.plan import is_overdue
 from domain.scoring import fmt4
 from projections.envelope import Envelope
 from projections.plans import FEEDBACK, ITEMS, PLAN_TABLES, PLANS, fold_feedback, fold_plans

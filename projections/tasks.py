@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from application.principal import Principal
-from application.usecases.scope import may_rate
+from domain.conflicts import rating_conflicts
 from projections.finding import CONFLICTS, CYCLES, ORGS, PANEL, PARTICIPANTS, RATINGS, SCORES
 from projections.lists import path_codes
 from projections.plans import ITEMS, PLANS
@@ -175,8 +175,8 @@ def panel_tasks(c: Caller) -> Iterator[Task]:
     declared = {(x["cycle_id"], x["org_code"]) for x in r.fetch(
         f"SELECT cycle_id, org_code FROM {r.table(CONFLICTS)} WHERE account_id = ?", (me,))}
     for row in found:
-        if may_rate(me, own_orgs, granted, row["org_code"], row["secretary_account"],
-                    (row["cycle_id"], row["org_code"]) in declared):
+        if not rating_conflicts(me, row["org_code"], granted, own_orgs, row["secretary_account"],
+                                (row["cycle_id"], row["org_code"]) in declared):
             yield c.task("rate", row, row["review_due"], "/reviews")
 
 

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -148,6 +149,14 @@ class PrivateServer:
             shutil.rmtree(folder, ignore_errors=True)
             raise
 
+    install: Path
+    port: int
+    as_account: dict
+
+    @property
+    def data(self) -> Path:
+        return self.folder / "data"
+
     @classmethod
     def _run(
         cls, install: Path, data: Path, folder: Path, as_account: dict, started: float
@@ -158,24 +167,29 @@ class PrivateServer:
         ).stdout.split()[-1]  # fmt: skip
         for _attempt in range(3):  # a free port can be taken before the server binds it
             port = free_port()
-            with (folder / "postgres.log").open("ab") as log:
-                process = subprocess.Popen(
-                    [str(install / "bin" / "postgres"), "-D", str(data),
-                     "-c", "listen_addresses=127.0.0.1", "-c", f"port={port}",
-                     "-c", "unix_socket_directories=", "-c", "fsync=off",
-                     "-c", "full_page_writes=off"],
-                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                    start_new_session=True, preexec_fn=_die_with_parent, **as_account,
-                )  # fmt: skip
-            maintenance = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-            if _wait_ready(process, maintenance):
-                with psycopg.connect(maintenance, autocommit=True) as conn:
+            process = _launch(install, data, folder, as_account, port)
+            if _wait_ready(process, _maintenance_url(port)):
+                with psycopg.connect(_maintenance_url(port), autocommit=True) as conn:
                     conn.execute("CREATE DATABASE test")
                 url = f"postgresql://postgres@127.0.0.1:{port}/test"
-                return cls(folder, process, url, version, time.monotonic() - started)
+                return cls(folder, process, url, version, time.monotonic() - started, install,
+                           port, as_account)  # fmt: skip
             process.wait()
         log_text = (folder / "postgres.log").read_text(errors="replace")
         raise RuntimeError(f"the private PostgreSQL did not start:\n{log_text}")
+
+    def crash(self) -> None:
+        """Stop at once, as a crash would (SIGQUIT, PostgreSQL's immediate shutdown: recovery
+        runs at the next start)."""
+        self.process.send_signal(signal.SIGQUIT)
+        self.process.wait(timeout=30)
+
+    def restart(self) -> None:
+        """Start again on the same data and port (after `crash`), and wait until it answers."""
+        self.process = _launch(self.install, self.data, self.folder, self.as_account, self.port)
+        if not _wait_ready(self.process, _maintenance_url(self.port)):
+            log_text = (self.folder / "postgres.log").read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"the private PostgreSQL did not restart:\n{log_text}")
 
     def stop(self) -> None:
         """Stop the server and remove its files. A smart shutdown first, which lets the sessions
@@ -188,6 +202,35 @@ class PrivateServer:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=seconds)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _maintenance_url(port: int) -> str:
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres"
+
+
+def _launch(
+    install: Path, data: Path, folder: Path, as_account: dict, port: int
+) -> subprocess.Popen[bytes]:
+    with (folder / "postgres.log").open("ab") as log:
+        return subprocess.Popen(
+            [str(install / "bin" / "postgres"), "-D", str(data),
+             "-c", "listen_addresses=127.0.0.1", "-c", f"port={port}",
+             "-c", "unix_socket_directories=", "-c", "fsync=off",
+             "-c", "full_page_writes=off"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, preexec_fn=_die_with_parent, **as_account,
+        )  # fmt: skip
+
+
+@contextlib.contextmanager
+def private_server() -> Iterator[PrivateServer]:
+    """A private server of the caller's own (for tests that crash and restart it; the run's
+    server is never touched), stopped and removed afterwards."""
+    server = PrivateServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def _remove_leftovers(root: Path) -> None:

@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field, StrictInt
 
 from api.auth import Application
 from api.documents import XLSX, attachment, sheets
@@ -19,11 +18,17 @@ from api.routers.deps import MAX_POSITION, ReadRequest, WriteRequest, reader, wr
 from api.routers.readmodels import view_position
 from api.routers.standings import AsOf
 from api.routing import OneHopRoute
-from api.schemas.common import Note, Strict
+from api.schemas.audit_trail import (
+    EventsOut,
+    FlagsOut,
+    HistoryOut,
+    NoteIn,
+    NoteOut,
+)
+from application import access as rules
 from application.app import Request as AppRequest
 from application.paging import cap_page
 from application.principal import Principal
-from application.usecases import access as rules
 from application.usecases import audit as access
 from application.usecases import notes
 from projections import audit, flags
@@ -38,81 +43,6 @@ After = Annotated[
 ]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Page size (default 100, max 1000)")]
 EXPORT_PAGE = 1000
-
-
-class EventOut(BaseModel):
-    position: int
-    recorded_at: str
-    aggregate_id: str
-    aggregate_type: str
-    version: int
-    type: str = Field(examples=["lianping:Report.Submitted"])
-    actor: str | None
-    org_code: str | None
-    cycle_id: str | None
-    reason: str | None
-    data: dict[str, Any]
-    hash: str | None = Field(description="SHA-256 chain hash of the stored event, hex")
-
-
-class EventsOut(BaseModel):
-    position: int
-    events: list[EventOut]
-    next_after: int | None
-
-
-class FlagOut(BaseModel):
-    kind: str = Field(examples=["late_submission"])
-    position: int
-    org_code: str | None
-    actor: str | None
-    reason: str | None
-    recorded_at: str
-    item_id: str | None = None
-    due_date: str | None = None
-
-
-class FlagsOut(BaseModel):
-    cycle_id: str
-    position: int
-    flags: list[FlagOut]
-    next_after: int | None = Field(
-        default=None, description="pass as ?after= for the next page; null at the end"
-    )
-
-
-class NoteIn(Strict):
-    subject_position: StrictInt | None = Field(default=None, ge=1)
-    aggregate_id: str | None = Field(default=None, max_length=64)
-    note: Note
-
-
-class NoteOut(BaseModel):
-    note_id: str
-    subject_position: int | None
-    aggregate_id: str
-    org_code: str
-    note: str
-
-
-class HistoryEventOut(BaseModel):
-    version: int
-    position: int | None = Field(default=None, description="its place in the event log")
-    hash: str | None = Field(default=None, description="its link in the hash chain (hex)")
-    type: str
-    recorded_at: str
-    actor: str | None
-    reason: str | None
-    data: dict[str, Any]
-
-
-class HistoryOut(BaseModel):
-    aggregate_id: str
-    aggregate_type: str
-    version: int
-    as_of: str | None
-    state: dict[str, Any]
-    events: list[HistoryEventOut]
 
 
 def _filters(

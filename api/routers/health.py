@@ -6,24 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
 
 from api.auth import Application
 from api.routing import OneHopRoute
 from api.schemas.common import error_responses
+from api.schemas.health import HealthOut, ReadyOut
 from projections.runtime import lag
 
 router = APIRouter(tags=["operations"], route_class=OneHopRoute)
-
-
-class HealthOut(BaseModel):
-    status: str
-
-
-class ReadyOut(BaseModel):
-    status: str
-    position: int
-    read_models: dict[str, int]  # positions each read model is behind the head of the log
 
 
 @router.get("/healthz", response_model=HealthOut)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
 
 from api.auth import Application, application_of
 from api.routers.deps import PositionSource, reader
 from api.routing import OneHopRoute
+from api.schemas.readmodels import BoardOut, RecordOut
 from application.app import Request as AppRequest
 from application.usecases import audit as access
 from projections import records, rectification
@@ -26,56 +26,6 @@ def view_position(name: str) -> PositionSource:
         return read_models(application_of(request)).position(name)
 
     return position
-
-
-class BoardItemOut(BaseModel):
-    org_code: str
-    item_id: str
-    problem_code: str
-    measure: str | None
-    owner: str | None
-    due_date: str
-    status: str
-    percent: int
-    overdue: bool
-
-
-class BoardOrgOut(BaseModel):
-    org_code: str
-    org_name: str | None
-    plan_status: str = Field(description="none (no plan submitted yet), submitted, returned "
-                             "or approved")
-    total: int
-    verified: int
-    overdue: int
-    completion_rate: str | None
-
-
-class BoardOut(BaseModel):
-    cycle_id: str
-    position: int
-    items: list[BoardItemOut]
-    by_org: list[BoardOrgOut]
-
-
-class RecordCycleOut(BaseModel):
-    cycle_id: str
-    year: int
-    title: str
-    organizer_org: str
-    secretary: str | None
-    finalized: bool
-    total: str | None
-    grade: str | None
-    grade_label: str | None
-    rank: int | None
-    rectification_completion: str | None
-
-
-class RecordOut(BaseModel):
-    org_code: str
-    position: int
-    cycles: list[RecordCycleOut]
 
 
 BoardReader = Annotated[AppRequest, Depends(reader(view_position(rectification.NAME)))]

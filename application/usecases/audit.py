@@ -3,8 +3,7 @@ version or a moment (time travel), folded from its own events."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -12,10 +11,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
-from application.app import LianpingApp
-from application.principal import Principal, forbid
-from application.usecases import lookups
-from application.usecases.access import (
+from application import lookups
+from application.access import (
     ReviewerMask,
     administers,
     inspects_org,
@@ -24,6 +21,8 @@ from application.usecases.access import (
     reads_subtree,
     unmasked_id,
 )
+from application.app import LianpingApp
+from application.principal import Principal, forbid
 from domain import ids
 from domain.account import Account
 from domain.cycle import Cycle, CycleSlot
@@ -32,11 +31,9 @@ from domain.note import InspectionNote
 from domain.organization import Organization
 from domain.rating import Rating
 from domain.token import ApiToken
+from domain.values import ENVELOPE_FIELDS, plain
 
 #: Attributes of a stored event that are its envelope (id, version, time), not its data.
-ENVELOPE_FIELDS = ("originator_id", "originator_version", "timestamp", "originator_topic")
-
-
 # -- who may read what -------------------------------------------------------------------------
 
 
@@ -129,21 +126,6 @@ def may_read(app: LianpingApp, principal: Principal, aggregate: Aggregate) -> bo
 
 
 # -- time travel -----------------------------------------------------------------------------
-
-
-def plain(value: Any) -> Any:
-    """Aggregate state and event data as JSON values."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [plain(v) for v in value]
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    return value
 
 
 def aggregate_id_from_path(aggregate_id: str) -> UUID:

@@ -7,16 +7,16 @@ import itertools
 from datetime import date, datetime
 from typing import Any
 
-from application.app import LianpingApp, Outcome, Request
-from application.principal import forbid, require_organizer
-from application.usecases import lookups
-from application.usecases.access import (
+from application import lookups
+from application.access import (
     can_read_cycle,
     can_read_participant,
     pseudonym,
     require_organizer_of,
     sees_reviewers,
 )
+from application.app import LianpingApp, Outcome, Request
+from application.principal import forbid, require_organizer
 from application.usecases.history import state_at
 from application.usecases.standings import previous_cycle, standings_rows
 from domain import ids

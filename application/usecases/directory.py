@@ -9,11 +9,11 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
+from application import lookups
+from application.access import require_admin_of
 from application.app import LianpingApp, Outcome, Request
 from application.keys import derive_secret
 from application.principal import GLOBAL_SCOPE, Principal, require_admin
-from application.usecases import lookups
-from application.usecases.access import require_admin_of
 from domain import ids
 from domain.account import ROLES, Account
 from domain.errors import NotFoundError, RuleViolationError, UnauthorizedError, ValidationError

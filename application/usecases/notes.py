@@ -7,9 +7,9 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
+from application.access import ReviewerMask, inspects_org, unmasked_id
 from application.app import LianpingApp, Outcome, Request
 from application.principal import forbid
-from application.usecases.access import ReviewerMask, inspects_org, unmasked_id
 from application.usecases.audit import shown_aggregate_id, subject_of
 from domain.errors import ValidationError
 from domain.note import InspectionNote

@@ -6,10 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from application.app import LianpingApp, Outcome, Request, of_type
-from application.principal import forbid, require_secretary
-from application.usecases import lookups
-from application.usecases.access import (
+from application import lookups
+from application.access import (
     can_read_participant,
     can_read_report,
     pseudonym,
@@ -17,6 +15,8 @@ from application.usecases.access import (
     require_reviewer,
     sees_reviewers,
 )
+from application.app import LianpingApp, Outcome, Request, of_type
+from application.principal import forbid, require_secretary
 from application.usecases.rectification import plan_view
 from domain import ids
 from domain.errors import NotFoundError, RuleViolationError

@@ -15,11 +15,11 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from application import lookups
+from application.access import require_admin_of
 from application.app import LianpingApp, Outcome, Request
 from application.principal import require_admin
 from application.store.credentials import CredentialStore, credential_store
-from application.usecases import lookups
-from application.usecases.scope import require_admin_of
 from domain.account import Account
 from domain.errors import (
     DomainError,
@@ -157,7 +157,7 @@ def _record_password(
     app: LianpingApp, request: Request, account_id: str, digest: str, must_change: bool
 ) -> Outcome:
     account = lookups.account(app, account_id)
-    require_admin_of(app, request.principal, account)
+    require_admin_of(app, request.principal, account.org_code)
     request.check_version(account)
     account.set_password(must_change, request.actor)
     return _save(app, request, account, digest, {
@@ -218,7 +218,7 @@ def revoke_sessions(
     """An admin (within scope) ends every console session of an account. The event is the
     revocation (sessions begun before it are refused); the rows are then tidied up."""
     account = lookups.account(app, account_id)
-    require_admin_of(app, request.principal, account)
+    require_admin_of(app, request.principal, account.org_code)
     request.check_version(account)
     account.revoke_sessions(reason, request.actor)
     outcome = app.commit(request, account, item=account,

@@ -6,15 +6,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from application import lookups
+from application.access import require_organizer_of
 from application.app import LianpingApp, Outcome, Request
 from application.principal import require_secretary
-from application.usecases import lookups
-from application.usecases.access import require_organizer_of
 from domain import ids
 from domain.cycle import Cycle
 from domain.errors import RuleViolationError
 from domain.feedback import Feedback
-from domain.plan import RectificationPlan, check_items
+from domain.plan import RectificationPlan, check_items, is_overdue
 
 
 def plan_view(plan: RectificationPlan, today: date) -> dict[str, Any]:
@@ -26,10 +26,6 @@ def plan_view(plan: RectificationPlan, today: date) -> dict[str, Any]:
         if plan.status == "approved"
         else list(plan.versions[-1]),
     }
-
-
-def is_overdue(item: dict[str, Any], today: date) -> bool:
-    return item["status"] != "verified" and item["due_date"] < today.isoformat()
 
 
 def _plan_context(

@@ -11,10 +11,10 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from application import lookups
+from application.access import oversees_cycle
 from application.app import LianpingApp, Request, of_type
 from application.principal import forbid
-from application.usecases import lookups
-from application.usecases.access import oversees_cycle
 from application.usecases.history import state_at
 from domain import ids
 from domain.ballot import Ballot, BallotBook

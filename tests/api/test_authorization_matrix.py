@@ -25,9 +25,9 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from api.main import create_app
+from application.access import masked_id
 from application.app import LianpingApp
 from application.usecases import cycles, directory, participants, rectification
-from application.usecases.access import masked_id
 from domain import ids
 from domain.scheme import DEFAULT_SCHEME
 from projections.runtime import start_projections_in_background

@@ -46,7 +46,7 @@ class TestSetPassword:
         not_admin = api.organizer.post("/accounts/sec-county-a/password", {"password": PASSWORD})
         assert not_admin.status_code == 403 and error_code(not_admin) == "admin_required"
         outside = api.as_("admin2").post("/accounts/sec-county-b/password", {"password": PASSWORD})
-        assert outside.status_code == 403 and error_code(outside) == "outside_admin_scope"
+        assert outside.status_code == 403 and error_code(outside) == "outside_scope"
         unknown = api.admin.post("/accounts/nobody/password", {"password": PASSWORD})
         assert unknown.status_code == 404
         assert api.as_("admin2").post("/accounts/sec-county-a/password",

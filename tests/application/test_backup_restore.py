@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from api.cli_audit import cmd_restore
+from api.cli.audit import cmd_restore
 from application.app import LianpingApp, Request
 from application.settings import Settings
 from application.store.chain import iter_chain_rows

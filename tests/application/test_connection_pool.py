@@ -90,11 +90,13 @@ class TestRecover:
                 assert conn.execute("SELECT 1").fetchone() == (1,)
 
     def test_recover_without_a_pool_or_a_database_does_not_raise(self):
-        recover(None)
+        assert recover(None) is None
         dead = ConnectionPool(
             "postgresql://postgres@127.0.0.1:1/none", min_size=0, max_size=1, open=False
         )
-        recover(dead)
+
+        assert recover(dead) is None
+        assert dead.closed and dead.get_stats().get("pool_available", 0) == 0  # no connection
 
 
 class TestTheApplicationAfterItsConnectionsDied:

@@ -8,8 +8,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from application import lookups
 from application.app import Request
-from application.usecases import audit, cycles, lookups, participants, standings
+from application.usecases import audit, cycles, participants, standings
 from domain import ids
 from domain.cycle import Cycle
 from domain.errors import NotFoundError

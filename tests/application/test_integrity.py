@@ -505,7 +505,17 @@ class TestPeriodicCheckpoints:
         assert checkpoint_store(app.recorder).newest_first(10) == []
 
     def test_a_zero_interval_disables_it(self, app: LianpingApp) -> None:
-        integrity.start_periodic_checkpoints(app, 0)()
+        World(app)  # something to sign, were it enabled
+        waited: list[float] = []
+
+        def wait(stop: threading.Event, seconds: float) -> bool:
+            waited.append(seconds)
+            return True
+
+        integrity.start_periodic_checkpoints(app, 0, wait=wait)()
+
+        assert waited == []  # no thread ever ticked
+        assert checkpoint_store(app.recorder).newest_first(10) == []
 
 
 # -- exports ---------------------------------------------------------------------------------------

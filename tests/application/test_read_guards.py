@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from application import lookups
 from application.app import LianpingApp, Outcome, Request
 from application.principal import require_organizer
-from application.usecases import cycles, directory, lookups, participants
+from application.usecases import cycles, directory, participants
 from domain import ids
 from domain.errors import DomainError, ForbiddenError, UnauthorizedError
 from domain.organization import Organization

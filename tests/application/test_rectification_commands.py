@@ -115,7 +115,9 @@ class TestItems:
     def test_a_rejected_claim_can_be_claimed_again(self, app, approved):
         approved.run("sec-county-a", rectification.claim_completion, "c1", "county-a", "I1", "e")
         approved.run("organizer", rectification.verify_item, "c1", "county-a", "I1", False, "不实")
+        before = position(app)
         approved.run("sec-county-a", rectification.claim_completion, "c1", "county-a", "I1", "e2")
+        assert event_types_since(app, before) == ["RectificationPlan.CompletionClaimed"]
 
     def test_an_approved_plan_cannot_be_replaced(self, app, approved):
         then_refused(app, "plan_already_approved", lambda: submit(approved, items(approved)))

@@ -34,9 +34,9 @@ from projections.registry import NAMES
 from projections.service import read_models
 from tests.application.world import ADMIN, COUNTIES, World
 from tests.conftest import POSTGRES_URL, fresh_postgres_schema
-from tests.e2e.private_postgres import private_postgres
 from tests.e2e.server import BIN, bootstrap_admin, free_port, lianping_env, poll_until, wait_healthy
 from tests.e2e.test_serve_workers import listening_workers
+from tests.postgres_server import private_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -171,7 +171,7 @@ def rating_events(app: LianpingApp) -> dict[int, dict[str, Any]]:
 def test_acknowledged_writes_survive_killed_workers_and_a_database_restart(
     tmp_path: Path,
 ) -> None:
-    with private_postgres() as pg:
+    with private_server() as pg:
         env = lianping_env(pg.url, tmp_path, "lianping")
         env.update({"LIANPING_CONNECT_TIMEOUT": "2", "LIANPING_CHECKPOINT_INTERVAL_SECONDS": "0"})
         with psycopg.connect(pg.url, autocommit=True) as conn:
@@ -220,7 +220,7 @@ def test_acknowledged_writes_survive_killed_workers_and_a_database_restart(
                 answered_503 = tally.statuses[503]
                 pg.crash()
                 assert tally.wait_for_503(answered_503), "no client was told the store is down"
-                pg.start()
+                pg.restart()
                 assert tally.wait_for(tally.count() + STEP), tally.failures
             finally:
                 stop.set()

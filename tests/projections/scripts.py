@@ -12,7 +12,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from application.usecases import cycles, directory, lookups, notes, participants, rectification
+from application import lookups
+from application.usecases import cycles, directory, notes, participants, rectification
 from domain import ids
 from domain.cycle import PHASES
 from domain.errors import DomainError

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import pytest
 
-from application.usecases.audit import plain
+from domain.values import plain
 from projections.bulk import BulkRows
 from projections.envelope import to_json
 from projections.rebuild import RebuildInProgressError, rebuild_read_model, rebuild_read_models

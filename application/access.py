@@ -9,9 +9,10 @@
   rating appears (``ReviewerMask``).
 - **Conflict of interest.** A panel member never rates an org where they hold any grant, whose
   appointed secretary they are, or that is their account's org or one of its ancestors; nor one
-  they declared a conflict with. An organizer does not act on one participant (score, veto,
-  feedback, return its report, approve/return its plan, verify or extend its items) where the
-  same account holds a secretary grant or is the appointed secretary.
+  they declared a conflict with (the pure rule: ``domain/conflicts.py``, which the read models'
+  expected counts and ``rate`` tasks apply too). An organizer does not act on one participant
+  (score, veto, feedback, return its report, approve/return its plan, verify or extend its
+  items) where the same account holds a secretary grant or is the appointed secretary.
 
 The rules are pure functions of facts (grants, ancestors, panel); the ``app``-taking wrappers
 only load those facts. Refusals raise ``ForbiddenError`` with a stable code."""
@@ -28,9 +29,10 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from application.app import LianpingApp
 from application.keys import derive_secret
+from application.lookups import ancestors
 from application.principal import GLOBAL_SCOPE, Principal, forbid, inspects, within
-from application.usecases.lookups import ancestors
 from domain import ids
+from domain.conflicts import rating_conflicts
 from domain.cycle import Cycle
 from domain.organization import Organization
 
@@ -147,26 +149,6 @@ def can_read_report(app: LianpingApp, principal: Principal, cycle: Cycle, org: s
 # -- conflicts of interest ---------------------------------------------------------------------
 
 
-def rating_conflicts(
-    principal: Principal,
-    org_code: str,
-    own_org_and_ancestors: list[str],
-    appointed_secretary: str | None,
-    declared: bool,
-) -> list[str]:
-    """Why ``principal`` may not rate ``org_code`` (empty: no conflict). Pure."""
-    why = []
-    if any(org == org_code for _, org in principal.grants):
-        why.append("holds_grant")
-    if appointed_secretary is not None and appointed_secretary == principal.account_id:
-        why.append("appointed_secretary")
-    if org_code in own_org_and_ancestors:
-        why.append("own_org")
-    if declared:
-        why.append("declared")
-    return why
-
-
 def organizer_conflicts(
     principal: Principal, org_code: str, appointed_secretary: str | None
 ) -> list[str]:
@@ -199,8 +181,9 @@ def require_reviewer(app: LianpingApp, principal: Principal, cycle: Cycle, org_c
         raise forbid(f"{reviewer} is not on the panel of this cycle", "not_panel_member")
     own = principal.org_code
     why = rating_conflicts(
-        principal,
+        reviewer,
         org_code,
+        (org for _, org in principal.grants),
         [] if own is None else [own, *ancestors(app, own)],
         appointed_secretary(app, org_code),
         cycle.has_conflict(reviewer, org_code),

@@ -1,8 +1,8 @@
 """Group commit in the PostgreSQL recorder keeps every save atomic and isolated: saves that share
 a transaction get their own ids or their own error, and the log stays one valid chain.
 
-(These test application/store/postgres.py, changed for the benchmark's append path; they sit
-here because the benchmark work may only add tests under tests/bench_smoke/.)"""
+(White-box tests of application/store/postgres.py's group commit: they build its private
+batches directly.)"""
 
 from __future__ import annotations
 

@@ -53,6 +53,15 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _names_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help=f"one or more of {', '.join(READ_MODELS)} (default: all)",
+    )
+
+
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     group = commands.add_parser("projections", help="read-model worker and maintenance")
     sub = group.add_subparsers(dest="projections_command", required=True)
@@ -62,12 +71,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="run the read models until stopped (a dedicated worker; "
         "several may run: each read model is processed by one at a time)",
     )
-    run.add_argument(
-        "names",
-        nargs="*",
-        metavar="NAME",
-        help=f"one or more of {', '.join(READ_MODELS)} (default: all)",
-    )
+    _names_argument(run)
     run.set_defaults(handler=cmd_run)
 
     rebuild_cmd = sub.add_parser(
@@ -75,12 +79,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="fold the whole log into fresh tables (every named read model in one pass) "
         "while the current ones keep serving, then switch",
     )
-    rebuild_cmd.add_argument(
-        "names",
-        nargs="*",
-        metavar="NAME",
-        help=f"one or more of {', '.join(READ_MODELS)} (default: all)",
-    )
+    _names_argument(rebuild_cmd)
     rebuild_cmd.set_defaults(handler=cmd_rebuild)
 
     status_cmd = sub.add_parser("status", help="each read model's position and lag")

@@ -8,7 +8,7 @@ import contextlib
 import json
 import sys
 
-from api.cli_common import Command, open_app
+from api.cli.common import Command, open_app
 from application.settings import Settings
 from application.usecases.integrity import CheckpointClaim
 
