@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from application import lookups
+from application.access import sees_reviewers
 from application.app import LianpingApp, Outcome, Request, of_type
 from application.principal import Principal, forbid, require_organizer
-from application.usecases import lookups
-from application.usecases.access import sees_reviewers
 from domain import ids
 from domain.ballot import BALLOT_ACTOR, Ballot, BallotBook, ballot_not_found
 from domain.cycle import OPEN_PHASES, Cycle

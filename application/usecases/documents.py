@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from application import lookups
 from application.app import LianpingApp, Request
-from application.usecases import lookups, participants, standings
+from application.usecases import participants, standings
 from domain import ids
 from domain.errors import RuleViolationError
 from domain.organization import Organization

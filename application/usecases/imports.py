@@ -15,9 +15,9 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
+from application import lookups
 from application.app import LianpingApp, Outcome, Request, of_type
 from application.principal import Principal, require_admin
-from application.usecases import lookups
 from application.usecases.directory import ANY_ORG
 from application.usecases.tables import ImportRejectedError, Rejection, Row, Table
 from domain import ids

@@ -207,7 +207,7 @@ class TestImportAccounts:
 
         assert response.status_code == 201, response.text
         assert response.json()["created"] == 2
-        from application.usecases import lookups
+        from application import lookups
 
         account = lookups.account(api.app, "sec-d")
         assert account.grants == [["secretary", "county-a"], ["inspector", "county-a"]]
