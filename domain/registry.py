@@ -14,6 +14,7 @@ from domain.plan import RectificationPlan
 from domain.rating import Rating
 from domain.report import Report
 from domain.score import IndicatorScore
+from domain.supervision import SupervisionOrder, Talk
 from domain.token import ApiToken
 
 AGGREGATES: tuple[type[Aggregate], ...] = (
@@ -28,4 +29,6 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     Feedback,
     RectificationPlan,
     InspectionNote,
+    Talk,
+    SupervisionOrder,
 )

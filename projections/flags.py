@@ -17,6 +17,7 @@ from application.usecases.rectification import is_overdue
 from projections.context import CONTEXTS, context, fold_contexts
 from projections.envelope import Envelope, utc_text
 from projections.plans import ITEMS, PLAN_TABLES, fold_plans
+from projections.supervision import SUPERVISION_TABLES, fold_supervision, order_flags, talk_flags
 from projections.tables import Change, Fold, Projection, Put, Rows, table, updated
 from projections.views import Reader
 
@@ -67,6 +68,7 @@ def flags_fold(tz: ZoneInfo) -> Fold:
     def fold(rows: Rows, e: Envelope) -> Iterator[Change]:
         yield from fold_contexts(rows, e)
         yield from fold_plans(rows, e)
+        yield from fold_supervision(rows, e)
         d = e.data
         cycle_id, org_code = context(rows, e)
         if e.aggregate_type == "Cycle":
@@ -118,10 +120,13 @@ def flags_fold(tz: ZoneInfo) -> Fold:
 
 
 def projection(tz: ZoneInfo) -> Projection:
-    return Projection(NAME, (CONTEXTS, *PLAN_TABLES, CYCLES, FLAGS), flags_fold(tz))
+    return Projection(NAME, (CONTEXTS, *PLAN_TABLES, *SUPERVISION_TABLES, CYCLES, FLAGS),
+                      flags_fold(tz))
 
 
-def cycle_flags(r: Reader, cycle_id: str, today: date) -> dict[str, Any]:
+def cycle_flags(
+    r: Reader, cycle_id: str, today: date, grades: dict[str, str | None] | None = None,
+) -> dict[str, Any]:
     found = r.fetch(
         f"SELECT kind, position, org_code, actor, reason, recorded_at FROM {r.table(FLAGS)} "
         "WHERE cycle_id = ? ORDER BY position, kind",
@@ -142,5 +147,7 @@ def cycle_flags(r: Reader, cycle_id: str, today: date) -> dict[str, Any]:
         for item in items
         if is_overdue(item, today)
     )
+    flags.extend(talk_flags(r, cycle_id, grades or {}, today))
+    flags.extend(order_flags(r, cycle_id, today))
     flags.sort(key=lambda flag: (flag["position"], flag["kind"]))
     return {"cycle_id": cycle_id, "position": r.position, "flags": flags}

@@ -17,6 +17,7 @@ from api.routers import (
     plans,
     readmodels,
     standings,
+    supervision,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -30,6 +31,7 @@ ROUTERS: list[APIRouter] = [
     audit_trail.router,
     finding.router,
     passwords.router,
+    supervision.router,
 ]
 
 #: Served at the root (and, hidden from the schema, under /api/v1 as well).

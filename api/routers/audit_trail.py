@@ -248,10 +248,13 @@ def get_flags(
     """督查提示 of a cycle: late_submission, amendment, rescoring, amendment_after_finalization,
     reopening, veto, returned_report, returned_plan, overdue_extension (a deadline extended after
     it had passed), deadline_changed (a cycle deadline moved once its phase had begun), and
-    overdue_item (as of today)."""
+    overdue_item, talk_not_held (30 days after finalization, a participant graded 一般/差
+    without a held talk) and overdue_order (a 督办 order tied to the cycle, past due and not
+    closed), these three as of today."""
     cycle = access.check_flags_reader(app, request.principal, cycle_id)
+    grades = {row["org_code"]: row.get("grade") for row in cycle.results or []}
     with read_models(app).read(flags.NAME) as view:
-        body = flags.cycle_flags(view, cycle_id, app.today())
+        body = flags.cycle_flags(view, cycle_id, app.today(), grades)
     visible = access.flags_in_scope(app, request.principal, cycle, body["flags"])
     listed = [flag for flag in visible if flag["position"] > after]
     page, more = cap_page(listed, limit, app.settings.max_page_bytes,

@@ -386,3 +386,51 @@ class ReviewerMask:
             if subject in names.rating_ids:
                 state["subject_aggregate_id"] = masked_id(self.app, subject)
         return state
+
+
+# -- supervision (约谈, 督办) -------------------------------------------------------------------
+
+
+def require_talk_holder(app: LianpingApp, principal: Principal, cycle: Cycle) -> None:
+    """Talks are scheduled and recorded by the organizer or an inspector over the organizer."""
+    if not oversees_cycle(app, principal, cycle):
+        raise forbid(
+            f"only an organizer of {cycle.organizer_org} or an inspector over it may do this",
+            "talk_holder_required",
+        )
+
+
+def issuing_scope(app: LianpingApp, principal: Principal, org_code: str) -> str:
+    """The org of the caller's inspector grant whose subtree holds ``org_code`` (the order's
+    issuer org, nearest first): an order goes to an org in the issuer's scope."""
+    scopes = principal.scoped_roles("inspector")
+    if not scopes:
+        raise forbid("only an inspector may issue a supervision order", "inspector_required")
+    chain = [org_code, *ancestors(app, org_code)]
+    for org in chain:
+        if org in scopes:
+            return org
+    raise forbid(f"{org_code} lies outside your inspection scope", "outside_scope")
+
+
+def require_order_closer(app: LianpingApp, principal: Principal, issuer_org: str) -> None:
+    if not inspects_org(app, principal, issuer_org):
+        raise forbid(
+            f"only an inspector whose scope contains {issuer_org} (the issuer's org) may close "
+            "or send back this order", "inspector_required",
+        )
+
+
+def require_order_answerer(principal: Principal, org_code: str) -> None:
+    if not principal.has("secretary", org_code):
+        raise forbid(f"only the secretary of {org_code} may answer this order",
+                     "secretary_required")
+
+
+def order_readers_scope(principal: Principal) -> tuple[bool, list[str], list[str]]:
+    """(everything, subtree orgs, own orgs): orders a caller may list — the global admin all,
+    inspectors and admins their subtrees, secretaries their own org's."""
+    subtrees = list(dict.fromkeys(
+        principal.scoped_roles("inspector") + principal.scoped_roles("admin")
+    ))
+    return principal.is_global_admin, subtrees, principal.roles("secretary")
