@@ -16,9 +16,9 @@ from api.schemas.finding import FilterCode, Limit
 from api.schemas.participants import FeedbackOut, ProblemIn
 from application.app import Request as AppRequest
 from application.paging import cap_page
-from application.usecases import supervision
-from application.usecases.access import order_readers_scope
-from projections import finding
+from application.usecases import lookups, supervision
+from application.usecases.access import order_readers_scope, person_record_filter
+from projections import finding, records
 from projections.service import read_models
 from projections.supervision import list_orders
 
@@ -26,6 +26,7 @@ router = APIRouter(tags=["supervision"], route_class=OneHopRoute)
 PARTICIPANT = "/cycles/{cycle_id}/participants/{org_code}"
 
 OrdersReader = Annotated[AppRequest, Depends(reader(view_position(finding.NAME)))]
+RecordReader = Annotated[AppRequest, Depends(reader(view_position(records.NAME)))]
 
 
 class TalkIn(Strict):
@@ -212,4 +213,40 @@ def get_orders(
         "position": position,
         "orders": page,
         "next_after": page[-1]["position"] if more else None,
+    }
+
+
+class PersonCycleOut(BaseModel):
+    cycle_id: str
+    year: int
+    org_code: str
+    org_name: str | None
+    total: str | None
+    grade: str | None
+    grade_label: str | None
+    rank: int | None
+    rectification_completion: str | None
+
+
+class PersonRecordOut(BaseModel):
+    account_id: str
+    name: str
+    position: int
+    cycles: list[PersonCycleOut]
+
+
+@router.get("/people/{account_id}/record", response_model=PersonRecordOut, tags=["read models"])
+def get_person_record(account_id: str, request: RecordReader, app: Application) -> dict[str, Any]:
+    """A person's record (考核档案): every cycle where they reported as the appointed secretary,
+    across orgs and years, with the frozen total, grade, rank and rectification completion.
+    For the person, the global admin, and inspectors and admins (the rows of orgs in their
+    subtrees; the rest is left out)."""
+    shows = person_record_filter(app, request.principal, account_id)
+    account = lookups.account(app, account_id)
+    with read_models(app).read(records.NAME) as view:
+        cycles = records.person_cycles(view, account_id)
+        position = view.position
+    return {
+        "account_id": account_id, "name": account.name, "position": position,
+        "cycles": [row for row in cycles if shows(row["org_code"])],
     }

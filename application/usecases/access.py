@@ -434,3 +434,18 @@ def order_readers_scope(principal: Principal) -> tuple[bool, list[str], list[str
         principal.scoped_roles("inspector") + principal.scoped_roles("admin")
     ))
     return principal.is_global_admin, subtrees, principal.roles("secretary")
+
+
+def person_record_filter(
+    app: LianpingApp, principal: Principal, account_id: str
+) -> Callable[[str], bool]:
+    """Which rows of a person's record the caller reads: all of them for the person and the
+    global admin; for inspectors and admins, the rows of orgs in their subtrees (the rest left
+    out). Anyone else is refused."""
+    if principal.account_id == account_id or principal.is_global_admin:
+        return lambda org_code: True
+    if not (principal.scoped_roles("inspector") or principal.scoped_roles("admin")):
+        raise forbid(
+            "a person's record is for the person, admins and inspectors", "record_forbidden"
+        )
+    return lambda org_code: reads_subtree(app, principal, org_code)
