@@ -11,7 +11,7 @@ from typing import Any
 
 from projections.context import context
 from projections.envelope import Envelope, utc_text
-from projections.tables import Change, Put, Rows, table, updated
+from projections.tables import Change, Delete, Put, Rows, table, updated
 from projections.views import Reader
 
 TALK_GRADES = ("average", "poor")
@@ -27,7 +27,9 @@ ORDERS = table(
     "recorded_at",
     "order_id", "position", indexes=["position", "org_code"],
 )
-FINALIZED = table("finalized", "cycle_id finalized_at position actor", "cycle_id", "position")
+FINALIZED = table(
+    "finalized", "cycle_id finalized_at position actor grades", "cycle_id", "position"
+)
 SUPERVISION_TABLES = (TALKS, ORDERS, FINALIZED)
 
 
@@ -66,10 +68,16 @@ def fold_supervision(rows: Rows, e: Envelope) -> Iterator[Change]:
         case "Cycle", "Finalized":
             cycle_id, _ = context(rows, e)
             if cycle_id is not None:
+                grades = {row["org_code"]: row.get("grade") for row in d.get("results") or []}
                 yield Put(FINALIZED, {
                     "cycle_id": cycle_id, "finalized_at": e.recorded_at.isoformat(),
                     "position": e.position, "actor": e.actor,
+                    "grades": json.dumps(grades, ensure_ascii=False),
                 })
+        case "Cycle", "Reopened" if d.get("from_phase") == "finalized":
+            cycle_id, _ = context(rows, e)
+            if cycle_id is not None and rows.get(FINALIZED, (cycle_id,)) is not None:
+                yield Delete(FINALIZED, (cycle_id,))
 
 
 def order_overdue(order: dict[str, Any], today: date) -> bool:
@@ -98,37 +106,32 @@ def talks_needed(grades: dict[str, str | None]) -> list[str]:
 
 
 def talk_flags(
-    r: Reader, cycle_id: str, grades: dict[str, str | None], today: date,
+    finalized: list[dict[str, Any]], today: date, shown: Any = None,
 ) -> list[dict[str, Any]]:
-    """``talk_not_held``: 30 days after finalization, a participant graded 一般/差 that no
-    held talk was recorded for (as of today)."""
-    found = r.fetch(f"SELECT * FROM {r.table(FINALIZED)} WHERE cycle_id = ?", (cycle_id,))
-    if not found:
-        return []
-    finalized = found[0]
-    since = date.fromisoformat(finalized["finalized_at"][:10])
-    if today <= since + timedelta(days=TALK_GRACE_DAYS):
-        return []
-    held = talks_held(r, cycle_id)
-    return [
-        {"kind": "talk_not_held", "position": finalized["position"], "org_code": org,
-         "actor": finalized["actor"], "reason": None, "recorded_at": finalized["finalized_at"],
-         "item_id": None, "due_date": (since + timedelta(days=TALK_GRACE_DAYS)).isoformat()}
-        for org in talks_needed(grades) if org not in held
-    ]
+    """``talk_not_held``: more than 30 days after finalization, a participant graded 一般/差 that
+    no held talk was recorded for (as of today). ``finalized`` rows carry ``held`` (the orgs
+    with a held talk); ``shown`` (org code → bool) narrows to a subtree."""
+    flags = []
+    for row in finalized:
+        since = date.fromisoformat(row["finalized_at"][:10])
+        due = since + timedelta(days=TALK_GRACE_DAYS)
+        if today <= due:
+            continue
+        for org in talks_needed(json.loads(row["grades"] or "{}")):
+            if org in row["held"] or (shown is not None and not shown(org)):
+                continue
+            flags.append({
+                "kind": "talk_not_held", "position": row["position"], "org_code": org,
+                "actor": row["actor"], "reason": None, "recorded_at": row["finalized_at"],
+                "item_id": None, "due_date": due.isoformat(),
+            })
+    return flags
 
 
-def order_flags(r: Reader, cycle_id: str, today: date) -> list[dict[str, Any]]:
-    found = r.fetch(
-        f"SELECT * FROM {r.table(ORDERS)} WHERE cycle_id = ? AND status <> 'closed' "
-        "AND due_date < ? ORDER BY position", (cycle_id, today.isoformat()),
-    )
-    return [
-        {"kind": "overdue_order", "position": row["position"], "org_code": row["org_code"],
-         "actor": row["actor"], "reason": None, "recorded_at": row["recorded_at"],
-         "item_id": None, "due_date": row["due_date"]}
-        for row in found
-    ]
+def order_flag(row: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": "overdue_order", "position": row["position"], "org_code": row["org_code"],
+            "actor": row["actor"], "reason": None, "recorded_at": row["recorded_at"],
+            "item_id": None, "due_date": row["due_date"]}
 
 
 def list_orders(

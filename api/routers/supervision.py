@@ -17,8 +17,12 @@ from api.schemas.participants import FeedbackOut, ProblemIn
 from application.app import Request as AppRequest
 from application.paging import cap_page
 from application.usecases import lookups, supervision
-from application.usecases.access import order_readers_scope, person_record_filter
-from projections import finding, records
+from application.usecases.access import (
+    order_readers_scope,
+    person_record_filter,
+    require_coverage_reader,
+)
+from projections import coverage, finding, records
 from projections.service import read_models
 from projections.supervision import list_orders
 
@@ -250,3 +254,48 @@ def get_person_record(account_id: str, request: RecordReader, app: Application) 
         "account_id": account_id, "name": account.name, "position": position,
         "cycles": [row for row in cycles if shows(row["org_code"])],
     }
+
+
+class Counts(BaseModel):
+    submitted: int
+    expected: int
+
+
+class PlanCounts(BaseModel):
+    approved: int
+    expected: int = Field(description="participants that received feedback problems")
+
+
+class CoverageChildOut(BaseModel):
+    code: str
+    name: str
+    cycle_id: str | None = Field(description="the child's own cycle that year; null: none run")
+    phase: str | None
+    reports: Counts
+    finalized: bool
+    plans: PlanCounts
+    items_overdue: int
+
+
+class CoverageOut(BaseModel):
+    org_code: str
+    year: int
+    position: int
+    children: list[CoverageChildOut]
+
+
+@router.get("/organizations/{code}/coverage", response_model=CoverageOut,
+            tags=["read models"])
+def get_coverage(
+    code: str, request: OrdersReader, app: Application,
+    year: Annotated[int, Query(ge=1900, le=9999)],
+) -> dict[str, Any]:
+    """一级抓一级: for each direct child of the org, whether it ran its own cycle for its
+    children in `year`, its phase, reports submitted (current, not returned) / expected
+    (participants), finalized, plans approved / expected (participants given feedback
+    problems) and overdue items (as of today). Organizers and inspectors whose scope contains
+    the org, its admins."""
+    lookups.org(app, code)
+    require_coverage_reader(app, request.principal, code)
+    with read_models(app).read(finding.NAME) as view:
+        return coverage.coverage(view, code, year, app.today())

@@ -449,3 +449,25 @@ def person_record_filter(
             "a person's record is for the person, admins and inspectors", "record_forbidden"
         )
     return lambda org_code: reads_subtree(app, principal, org_code)
+
+
+def require_coverage_reader(app: LianpingApp, principal: Principal, org_code: str) -> None:
+    """Coverage of the level below (一级抓一级): organizers and inspectors whose scope contains
+    the org, and admins of it."""
+    scopes = principal.scoped_roles("organizer") + principal.scoped_roles("inspector")
+    if not (in_scope(app, scopes, org_code) or administers(app, principal, org_code)):
+        raise forbid(
+            f"coverage of {org_code} is for organizers and inspectors whose scope contains it, "
+            "and its admins", "outside_scope",
+        )
+
+
+def require_subtree_flags_reader(app: LianpingApp, principal: Principal, org_code: str) -> None:
+    """A subtree's flags: inspectors and admins whose scope contains the org, and organizers
+    of the org itself or above it."""
+    if not (reads_subtree(app, principal, org_code)
+            or in_scope(app, principal.scoped_roles("organizer"), org_code)):
+        raise forbid(
+            f"the flags of {org_code}'s subtree are for inspectors, organizers and admins whose "
+            "scope contains it", "outside_scope",
+        )

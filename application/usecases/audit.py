@@ -84,6 +84,26 @@ def flags_in_scope(
     return ReviewerMask(app, principal).flags(cycle, rows, partial(_is_rating_event, app))
 
 
+def subtree_flags_in_scope(
+    app: LianpingApp, principal: Principal, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A subtree's flags (each with its ``cycle_id``) as this reader may see them: each cycle's
+    by ``flags_in_scope``; flags of no cycle (orders not tied to one) by subtree scope."""
+    by_cycle: dict[str | None, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_cycle.setdefault(row.get("cycle_id"), []).append(row)
+    shown: list[dict[str, Any]] = []
+    for cycle_id, group in by_cycle.items():
+        cycle = app.find(Cycle, ids.cycle_id(cycle_id), read_only=True) if cycle_id else None
+        if cycle is None:
+            shown.extend(r for r in group if principal.is_global_admin
+                         or reads_subtree(app, principal, r.get("org_code")))
+        else:
+            shown.extend(flags_in_scope(app, principal, cycle, group))
+    shown.sort(key=lambda flag: (flag["position"], flag["kind"]))
+    return shown
+
+
 def _is_rating_event(app: LianpingApp, position: int) -> bool:
     found = app.recorder.select_notifications(start=position, limit=1)
     return bool(found) and found[0].id == position and found[0].topic.startswith(
