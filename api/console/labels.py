@@ -96,6 +96,16 @@ ERRORS: dict[str, str] = {
     "validation_error": "填写的内容有误",
     "store_unavailable": "系统暂时不可用，请稍后再试",
     "ballot_not_found": "测评码无效或已使用",
+    # 约谈, 督办, feedback amendments (issue 16)
+    "results_not_final": "结果尚未确定，不能安排约谈",
+    "talk_not_required": "该单位考核等次不需要约谈",
+    "talk_already_recorded": "该约谈已登记",
+    "talk_holder_required": "只有组织单位或上级纪检监察人员可以约谈",
+    "order_not_open": "该督办事项当前不能答复",
+    "order_not_answered": "该督办事项尚未答复",
+    "problem_in_use": "整改方案引用了该问题，请先退回整改方案",
+    "plan_already_approved": "整改方案已批准，不能再修改反馈",
+    "feedback_not_issued": "尚未下发书面反馈",
 }
 ERROR_FALLBACK = "操作未能完成"
 
