@@ -298,5 +298,12 @@ def subtree_flags(r: Reader, org_code: str, today: date, tz: ZoneInfo) -> dict[s
     """The flags about orgs in ``org_code``'s subtree, over every cycle (each with its
     ``cycle_id``)."""
     found = r.fetch(f"SELECT path FROM {r.table(ORGS)} WHERE code = ?", (org_code,))
-    flags = _flags(r, Where(path=found[0]["path"]), today, tz) if found else []
-    return {"org_code": org_code, "position": r.position, "flags": flags}
+    if not found:
+        return {"org_code": org_code, "position": r.position, "flags": [], "inside": set()}
+    path = found[0]["path"]
+    inside = {row["cycle_id"] for row in r.fetch(
+        f"SELECT c.cycle_id FROM {r.table(CYCLES)} c JOIN {r.table(ORGS)} o "
+        f"ON o.code = c.organizer_org WHERE o.path{LIKE}", (like_escape(path) + "%",))}
+    flags = _flags(r, Where(path=path), today, tz)
+    # ``inside``: the cycles organized within the subtree (for the scope check, not answered)
+    return {"org_code": org_code, "position": r.position, "flags": flags, "inside": inside}

@@ -268,7 +268,9 @@ def get_flags(
         rules.require_subtree_flags_reader(app, request.principal, org_code)
         with read_models(app).read(flags.NAME) as view:
             body = flags.subtree_flags(view, org_code, app.today(), app.tz)
-        visible = access.subtree_flags_in_scope(app, request.principal, body["flags"])
+        inside = body.pop("inside")
+        visible = access.subtree_flags_in_scope(app, request.principal, org_code,
+                                                body["flags"], inside)
         body = {**body, "cycle_id": None}
     else:
         cycle = access.check_flags_reader(app, request.principal, cycle_id)

@@ -85,14 +85,22 @@ def flags_in_scope(
 
 
 def subtree_flags_in_scope(
-    app: LianpingApp, principal: Principal, rows: list[dict[str, Any]]
+    app: LianpingApp, principal: Principal, org_code: str, rows: list[dict[str, Any]],
+    inside: set[str],
 ) -> list[dict[str, Any]]:
     """A subtree's flags (each with its ``cycle_id``) as this reader may see them: each cycle's
-    by ``flags_in_scope``; flags of no cycle (orders not tied to one) by subtree scope."""
+    by ``flags_in_scope``; flags of no cycle (orders not tied to one) by subtree scope.
+    ``inside``: the cycles organized within the subtree — an inspector of the subtree's root
+    (or the global admin) oversees each of them, so their flags pass as they are, without
+    loading every cycle."""
+    whole = principal.is_global_admin or inspects_org(app, principal, org_code)
     by_cycle: dict[str | None, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_cycle.setdefault(row.get("cycle_id"), []).append(row)
     shown: list[dict[str, Any]] = []
+    for row in rows:
+        if whole and row.get("cycle_id") in inside:
+            shown.append(row)
+        else:
+            by_cycle.setdefault(row.get("cycle_id"), []).append(row)
     for cycle_id, group in by_cycle.items():
         cycle = app.find(Cycle, ids.cycle_id(cycle_id), read_only=True) if cycle_id else None
         if cycle is None:

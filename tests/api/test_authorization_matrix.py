@@ -242,7 +242,8 @@ TABLE: list[Route] = [
           {G: 200, AC: 200, AO: 200, IC: 200, ICO: 200, IO: 200, SP: 200},
           (403, "record_forbidden")),
     Route("GET", "/audit/flags?org_code=county-a",
-          {G: 200, AC: 200, OC: 200, IC: 200, ICO: 200}, (403, "outside_scope")),
+          {G: NAMED, AC: MASKED, OC: NAMED, IC: NAMED, ICO: MASKED}, (403, "outside_scope"),
+          reviewers=lambda body: [f["actor"] for f in body["flags"] if f["kind"] == "amendment"]),
 ]
 
 
