@@ -29,6 +29,8 @@ class HttpPlan:
     tokens: dict[str, str]  # account id -> bearer token
     standings: list[tuple[str, str]] = field(default_factory=list)  # (cycle_id, token)
     audits: list[tuple[str, str, str]] = field(default_factory=list)  # (cycle, org, token)
+    coverages: list[tuple[str, int, str]] = field(default_factory=list)  # (org, year, token)
+    subtree_flags: list[tuple[str, str]] = field(default_factory=list)  # (org, token)
     writers: int = 16
 
 
@@ -46,12 +48,17 @@ class Load:
     async def run(self, seconds: float, with_readers: bool, go_at: float) -> dict[str, Result]:
         await asyncio.sleep(max(0.0, go_at - time.monotonic()))
         deadline = go_at + seconds
-        results = {"writes": _result(), "standings": _result(), "audit": _result()}
+        results = {"writes": _result(), "standings": _result(), "audit": _result(),
+                   "coverage": _result(), "subtree_flags": _result()}
         tasks = [self.writer(deadline, results["writes"]) for _ in range(self.plan.writers)]
         if with_readers and self.plan.standings:
             tasks.append(self.reader(deadline, results["standings"], self.standings_path))
         if with_readers and self.plan.audits:
             tasks.append(self.reader(deadline, results["audit"], self.audit_path))
+        if with_readers and self.plan.coverages:
+            tasks.append(self.reader(deadline, results["coverage"], self.coverage_path))
+        if with_readers and self.plan.subtree_flags:
+            tasks.append(self.reader(deadline, results["subtree_flags"], self.flags_path))
         await asyncio.gather(*tasks)
         for result in results.values():
             result["started"], result["ended"] = go_at, time.monotonic()
@@ -86,6 +93,14 @@ class Load:
         cycle_id, org_code, token = self.pick.choice(self.plan.audits)
         return (f"/api/v1/audit/events?cycle_id={quote(cycle_id)}&org_code={quote(org_code)}"
                 "&limit=100", token)
+
+    def coverage_path(self) -> tuple[str, str]:
+        org_code, year, token = self.pick.choice(self.plan.coverages)
+        return f"/api/v1/organizations/{quote(org_code)}/coverage?year={year}", token
+
+    def flags_path(self) -> tuple[str, str]:
+        org_code, token = self.pick.choice(self.plan.subtree_flags)
+        return f"/api/v1/audit/flags?org_code={quote(org_code)}", token
 
     async def reader(self, deadline: float, out: Result, target: Any) -> None:
         conn = Connection(HOST, self.plan.port)

@@ -36,6 +36,8 @@ class HttpResult:
     writes: dict[str, Any] = field(default_factory=dict)
     standings: dict[str, Any] = field(default_factory=dict)
     audit: dict[str, Any] = field(default_factory=dict)
+    coverage: dict[str, Any] = field(default_factory=dict)
+    subtree_flags: dict[str, Any] = field(default_factory=dict)
     phases: list[dict[str, Any]] = field(default_factory=list)
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
 
@@ -68,7 +70,7 @@ def run_http(
     result = HttpResult()
     load = LoadProcess(plan)
     others = {name: LoadProcess(replace(plan, port=s.port)) for name, s in (ceilings or {}).items()}
-    writes, standings, audit = [], [], []
+    writes, standings, audit, coverage, subtree_flags = [], [], [], [], []
     try:
         load.run(warmup, True)
         for other in others.values():
@@ -89,6 +91,8 @@ def run_http(
             writes.append(answer["writes"])
             standings.append(answer["standings"])
             audit.append(answer["audit"])
+            coverage.append(answer["coverage"])
+            subtree_flags.append(answer["subtree_flags"])
             phase: dict[str, Any] = {"round": number, "http_rate": round(rate, 1),
                                      "rows": len(rows), "raw": raw,
                                      "writes": _latency([answer["writes"]]), "ceilings": {}}
@@ -105,6 +109,7 @@ def run_http(
             other.close()
     result.writes, result.standings, result.audit = (
         _latency(writes), _latency(standings), _latency(audit))
+    result.coverage, result.subtree_flags = _latency(coverage), _latency(subtree_flags)
     return result
 
 

@@ -15,6 +15,7 @@ from domain.plan import RectificationPlan
 from domain.rating import Rating
 from domain.report import Report
 from domain.score import IndicatorScore
+from domain.supervision import SupervisionOrder, Talk
 from domain.token import ApiToken
 
 AGGREGATES: tuple[type[Aggregate], ...] = (
@@ -31,4 +32,6 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     InspectionNote,
     BallotBook,
     Ballot,
+    Talk,
+    SupervisionOrder,
 )

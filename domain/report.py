@@ -30,6 +30,7 @@ class Report(Aggregate):
         content: dict[str, str],
         secretary: str | None,
         actor: str,
+        secretary_account: str | None = None,
     ) -> Report:
         if phase != "reporting":
             raise WrongPhaseError("submitting a report", phase, ("reporting",))
@@ -37,6 +38,7 @@ class Report(Aggregate):
             cycle_id=cycle_id,
             org_code=org_code,
             secretary=secretary,
+            secretary_account=secretary_account,
             actor=actor,
             title=content["title"],
             achievements=content["achievements"],
@@ -44,12 +46,53 @@ class Report(Aggregate):
             plans=content["plans"],
         )
 
-    @event("Created", topic="lianping:Report.Submitted")
+    class Created(Aggregate.Created):
+        """v2 also records the account of the secretary in office (``secretary_account``: the
+        appointment's account id, None when none), for a person's record across orgs.
+        Submissions recorded by v1 did not: None."""
+
+        TOPIC = "lianping:Report.Submitted"
+        class_version = 2
+
+        cycle_id: str
+        org_code: str
+        secretary: str | None
+        secretary_account: str | None
+        title: str
+        achievements: str
+        problems: str
+        plans: str
+        actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["secretary_account"] = None
+
+    class Resubmitted(Aggregate.Event):
+        """v2: as ``Created`` (Submitted), with ``secretary_account``."""
+
+        TOPIC = "lianping:Report.Resubmitted"
+        class_version = 2
+
+        secretary: str | None
+        secretary_account: str | None
+        title: str
+        achievements: str
+        problems: str
+        plans: str
+        actor: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["secretary_account"] = None
+
+    @event(Created)
     def __init__(
         self,
         cycle_id: str,
         org_code: str,
         secretary: str | None,
+        secretary_account: str | None,
         title: str,
         achievements: str,
         problems: str,
@@ -61,6 +104,7 @@ class Report(Aggregate):
         self.org_code = org_code
         self.versions: list[dict[str, Any]] = []
         self._add_version(secretary, title, achievements, problems, plans, timestamp)
+        self.latest["secretary_account"] = secretary_account
 
     def _add_version(
         self,
@@ -91,7 +135,7 @@ class Report(Aggregate):
 
     def resubmit(
         self, phase: str, content: dict[str, str], secretary: str | None, actor: str,
-        max_versions: int = 0,
+        max_versions: int = 0, secretary_account: str | None = None,
     ) -> None:
         """``max_versions`` (0: no cap): every version is kept and re-read by standings and
         finalization, so a participant cannot add them without end."""
@@ -105,6 +149,7 @@ class Report(Aggregate):
         check_version_cap("report", len(self.versions), max_versions)
         self._resubmitted(
             secretary=secretary,
+            secretary_account=secretary_account,
             actor=actor,
             title=content["title"],
             achievements=content["achievements"],
@@ -112,10 +157,11 @@ class Report(Aggregate):
             plans=content["plans"],
         )
 
-    @event("Resubmitted", topic="lianping:Report.Resubmitted")
+    @event(Resubmitted)
     def _resubmitted(
         self,
         secretary: str | None,
+        secretary_account: str | None,
         title: str,
         achievements: str,
         problems: str,
@@ -124,6 +170,7 @@ class Report(Aggregate):
         timestamp: datetime | None = None,
     ) -> None:
         self._add_version(secretary, title, achievements, problems, plans, timestamp)
+        self.latest["secretary_account"] = secretary_account
 
     def return_for_revision(self, phase: str, reason: str | None, actor: str) -> None:
         if phase not in ("reporting", "reviewing"):

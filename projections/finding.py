@@ -15,6 +15,7 @@ from typing import Any
 from projections.context import CONTEXTS, context, fold_contexts, path_segment
 from projections.envelope import Envelope
 from projections.plans import PLAN_TABLES, fold_plans
+from projections.supervision import SUPERVISION_TABLES, fold_supervision
 from projections.tables import Change, Delete, Projection, Put, Rows, table, updated
 
 NAME = "finding"
@@ -140,6 +141,8 @@ def fold_cycles(rows: Rows, e: Envelope) -> Iterator[Change]:
         case "Feedback", "Issued":
             yield from updated(rows, PARTICIPANTS, key, feedback=1,
                                problems=len(d.get("problems") or []))
+        case "Feedback", "Amended" if isinstance(d.get("problems"), list):
+            yield from updated(rows, PARTICIPANTS, key, problems=len(d["problems"]))
 
 
 def _cycle_changed(rows: Rows, e: Envelope, cycle_id: str) -> Iterator[Change]:
@@ -179,11 +182,12 @@ def fold(rows: Rows, e: Envelope) -> Iterator[Change]:
     yield from fold_directory(rows, e)
     yield from fold_cycles(rows, e)
     yield from fold_plans(rows, e)
+    yield from fold_supervision(rows, e)
 
 
 PROJECTION = Projection(
     NAME,
     (CONTEXTS, ORGS, ACCOUNTS, GRANTS, CYCLES, PARTICIPANTS, PANEL, CONFLICTS, RATINGS, SCORES,
-     *PLAN_TABLES),
+     *PLAN_TABLES, *SUPERVISION_TABLES),
     fold,
 )

@@ -10,15 +10,36 @@ deadline had passed stays flagged (overdue_extension)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.plan import is_overdue
-from projections.context import CONTEXTS, context, fold_contexts
+from projections.context import CONTEXTS, ORGS, context, fold_contexts, fold_orgs
 from projections.envelope import Envelope, utc_text
-from projections.plans import ITEMS, PLAN_TABLES, fold_plans
-from projections.tables import Change, Fold, Projection, Put, Rows, table, updated
+from projections.lists import LIKE, like_escape
+from projections.plans import FEEDBACK, ITEMS, PLAN_TABLES, PLANS, fold_feedback, fold_plans
+from projections.supervision import (
+    FINALIZED,
+    ORDERS,
+    SUPERVISION_TABLES,
+    TALKS,
+    fold_supervision,
+    order_flag,
+    talk_flags,
+)
+from projections.tables import (
+    Change,
+    Delete,
+    Fold,
+    Projection,
+    Put,
+    Rows,
+    Table,
+    table,
+    updated,
+)
 from projections.views import Reader
 
 NAME = "flags"
@@ -27,9 +48,14 @@ CYCLES = table(
     "cycles", "cycle_id organizer_org report_cutoff review_cutoff plan_cutoff finalized_once",
     "cycle_id", "finalized_once",
 )
+# Who was expected to report (participants) and whether they did: for not_submitted.
+SUBMISSIONS = table(
+    "submissions", "cycle_id org_code reported position", "cycle_id org_code",
+    "reported position", indexes=["org_code"],
+)
 FLAGS = table(
     "flags", "position kind cycle_id org_code actor reason recorded_at", "position kind",
-    "position", indexes=["cycle_id position"],
+    "position", indexes=["cycle_id position", "org_code"],
 )
 
 # (aggregate type, event) → flag kind; amendments also count after finalization.
@@ -68,9 +94,13 @@ def cutoff(due: str | None, tz: ZoneInfo) -> str | None:
 def flags_fold(tz: ZoneInfo) -> Fold:
     def fold(rows: Rows, e: Envelope) -> Iterator[Change]:
         yield from fold_contexts(rows, e)
+        yield from fold_orgs(rows, e)
         yield from fold_plans(rows, e)
+        yield from fold_feedback(rows, e)
+        yield from fold_supervision(rows, e)
         d = e.data
         cycle_id, org_code = context(rows, e)
+        yield from _fold_submissions(rows, e, cycle_id, org_code)
         if e.aggregate_type == "Cycle":
             if e.created:
                 deadlines = d.get("deadlines") or {}
@@ -119,30 +149,163 @@ def flags_fold(tz: ZoneInfo) -> Fold:
     return fold
 
 
+def _fold_submissions(
+    rows: Rows, e: Envelope, cycle_id: str | None, org_code: str | None
+) -> Iterator[Change]:
+    if cycle_id is None:
+        return
+    match e.aggregate_type, e.name:
+        case "Cycle", "ParticipantAdded":
+            yield Put(SUBMISSIONS, {"cycle_id": cycle_id, "org_code": e.data["org_code"],
+                                    "reported": 0, "position": e.position})
+        case "Cycle", "ParticipantRemoved":
+            if rows.get(SUBMISSIONS, (cycle_id, e.data["org_code"])) is not None:
+                yield Delete(SUBMISSIONS, (cycle_id, e.data["org_code"]))
+        case "Report", "Submitted" if org_code is not None:
+            yield from updated(rows, SUBMISSIONS, (cycle_id, org_code), reported=1)
+
+
 def projection(tz: ZoneInfo) -> Projection:
-    return Projection(NAME, (CONTEXTS, *PLAN_TABLES, CYCLES, FLAGS), flags_fold(tz))
+    return Projection(
+        NAME,
+        (CONTEXTS, ORGS, *PLAN_TABLES, FEEDBACK, *SUPERVISION_TABLES, CYCLES, SUBMISSIONS,
+         FLAGS),
+        flags_fold(tz),
+    )
 
 
-def cycle_flags(r: Reader, cycle_id: str, today: date) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Where:
+    """Which flags to read: one cycle's, or those about orgs in one subtree (``path``)."""
+
+    cycle_id: str | None = None
+    path: str | None = None
+
+    def sql(self, r: Reader, table: Table, join: str = "") -> tuple[str, tuple[Any, ...]]:
+        """``<table> x [JOIN orgs o] <join> WHERE <condition>`` and its parameters."""
+        if self.cycle_id is not None:
+            return f"{r.table(table)} x {join} WHERE x.cycle_id = ?", (self.cycle_id,)
+        return (
+            f"{r.table(table)} x JOIN {r.table(ORGS)} o ON o.code = x.org_code {join} "
+            f"WHERE o.path{LIKE}", (like_escape(self.path or "") + "%",),
+        )
+
+
+def _flags(r: Reader, where: Where, today: date, tz: ZoneInfo) -> list[dict[str, Any]]:
+    source, params = where.sql(r, FLAGS)
     found = r.fetch(
-        f"SELECT kind, position, org_code, actor, reason, recorded_at FROM {r.table(FLAGS)} "
-        "WHERE cycle_id = ? ORDER BY position, kind",
-        (cycle_id,),
+        f"SELECT x.kind, x.position, x.org_code, x.actor, x.reason, x.recorded_at, x.cycle_id "
+        f"FROM {source} ORDER BY x.position, x.kind", params,
     )
     flags: list[dict[str, Any]] = [{**row, "item_id": None, "due_date": None} for row in found]
+    source, params = where.sql(r, ITEMS)
     items = r.fetch(
-        f"SELECT * FROM {r.table(ITEMS)} WHERE cycle_id = ? AND status <> 'verified' "
-        "ORDER BY org_code, seq",
-        (cycle_id,),
+        f"SELECT x.* FROM {source} AND x.status <> 'verified' AND x.due_date < ? "
+        "ORDER BY x.org_code, x.seq", (*params, today.isoformat()),
     )
     flags.extend(
         {
             "kind": "overdue_item", "position": item["due_position"], "org_code": item["org_code"],
             "actor": item["due_actor"], "reason": None, "recorded_at": item["due_at"],
-            "item_id": item["item_id"], "due_date": item["due_date"],
+            "item_id": item["item_id"], "due_date": item["due_date"], "cycle_id": item["cycle_id"],
         }
         for item in items
         if is_overdue(item, today)
     )
+    flags.extend(_not_submitted(r, where, today, tz))
+    flags.extend(_talks(r, where, today))
+    source, params = where.sql(r, ORDERS)
+    flags.extend(
+        {**order_flag(row), "cycle_id": row["cycle_id"]} for row in r.fetch(
+            f"SELECT x.* FROM {source} AND x.status <> 'closed' AND x.due_date < ? "
+            "ORDER BY x.position", (*params, today.isoformat()),
+        )
+    )
     flags.sort(key=lambda flag: (flag["position"], flag["kind"]))
+    return flags
+
+
+def _not_submitted(r: Reader, where: Where, today: date, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """A report after ``report_due``, or a plan after ``plan_due`` (for participants given
+    feedback problems), that does not exist yet: as of today, by the deadlines in force."""
+    start_of_today = utc_text(datetime.combine(today, time(), tzinfo=tz))
+    source, params = where.sql(
+        r, SUBMISSIONS, f"JOIN {r.table(CYCLES)} c ON c.cycle_id = x.cycle_id"
+    )
+    found = r.fetch(
+        f"SELECT x.cycle_id, x.org_code, x.reported, x.position, c.report_cutoff, "
+        f"c.plan_cutoff, c.organizer_org, "
+        f"(SELECT MAX(f.problems) FROM {r.table(FEEDBACK)} f WHERE f.cycle_id = x.cycle_id "
+        f" AND f.org_code = x.org_code) AS problems, "
+        f"(SELECT COUNT(*) FROM {r.table(PLANS)} p WHERE p.cycle_id = x.cycle_id "
+        f" AND p.org_code = x.org_code) AS plans "
+        f"FROM {source} "
+        f"AND ((x.reported = 0 AND c.report_cutoff <= ?) OR c.plan_cutoff <= ?) "
+        f"ORDER BY x.cycle_id, x.org_code",
+        (*params, start_of_today, start_of_today),
+    )
+    flags = []
+    for row in found:
+        due = []
+        if not row["reported"] and row["report_cutoff"] and row["report_cutoff"] <= start_of_today:
+            due.append(row["report_cutoff"])
+        if (row["problems"] or 0) > 0 and not row["plans"] and row["plan_cutoff"] \
+                and row["plan_cutoff"] <= start_of_today:
+            due.append(row["plan_cutoff"])
+        for cutoff_at in due:
+            flags.append({
+                "kind": "not_submitted", "position": row["position"], "org_code": row["org_code"],
+                "actor": None, "reason": None, "recorded_at": cutoff_at, "item_id": None,
+                "due_date": (datetime.fromisoformat(cutoff_at).astimezone(tz).date()
+                             - timedelta(days=1)).isoformat(),
+                "cycle_id": row["cycle_id"],
+            })
+    return flags
+
+
+def _talks(r: Reader, where: Where, today: date) -> list[dict[str, Any]]:
+    shown = None
+    if where.cycle_id is not None:
+        found = r.fetch(f"SELECT * FROM {r.table(FINALIZED)} WHERE cycle_id = ?",
+                        (where.cycle_id,))
+    else:
+        found = r.fetch(f"SELECT * FROM {r.table(FINALIZED)} ORDER BY position")
+        prefix = where.path or ""
+        paths = {row["code"]: row["path"] for row in r.fetch(
+            f"SELECT code, path FROM {r.table(ORGS)} WHERE path{LIKE}",
+            (like_escape(prefix) + "%",))}
+        shown = paths.__contains__
+    if not found:
+        return []
+    cycles = [row["cycle_id"] for row in found]
+    held: dict[str, set[str]] = {}
+    for talk in r.fetch(
+        f"SELECT cycle_id, org_code FROM {r.table(TALKS)} WHERE held_on IS NOT NULL "
+        f"AND cycle_id IN ({', '.join('?' for _ in cycles)})", tuple(cycles),
+    ):
+        held.setdefault(talk["cycle_id"], set()).add(talk["org_code"])
+    rows = [{**row, "held": held.get(row["cycle_id"], set())} for row in found]
+    return [{**flag, "cycle_id": row["cycle_id"]}
+            for row in rows for flag in talk_flags([row], today, shown)]
+
+
+def cycle_flags(r: Reader, cycle_id: str, today: date, tz: ZoneInfo) -> dict[str, Any]:
+    flags = _flags(r, Where(cycle_id=cycle_id), today, tz)
+    for flag in flags:
+        del flag["cycle_id"]
     return {"cycle_id": cycle_id, "position": r.position, "flags": flags}
+
+
+def subtree_flags(r: Reader, org_code: str, today: date, tz: ZoneInfo) -> dict[str, Any]:
+    """The flags about orgs in ``org_code``'s subtree, over every cycle (each with its
+    ``cycle_id``)."""
+    found = r.fetch(f"SELECT path FROM {r.table(ORGS)} WHERE code = ?", (org_code,))
+    if not found:
+        return {"org_code": org_code, "position": r.position, "flags": [], "inside": set()}
+    path = found[0]["path"]
+    inside = {row["cycle_id"] for row in r.fetch(
+        f"SELECT c.cycle_id FROM {r.table(CYCLES)} c JOIN {r.table(ORGS)} o "
+        f"ON o.code = c.organizer_org WHERE o.path{LIKE}", (like_escape(path) + "%",))}
+    flags = _flags(r, Where(path=path), today, tz)
+    # ``inside``: the cycles organized within the subtree (for the scope check, not answered)
+    return {"org_code": org_code, "position": r.position, "flags": flags, "inside": inside}

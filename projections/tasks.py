@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +18,13 @@ from domain.conflicts import rating_conflicts
 from projections.finding import CONFLICTS, CYCLES, ORGS, PANEL, PARTICIPANTS, RATINGS, SCORES
 from projections.lists import path_codes
 from projections.plans import ITEMS, PLANS
+from projections.supervision import (
+    FINALIZED,
+    ORDERS,
+    TALK_GRACE_DAYS,
+    talks_held,
+    talks_needed,
+)
 from projections.tables import Row
 from projections.views import Reader
 
@@ -180,7 +187,56 @@ def panel_tasks(c: Caller) -> Iterator[Task]:
             yield c.task("rate", row, row["review_due"], "/reviews")
 
 
-SOURCES: list[Source] = [secretary_tasks, panel_tasks, organizer_tasks]
+def talk_tasks(c: Caller) -> Iterator[Task]:
+    """hold_talk: for the organizer, each participant graded 一般/差 of its finalized cycles with
+    no held talk recorded yet (due 30 days after finalization)."""
+    orgs = c.principal.roles("organizer")
+    if not orgs:
+        return
+    r = c.reader
+    found = r.fetch(
+        f"SELECT c.cycle_id, c.title, c.grades, f.finalized_at FROM {r.table(CYCLES)} c "
+        f"JOIN {r.table(FINALIZED)} f ON f.cycle_id = c.cycle_id "
+        f"WHERE c.organizer_org IN ({_marks(orgs)}) AND c.grades IS NOT NULL "
+        f"AND c.phase IN ('finalized', 'rectifying') ORDER BY c.cycle_id", tuple(orgs),
+    )
+    for cycle in found:
+        grades = json.loads(cycle["grades"])
+        needed = talks_needed(grades)
+        if not needed:
+            continue
+        held = talks_held(r, cycle["cycle_id"])
+        due = (date.fromisoformat(cycle["finalized_at"][:10])
+               + timedelta(days=TALK_GRACE_DAYS)).isoformat()
+        names = {o["code"]: o["name"] for o in r.fetch(
+            f"SELECT code, name FROM {r.table(ORGS)} WHERE code IN ({_marks(needed)})",
+            tuple(needed))}
+        for org in needed:
+            if org not in held:
+                row = {"cycle_id": cycle["cycle_id"], "org_code": org, "org_name": names.get(org),
+                       "title": cycle["title"]}
+                yield c.task("hold_talk", row, due, "/talks")
+
+
+def order_tasks(c: Caller) -> Iterator[Task]:
+    """answer_order: open 督办 orders to the caller's secretary orgs."""
+    orgs = c.principal.roles("secretary")
+    if not orgs:
+        return
+    r = c.reader
+    found = r.fetch(
+        f"SELECT x.order_id, x.org_code, x.subject, x.due_date, o.name AS org_name "
+        f"FROM {r.table(ORDERS)} x LEFT JOIN {r.table(ORGS)} o ON o.code = x.org_code "
+        f"WHERE x.org_code IN ({_marks(orgs)}) AND x.status = 'open' ORDER BY x.position",
+        tuple(orgs),
+    )
+    for row in found:
+        yield Task("answer_order", None, row["org_code"], row["org_name"], row["subject"],
+                   row["due_date"], row["due_date"] < c.today.isoformat(),
+                   f"{BASE}/supervision/orders/{quote(row['order_id'], safe='')}/response")
+
+
+SOURCES: list[Source] = [secretary_tasks, panel_tasks, organizer_tasks, talk_tasks, order_tasks]
 
 
 def tasks(r: Reader, principal: Principal, today: date) -> dict[str, Any]:

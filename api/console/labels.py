@@ -161,6 +161,14 @@ ERRORS: dict[str, str] = {
     "ballots_rejected": "纸质测评票有误，未录入",
     "malformed_sheet": "文件不是有效的测评票录入表",
     "panel_member_without_category": "评议人未设置类别",
+    # 约谈, 督办, feedback amendments (issue 16)
+    "talk_not_required": "该单位考核等次不需要约谈",
+    "talk_already_recorded": "该约谈已登记",
+    "talk_holder_required": "只有组织单位或上级纪检监察人员可以约谈",
+    "order_not_open": "该督办事项当前不能答复",
+    "order_not_answered": "该督办事项尚未答复",
+    "problem_in_use": "整改方案引用了该问题，请先退回整改方案",
+    "plan_already_approved": "整改方案已批准，不能再修改反馈",
 }
 ERROR_FALLBACK = "操作未能完成"
 

@@ -20,6 +20,7 @@ from api.routers import (
     plans,
     readmodels,
     standings,
+    supervision,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -36,6 +37,7 @@ ROUTERS: list[APIRouter] = [
     documents.router,
     imports.router,
     ballots.router,
+    supervision.router,
 ]
 
 #: Served at the root (and, hidden from the schema, under /api/v1 as well).

@@ -26,11 +26,13 @@ from api.schemas.audit_trail import (
     NoteOut,
 )
 from application import access as rules
+from application import lookups
 from application.app import Request as AppRequest
 from application.paging import cap_page
 from application.principal import Principal
 from application.usecases import audit as access
 from application.usecases import notes
+from domain.errors import ValidationError
 from projections import audit, flags
 from projections.service import read_models
 
@@ -179,7 +181,11 @@ def _csv(pages: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:
 @router.get("/audit/flags", response_model=FlagsOut)
 def get_flags(
     request: FlagsReader, app: Application,
-    cycle_id: Annotated[str, Query(description="The cycle whose flags to list")],
+    cycle_id: Annotated[str | None, Query(description="The cycle whose flags to list")] = None,
+    org_code: Annotated[str | None, Query(
+        min_length=1, max_length=64,
+        description="Without cycle_id: the flags about orgs in this org's subtree, over every "
+        "cycle (each flag names its cycle_id)")] = None,
     after: After = 0,
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size (default and max 1000)")]
     = 1000,
@@ -187,11 +193,28 @@ def get_flags(
     """督查提示 of a cycle: late_submission, amendment, rescoring, amendment_after_finalization,
     reopening, veto, returned_report, returned_plan, overdue_extension (a deadline extended after
     it had passed), deadline_changed (a cycle deadline moved once its phase had begun), and
-    overdue_item (as of today)."""
-    cycle = access.check_flags_reader(app, request.principal, cycle_id)
-    with read_models(app).read(flags.NAME) as view:
-        body = flags.cycle_flags(view, cycle_id, app.today())
-    visible = access.flags_in_scope(app, request.principal, cycle, body["flags"])
+    overdue_item, talk_not_held (30 days after finalization, a participant graded 一般/差
+    without a held talk) and overdue_order (a 督办 order tied to the cycle, past due and not
+    closed), not_submitted (a report after report_due, or a plan after plan_due, that does not
+    exist yet), these four as of today. With `org_code=` and no `cycle_id`: a subtree's flags
+    (inspectors, organizers and admins whose scope contains it)."""
+    if cycle_id is None:
+        if org_code is None:
+            raise ValidationError("invalid_query", "give cycle_id or org_code", [
+                {"field": "cycle_id", "message": "cycle_id or org_code is required"}])
+        lookups.org(app, org_code)
+        rules.require_subtree_flags_reader(app, request.principal, org_code)
+        with read_models(app).read(flags.NAME) as view:
+            body = flags.subtree_flags(view, org_code, app.today(), app.tz)
+        inside = body.pop("inside")
+        visible = access.subtree_flags_in_scope(app, request.principal, org_code,
+                                                body["flags"], inside)
+        body = {**body, "cycle_id": None}
+    else:
+        cycle = access.check_flags_reader(app, request.principal, cycle_id)
+        with read_models(app).read(flags.NAME) as view:
+            body = flags.cycle_flags(view, cycle_id, app.today(), app.tz)
+        visible = access.flags_in_scope(app, request.principal, cycle, body["flags"])
     listed = [flag for flag in visible if flag["position"] > after]
     page, more = cap_page(listed, limit, app.settings.max_page_bytes,
                           cursor=lambda flag: flag["position"])

@@ -40,10 +40,12 @@ class FlagOut(BaseModel):
     recorded_at: str
     item_id: str | None = None
     due_date: str | None = None
+    cycle_id: str | None = Field(default=None, description="with `org_code=` (a subtree) only")
 
 
 class FlagsOut(BaseModel):
-    cycle_id: str
+    cycle_id: str | None
+    org_code: str | None = None
     position: int
     flags: list[FlagOut]
     next_after: int | None = Field(

@@ -81,6 +81,34 @@ def flags_in_scope(
     return ReviewerMask(app, principal).flags(cycle, rows, partial(_is_rating_event, app))
 
 
+def subtree_flags_in_scope(
+    app: LianpingApp, principal: Principal, org_code: str, rows: list[dict[str, Any]],
+    inside: set[str],
+) -> list[dict[str, Any]]:
+    """A subtree's flags (each with its ``cycle_id``) as this reader may see them: each cycle's
+    by ``flags_in_scope``; flags of no cycle (orders not tied to one) by subtree scope.
+    ``inside``: the cycles organized within the subtree — an inspector of the subtree's root
+    (or the global admin) oversees each of them, so their flags pass as they are, without
+    loading every cycle."""
+    whole = principal.is_global_admin or inspects_org(app, principal, org_code)
+    by_cycle: dict[str | None, list[dict[str, Any]]] = {}
+    shown: list[dict[str, Any]] = []
+    for row in rows:
+        if whole and row.get("cycle_id") in inside:
+            shown.append(row)
+        else:
+            by_cycle.setdefault(row.get("cycle_id"), []).append(row)
+    for cycle_id, group in by_cycle.items():
+        cycle = app.find(Cycle, ids.cycle_id(cycle_id), read_only=True) if cycle_id else None
+        if cycle is None:
+            shown.extend(r for r in group if principal.is_global_admin
+                         or reads_subtree(app, principal, r.get("org_code")))
+        else:
+            shown.extend(flags_in_scope(app, principal, cycle, group))
+    shown.sort(key=lambda flag: (flag["position"], flag["kind"]))
+    return shown
+
+
 def _is_rating_event(app: LianpingApp, position: int) -> bool:
     found = app.recorder.select_notifications(start=position, limit=1)
     return bool(found) and found[0].id == position and found[0].topic.startswith(

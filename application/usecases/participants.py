@@ -8,6 +8,7 @@ from typing import Any
 
 from application import lookups
 from application.access import (
+    appointed_secretary,
     can_read_participant,
     can_read_report,
     pseudonym,
@@ -47,13 +48,14 @@ def submit_report(
     report = app.find(Report, ids.report_id(cycle_id, org_code))
     request.check_version(report)
     secretary = _secretary_name(app, org_code)
+    account = appointed_secretary(app, org_code)
     if report is None:
         report = Report.submit_first(
-            cycle_id, org_code, cycle.phase, content, secretary, request.actor
+            cycle_id, org_code, cycle.phase, content, secretary, request.actor, account
         )
     else:
         report.resubmit(
-            cycle.phase, content, secretary, request.actor, app.settings.max_versions
+            cycle.phase, content, secretary, request.actor, app.settings.max_versions, account
         )
     return app.commit(
         request, report, item=report, body={"version": len(report.versions)}, created=True

@@ -27,7 +27,7 @@ with warnings.catch_warnings():
 from api.main import create_app
 from application.access import masked_id
 from application.app import LianpingApp
-from application.usecases import cycles, directory, participants, rectification
+from application.usecases import cycles, directory, participants, rectification, supervision
 from domain import ids
 from domain.scheme import DEFAULT_SCHEME
 from projections.runtime import start_projections_in_background
@@ -218,6 +218,32 @@ TABLE: list[Route] = [
           (403, "inspector_required"), reviewers=lambda body: _rating_rows(body["events"]),
           no_account_ids=False),
     Route("GET", "/audit/public-key", EVERYONE_200, 200),
+    # -- Supervision (约谈, 督办, coverage, a person's record) ----------------------------------
+    Route("POST", P.format(cycle="fb") + "/talks", {OC: 201, IC: 201},
+          (403, "talk_holder_required"), lambda who: {
+              "scheduled_for": due(7), "with_name": "甲县书记", "reason": "等次为差"}),
+    Route("POST", P.format(cycle="fb") + "/talks/{talk_of_who}/record", {OC: 200, IC: 200},
+          (403, "talk_holder_required"), lambda who: {
+              "held_on": due(0), "held_by": "市委书记", "notes": "谈话记录"}),
+    Route("POST", P.format(cycle="plan") + "/feedback/amendment", {OC: 200}, NOT_ORGANIZER,
+          lambda who: {"text": "修订后的反馈", "reason": "文字更正"}),
+    Route("POST", "/supervision/orders", {IC: 201, ICO: 201, IO: (403, "outside_scope")},
+          (403, "inspector_required"), lambda who: {
+              "org_code": "county-a", "subject": "督办", "requirement": "按期整改",
+              "due_date": due(10)}),
+    Route("POST", "/supervision/orders/{order_open}/response", {SP: 200}, NOT_SECRETARY,
+          lambda who: {"text": "已整改"}),
+    Route("POST", "/supervision/orders/{order_answered}/closure", {IC: 200},
+          (403, "inspector_required"), lambda who: {"accepted": True, "note": "同意"}),
+    Route("GET", "/supervision/orders", EVERYONE_200, 200),
+    Route("GET", "/organizations/county-a/coverage?year=2032",
+          {G: 200, AC: 200, OC: 200, IC: 200, ICO: 200}, (403, "outside_scope")),
+    Route("GET", "/people/sec-county-a/record",
+          {G: 200, AC: 200, AO: 200, IC: 200, ICO: 200, IO: 200, SP: 200},
+          (403, "record_forbidden")),
+    Route("GET", "/audit/flags?org_code=county-a",
+          {G: NAMED, AC: MASKED, OC: NAMED, IC: NAMED, ICO: MASKED}, (403, "outside_scope"),
+          reviewers=lambda body: [f["actor"] for f in body["flags"] if f["kind"] == "amendment"]),
 ]
 
 
@@ -249,7 +275,7 @@ class Matrix:
 
     def call(self, route: Route, who: str) -> Any:
         path = route.path.format(who=who, token_of_who=self.facts["tokens"].get(who, "x"),
-                                 **self.facts)
+                                 talk_of_who=self.facts["talks"].get(who, "x"), **self.facts)
         headers = {"Authorization": f"Bearer {self.tokens[who]}"}
         if route.method == "GET":
             head = self.app.recorder.max_notification_id() or 0
@@ -324,7 +350,15 @@ def _build(app: LianpingApp) -> tuple[dict[str, str], dict[str, Any]]:
     rectifying("items", 2040, plan="approved", items=4)
     run(SP, rectification.claim_completion, "items", "county-a", "I3", "材料")
     rating = ids.rating_id("rev", "county-a", "reviewer-2")
+    talks = {who: run(who, supervision.schedule_talk, "fb", "county-a", due(3), "甲县书记",
+                      "等次为差").body["talk_id"] for who in (OC, IC)}
+    orders = [run(IC, supervision.issue_order, "county-a", None, "督办", "按期整改",
+                  due(10)).body["order_id"] for _ in range(2)]
+    run(SP, supervision.respond_to_order, orders[1], "已整改")
     facts = {
+        "talks": talks,
+        "order_open": orders[0],
+        "order_answered": orders[1],
         "tokens": token_ids,
         "report_position": report_position,
         "rating": str(rating),
@@ -412,6 +446,10 @@ def _template(path: str) -> str:
             "/accounts/{account_id}/tokens/{token_id}/revocation",
         "/audit/aggregates/{rating}": "/audit/aggregates/{aggregate_id}",
         "/audit/aggregates/{masked_rating}": "/audit/aggregates/{aggregate_id}",
+        "/organizations/county-a/coverage": "/organizations/{code}/coverage",
+        "/people/sec-county-a/record": "/people/{account_id}/record",
+        "/supervision/orders/{order_open}/response": "/supervision/orders/{order_id}/response",
+        "/supervision/orders/{order_answered}/closure": "/supervision/orders/{order_id}/closure",
     }
     if path in known:
         return known[path]
@@ -422,4 +460,6 @@ def _template(path: str) -> str:
             parts[4] = "{org_code}"
         if len(parts) > 7 and parts[6] == "items":
             parts[7] = "{item_id}"
+        if len(parts) > 6 and parts[5] == "talks":
+            parts[6] = "{talk_id}"
     return "/".join(parts)

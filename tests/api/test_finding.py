@@ -299,7 +299,9 @@ class TestMyTasks:
     def test_after_the_results_feedback_plans_progress_and_verification(self, api: Api):
         api.cycle_in("rectifying")  # feedback with P1, P2 to county-a only
         world = api.world
+        # every participant is graded 差 here (no ratings, no scores): each is to be talked to
         assert self.kinds(api, "organizer") == [
+            ("hold_talk", "county-a"), ("hold_talk", "county-b"), ("hold_talk", "county-c"),
             ("give_feedback", "county-b"), ("give_feedback", "county-c")]
         assert self.kinds(api, "sec-county-a") == [("submit_plan", "county-a")]
         items = [{"item_id": f"I{n}", "problem_code": f"P{n}", "measure": "措施",

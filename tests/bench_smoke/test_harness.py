@@ -32,6 +32,11 @@ def test_a_quick_run_fills_every_row_and_writes_the_json(tmp_path: Path) -> None
         assert all(phase[k]["errors"] == 0 for k in phase if isinstance(phase[k], dict)), phase
     assert results["http"]["writes"]["errors"] == 0, results["http"]["writes"]
     assert results["http"]["writes"]["ops"] > 0
+    for read in ("coverage_under_load", "subtree_flags_under_load"):  # issue 16
+        assert results["http"][read]["errors"] == 0, results["http"][read]
+        assert results["http"][read]["ops"] > 0, read
+    for name in ("reads under load: province coverage", "reads under load: subtree flags"):
+        assert rows[name]["value"].startswith("p99 "), rows[name]
     for phase in results["http"]["rounds"]:
         ceilings = phase["ceilings"]
         assert set(ceilings) == {"no-op", "insert"}, phase

@@ -13,7 +13,14 @@ from typing import Any
 from hypothesis import strategies as st
 
 from application import lookups
-from application.usecases import cycles, directory, notes, participants, rectification
+from application.usecases import (
+    cycles,
+    directory,
+    notes,
+    participants,
+    rectification,
+    supervision,
+)
 from domain import ids
 from domain.cycle import PHASES
 from domain.errors import DomainError
@@ -47,13 +54,18 @@ def scripts() -> st.SearchStrategy[list[Command]]:
             *_each("veto", COUNTIES), *_each("return_report", COUNTIES),
             *_each("report", COUNTIES), ("back",), ("back",), *dues,
         ],
-        "finalized": [*_each("feedback", COUNTIES) * 4, ("back",), *dues],
+        "finalized": [*_each("feedback", COUNTIES) * 4, ("back",), *dues,
+                      *_each("talk", COUNTIES), *_each("held", COUNTIES),
+                      *_each("amend", COUNTIES, (0, 1, 2))],
         "rectifying": [
             *_each("feedback", COUNTIES) * 6, *_each("plan", COUNTIES, (0, 1, 30)) * 4,
             *_each("approve", COUNTIES) * 6, *_each("return_plan", COUNTIES),
             *_each("progress", COUNTIES, ITEMS), *_each("claim", COUNTIES, ITEMS) * 2,
             *_each("verify", COUNTIES, ITEMS) * 2, *_each("reject", COUNTIES, ITEMS),
             *_each("extend", COUNTIES, ITEMS), *notes_[:2], *dues,
+            *_each("talk", COUNTIES), *_each("held", COUNTIES),
+            *_each("amend", COUNTIES, (0, 1, 2)) * 2, *_each("order", COUNTIES),
+            *_each("answer", COUNTIES) * 2, *_each("close", COUNTIES, (True, False)),
         ],
         "closed": notes_,
     }
@@ -144,11 +156,40 @@ def run(world: World, cycle_id: str, command: Command) -> None:  # noqa: C901 - 
         name, days = args
         world.run("organizer", cycles.set_deadlines, cycle_id,
                   {name: app.today() + timedelta(days=days)}, "时间调整")
+    elif kind in ("talk", "held", "amend", "order", "answer", "close"):
+        _after_the_results(world, cycle_id, kind, *args)
     elif kind == "note":
         position = min(args[0], app.recorder.max_notification_id() or 1)
         world.run("inspector", notes.record_note, "督查发现疑点", subject_position=position)
     else:  # pragma: no cover
         raise AssertionError(kind)
+
+
+def _after_the_results(world: World, cycle_id: str, kind: str, county: str, *args: Any) -> None:
+    """约谈, 督办 and feedback amendments (talk and order ids are remembered on the world)."""
+    talks: dict[str, str] = world.__dict__.setdefault("talks", {})
+    orders: dict[str, str] = world.__dict__.setdefault("orders", {})
+    today = world.app.today()
+    if kind == "talk":
+        outcome = world.run("organizer", supervision.schedule_talk, cycle_id, county,
+                            today.isoformat(), "书记", "等次为一般")
+        talks[county] = outcome.body["talk_id"]
+    elif kind == "held" and county in talks:
+        world.run("inspector", supervision.record_talk, cycle_id, county, talks[county],
+                  today.isoformat(), "市委书记", "谈话记录")
+    elif kind == "amend":
+        problems = [None, [{"code": "P1", "description": "问题一（修订）"}],
+                    [{"code": f"P{n}", "description": f"问题{n}"} for n in (1, 2, 3)]][args[0]]
+        world.run("organizer", supervision.amend_feedback, cycle_id, county,
+                  "修订" if problems is None else None, problems, "更正")
+    elif kind == "order":
+        outcome = world.run("inspector", supervision.issue_order, county, cycle_id, "督办事项",
+                            "按期整改", (today + timedelta(days=5)).isoformat())
+        orders[county] = outcome.body["order_id"]
+    elif kind == "answer" and county in orders:
+        world.run(f"sec-{county}", supervision.respond_to_order, orders[county], "已整改")
+    elif kind == "close" and county in orders:
+        world.run("inspector", supervision.close_order, orders[county], args[0], "核实")
 
 
 def rich_history(world: World) -> dict[str, Any]:
@@ -198,6 +239,16 @@ def rich_history(world: World) -> dict[str, Any]:
     world.run("organizer", participants.issue_feedback, late, "county-a", "书面反馈",
               [{"code": "P1", "description": "问题一"}])
     world.run("sec-county-a", rectification.submit_plan, late, "county-a", items[:1])
+    world.run("organizer", supervision.amend_feedback, late, "county-a", "修订后的反馈", None,
+              "文字更正")
+    talk = world.run("organizer", supervision.schedule_talk, current, "county-c",
+                     app.today().isoformat(), "丙县书记", "一票否决，等次为差")
+    world.run("inspector", supervision.record_talk, current, "county-c", talk.body["talk_id"],
+              app.today().isoformat(), "市委书记", "谈话记录")
+    order = world.run("inspector", supervision.issue_order, "county-b", current, "督办",
+                      "按期整改", (app.today() + timedelta(days=5)).isoformat())
+    world.run("sec-county-b", supervision.respond_to_order, order.body["order_id"], "已整改")
+    world.run("inspector", supervision.close_order, order.body["order_id"], False, "材料不全")
 
     world.run("inspector", notes.record_note, "此处需核实", subject_position=reopened.position)
     world.run("inspector", notes.record_note, "关注整改",

@@ -103,7 +103,7 @@ class TestAuditEvents:
             ("county-a", "措施不具体")
         ]
         late = inspector.get("/audit/events", params={"cycle_id": "city-2024"}).json()["events"]
-        assert {e["cycle_id"] for e in late} == {"city-2024"} and len(late) == 18
+        assert {e["cycle_id"] for e in late} == {"city-2024"} and len(late) == 19
         mine = inspector.get("/audit/events", params={"actor": "sec-county-a",
                                                       "org_code": "county-a"}).json()["events"]
         assert mine and {(e["actor"], e["org_code"]) for e in mine} == {("sec-county-a",
@@ -189,8 +189,10 @@ class TestFlags:
         }
         late = inspector.get("/audit/flags", params={"cycle_id": "city-2024"}).json()["flags"]
         # The report (twice: returned, then resubmitted), the rating and the plan came after
-        # report_due, review_due and plan_due.
-        assert [(f["kind"], f["actor"]) for f in late] == [
+        # report_due, review_due and plan_due; county-b and county-c never reported.
+        assert [(f["kind"], f["org_code"]) for f in late[:2]] == [
+            ("not_submitted", "county-b"), ("not_submitted", "county-c")]
+        assert [(f["kind"], f["actor"]) for f in late[2:]] == [
             ("late_submission", "sec-county-a"), ("returned_report", "organizer"),
             ("late_submission", "sec-county-a"), ("late_submission", "reviewer-1"),
             ("late_submission", "sec-county-a"),

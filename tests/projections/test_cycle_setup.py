@@ -40,7 +40,7 @@ class TestLateSubmissions:
         caught_up_and_rebuilt(models, flags.NAME)
 
         with models.read(flags.NAME) as view:
-            found = flags.cycle_flags(view, cycle_id, today)["flags"]
+            found = flags.cycle_flags(view, cycle_id, today, app.tz)["flags"]
         assert [(f["kind"], f["org_code"], f["actor"], f["reason"]) for f in found] == [
             ("late_submission", "county-a", "sec-county-a", None),
             ("deadline_changed", "city", "organizer", "因防汛顺延"),
@@ -65,7 +65,7 @@ class TestLateSubmissions:
         caught_up_and_rebuilt(models, flags.NAME)
 
         with models.read(flags.NAME) as view:
-            assert flags.cycle_flags(view, cycle_id, today)["flags"] == []
+            assert flags.cycle_flags(view, cycle_id, today, app.tz)["flags"] == []
 
 
 class TestRectificationBoard:
