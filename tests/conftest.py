@@ -4,6 +4,7 @@ private one when nothing answers there (tests/postgres_server.py)."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from tests import postgres_server
 
 # Tests make a fresh signing key file per store (and the servers they start inherit this).
 os.environ.setdefault("LIANPING_CREATE_SIGNING_KEY", "true")
+
 
 def pytest_configure(config: pytest.Config) -> None:
     if not config.option.help and not config.option.version:
