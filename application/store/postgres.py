@@ -1,41 +1,42 @@
 """PostgreSQL application recorder that hash-chains the event log (see chain.py).
 
-A save is ONE round trip: a prepared ``SELECT <schema>.<table>_append(...)`` of the plpgsql
-function in postgres.sql (created by create_table). Inside the statement's transaction it takes
-the ``EXCLUSIVE`` lock on the events table like the library's recorder (commit order =
-notification order), checks the save's read guards, chains and inserts the events, writes the
-idempotency record and ``NOTIFY``s; it returns the notification ids. A save with several events
-is the same call with longer arrays. (The library's "db functions" mode is not used: it drops
-the table lock.)
+ONE append path: a prepared ``SELECT ... FROM <schema>.<table>_append(...)`` of the plpgsql
+function in postgres.sql (created by create_table), one round trip for one or several saves. In
+the statement's transaction it takes the ``EXCLUSIVE`` lock on the events table like the
+library's recorder (commit order = notification order), then per save checks its read guards,
+chains and inserts its events and writes its idempotency record, and ``NOTIFY``s once. A lone
+save is a batch of one; saves made concurrently in this process are grouped (group_commit.py).
+(The library's "db functions" mode is not used: it drops the table lock.)
 """
 
 from __future__ import annotations
 
-import functools
 import re
-import time
-from collections.abc import Callable
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import (
-    DataError,
     IntegrityError,
     InterfaceError,
     Notification,
     OperationalError,
+    PersistenceError,
     ProgrammingError,
     StoredEvent,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from psycopg.errors import LockNotAvailable
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier, Literal
-from psycopg_pool import PoolTimeout
 
-from application.store.chain import as_uuid
-from application.store.pool import ping_when_idle, recover
+from application.store.group_commit import (
+    AppendArgs,
+    GroupCommit,
+    Pending,
+    Save,
+    originator_uuid,
+)
+from application.store.pool import FAIL_FAST, FIND_ON_RETRY, ping_when_idle
 from application.store.records import (
     ChainRow,
     IdempotencyRecord,
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
     from psycopg.rows import DictRow
 
 IDEMPOTENCY_TABLE = "idempotency_records"
-T = TypeVar("T")
 
 
 def _load_sql() -> dict[str, str]:
@@ -63,120 +63,10 @@ def _load_sql() -> dict[str, str]:
 SQL_TEXT = _load_sql()
 
 
-def _uuid(originator_id: UUID | str) -> UUID:
-    try:
-        return as_uuid(originator_id)
-    except (TypeError, ValueError) as e:
-        msg = f"the hash chain needs UUID originator ids: {originator_id!r}"
-        raise DataError(msg) from e
-
-
-class AppendArgs(NamedTuple):
-    """The append function's parameters, in its order (postgres.sql, append_function)."""
-
-    originator_ids: list[UUID]
-    originator_versions: list[int]
-    topics: list[str]
-    states: list[bytes]
-    lock_timeout: str
-    key_id: UUID | None
-    key_actor: str | None
-    key_fingerprint: str | None
-    key_response: str | None
-    guard_ids: list[UUID]
-    guard_versions: list[int]
-
-    @classmethod
-    def of(
-        cls,
-        events: Sequence[StoredEvent],
-        key: IdempotencyRecord | None,
-        guards: Sequence[ReadGuard],
-        lock_timeout: str,
-    ) -> AppendArgs:
-        return cls(
-            [_uuid(s.originator_id) for s in events],
-            [s.originator_version for s in events],
-            [s.topic for s in events],
-            [s.state for s in events],
-            lock_timeout,
-            None if key is None else key.key_id,
-            None if key is None else key.actor,
-            None if key is None else key.fingerprint,
-            None if key is None else key.response,
-            [g.originator_id for g in guards],
-            [g.version for g in guards],
-        )
-
-
-def _waited_out(error: BaseException) -> bool:
-    """A wait for a pooled connection or for the log's lock that ran out: the database is up and
-    the connection fine, only busy. A retry would hold the request as long again (measured with
-    one pooled connection: 4.1 s instead of 2 for a read, writes queued for 20 s), so answer."""
-    cause: BaseException | None = error
-    while cause is not None:
-        if isinstance(cause, PoolTimeout | LockNotAvailable):
-            return True
-        cause = cause.__cause__
-    return False
-
-
-def FAIL_FAST(method: Callable[..., T]) -> Callable[..., T]:  # noqa: N802 (a decorator constant)
-    """The library retries 10 times, each attempt waiting up to the connect timeout for a pooled
-    connection: a dead database would hold a request for half a minute. Here one quick retry
-    survives a dropped connection, after the pool has dropped every broken idle connection (so
-    the retry does not pick up another one); then the caller gets a clear store error (the API
-    answers 503)."""
-
-    @functools.wraps(method)
-    def retried(self: Any, *args: Any, **kwargs: Any) -> T:
-        try:
-            return method(self, *args, **kwargs)
-        except (InterfaceError, OperationalError) as error:
-            if _waited_out(error):
-                raise
-            recover(getattr(self.datastore, "pool", None))
-            time.sleep(0.1)
-            return method(self, *args, **kwargs)
-
-    return retried
-
-
-def FIND_ON_RETRY(method: Callable[..., T]) -> Callable[..., T]:  # noqa: N802 (as FAIL_FAST)
-    """FAIL_FAST for a save, whose outcome a connection error leaves unknown: the server may have
-    committed it and the reply been lost. The retry sends the very same rows; if the first
-    attempt landed, their unique keys refuse them, and only then (never on the happy path) are
-    the stored rows read back: the save's own bytes at its own keys mean it landed, and its ids
-    are returned as if the reply had arrived. (Every event carries its microsecond timestamp,
-    actor and content, so another command's event is never byte-identical.) The retry takes the
-    table lock, so the first attempt has ended one way or the other when the rows are read."""
-
-    @functools.wraps(method)
-    def retried(
-        self: ChainedPostgresRecorder,
-        stored_events: Sequence[StoredEvent],
-        *,
-        idempotency: IdempotencyRecord | None = None,
-        **kwargs: Any,
-    ) -> T:
-        try:
-            return method(self, stored_events, idempotency=idempotency, **kwargs)
-        except (InterfaceError, OperationalError):
-            recover(getattr(self.datastore, "pool", None))
-            time.sleep(0.1)
-        try:
-            return method(self, stored_events, idempotency=idempotency, **kwargs)
-        except IntegrityError:
-            landed = self._landed(stored_events, idempotency)
-            if landed is None:
-                raise
-            return cast("T", landed)
-
-    return retried
-
-
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
     idempotency_table_name = IDEMPOTENCY_TABLE
+    # Share one transaction between saves made concurrently in this process (group_commit.py).
+    group_commit = True
 
     def __init__(
         self,
@@ -213,9 +103,11 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         self.sql_create_statements = statements
 
         self.append_statement = self._render(
-            "SELECT {schema}.{append_function}(%s::uuid[], %s::bigint[], %s::text[], "
-            "%s::bytea[], %s::text, %s::uuid, %s::text, %s::text, %s::text, %s::uuid[], "
-            "%s::bigint[]) AS ids")
+            "SELECT ids, error_state, error_message FROM {schema}.{append_function}("
+            "%s::integer[], %s::uuid[], %s::bigint[], %s::text[], %s::bytea[], %s::text, "
+            "%s::uuid[], %s::text[], %s::text[], %s::text[], %s::integer[], %s::uuid[], "
+            "%s::bigint[]) ORDER BY save_index")
+        self._group = GroupCommit(self._flush_group)
         # The columns in ChainRow's field order: chain_rows makes a ChainRow of each row.
         self.select_chain_statement = self._render(
             "SELECT notification_id, originator_id, originator_version, topic, state, hash "
@@ -274,16 +166,50 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         if not stored_events and idempotency is None:
             return []
-        return self._append(
-            AppendArgs.of(stored_events, idempotency, guards, self.lock_timeout_setting))
+        save = Save(stored_events, idempotency, guards)
+        if self.group_commit:
+            return self._group.submit(save)
+        return self._append(save)
 
-    def _append(self, args: AppendArgs) -> list[int]:
-        """One save, one round trip, one transaction."""
+    def _append(self, save: Save) -> list[int]:
+        """One save alone: one round trip, one transaction."""
+        ids, error_state, error_message = self._append_saves([save])[0]
+        if error_state is not None:
+            raise IntegrityError(error_message)
+        return list(ids)
+
+    def _append_saves(self, saves: Sequence[Save]) -> list[tuple[Any, ...]]:
+        """Saves in one round trip and one transaction: per save, (ids, SQLSTATE, message)."""
+        args = AppendArgs.of(saves, self.lock_timeout_setting)
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(self.append_statement, args, prepare=True)
-            row = curs.fetchone()
-        assert row is not None
-        return list(row[0])
+            return curs.fetchall()
+
+    def _flush_group(self, batch: list[Pending]) -> None:
+        """Answer every save of a group (called by its leader, see group_commit.py)."""
+        if len(batch) > 1:
+            try:
+                rows = self._append_saves([pending.save for pending in batch])
+            except (InterfaceError, OperationalError) as error:
+                # The transaction may or may not have committed: each caller retries and
+                # finds its own save if it did (FIND_ON_RETRY).
+                for pending in batch:
+                    pending.fail(error)
+                return
+            except PersistenceError:
+                rows = None  # one save broke the group: answer each one on its own, below
+            if rows is not None:
+                for pending, (ids, error_state, message) in zip(batch, rows, strict=True):
+                    if error_state is None:
+                        pending.ids = list(ids)
+                    else:
+                        pending.error = IntegrityError(message)
+                return
+        for pending in batch:
+            try:
+                pending.ids = self._append(pending.save)
+            except Exception as error:
+                pending.error = error
 
     def _landed(
         self, stored_events: Sequence[StoredEvent], idempotency: IdempotencyRecord | None
@@ -295,7 +221,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             same = stored is not None and (stored.actor, stored.fingerprint, stored.response) == (
                 idempotency.actor, idempotency.fingerprint, idempotency.response)
             return [] if same else None
-        keys = [(_uuid(s.originator_id), s.originator_version) for s in stored_events]
+        keys = [(originator_uuid(s.originator_id), s.originator_version) for s in stored_events]
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(
                 self.select_landed_statement,

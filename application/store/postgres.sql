@@ -46,75 +46,115 @@ AS $link$
 $link$
 
 -- name: append_function
--- One save (events, its idempotency record, its read guards) in the statement's transaction:
+-- Saves in the statement's transaction (a lone save is a batch of one; several are a group
+-- commit, postgres.py): p_sizes[s] events of save s, flattened into the event arrays in save
+-- order, p_guard_sizes[s] of its read guards likewise, one idempotency key (or NULL) per save.
 -- 1. EXCLUSIVE lock on the events table (lock_timeout from POSTGRES_LOCK_TIMEOUT), so commit
 --    order = notification order and tailing readers never skip a committed event;
--- 2. read guards: an aggregate the command only read must still be at the version it read,
---    else a unique violation, as for a lost race (the command decides again);
--- 3. chain each event onto the last row's hash, insert them, NOTIFY;
--- 4. the idempotency record (position = the save's last id). Returns the notification ids.
+-- 2. per save, in its own subtransaction: its read guards (an aggregate the command only read
+--    must still be at the version it read, else a unique violation, as for a lost race), its
+--    events chained onto the last hash and inserted, its idempotency record (position = its
+--    last id). A unique violation rolls back that save alone, the hash it chained included;
+-- 3. one NOTIFY. One row per save, in order: its ids, or the SQLSTATE and message of its error.
 CREATE OR REPLACE FUNCTION {schema}.{append_function}(
+    p_sizes integer[],
     p_originator_ids uuid[],
     p_originator_versions bigint[],
     p_topics text[],
     p_states bytea[],
     p_lock_timeout text,
-    p_key_id uuid,
-    p_key_actor text,
-    p_key_fingerprint text,
-    p_key_response text,
+    p_key_ids uuid[],
+    p_key_actors text[],
+    p_key_fingerprints text[],
+    p_key_responses text[],
+    p_guard_sizes integer[],
     p_guard_ids uuid[],
     p_guard_versions bigint[])
-RETURNS bigint[]
+RETURNS TABLE (save_index integer, ids bigint[], error_state text, error_message text)
 LANGUAGE plpgsql
 AS $append$
 DECLARE
-    v_count integer := coalesce(cardinality(p_originator_ids), 0);
     v_prev bytea;
+    v_next bytea;
     v_id bigint;
     v_guard record;
-    v_ids bigint[] := ARRAY[]::bigint[];
-    v_hashes bytea[] := ARRAY[]::bytea[];
+    v_ids bigint[];
+    v_hashes bytea[];
+    v_first integer := 1;
+    v_last integer;
+    v_guard_first integer := 1;
+    v_guard_last integer;
+    v_notify boolean := false;
 BEGIN
-    IF v_count > 0 THEN
+    IF coalesce(cardinality(p_originator_ids), 0) > 0 THEN
         PERFORM set_config('lock_timeout', p_lock_timeout, true);
         LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE;
-        IF coalesce(cardinality(p_guard_ids), 0) > 0 THEN
-            SELECT g.id, g.version AS read, coalesce(e.version, 0) AS now INTO v_guard
-                FROM unnest(p_guard_ids, p_guard_versions) AS g(id, version)
-                LEFT JOIN LATERAL (
-                    SELECT max(x.originator_version) AS version FROM {schema}.{table} AS x
-                    WHERE x.originator_id = g.id) AS e ON true
-                WHERE coalesce(e.version, 0) <> g.version
-                LIMIT 1;
-            IF FOUND THEN
-                RAISE unique_violation USING MESSAGE = format(
-                    'stale read: aggregate %s was read at version %s and is now at version %s',
-                    v_guard.id, v_guard.read, v_guard.now);
-            END IF;
-        END IF;
         SELECT e.hash INTO v_prev FROM {schema}.{table} AS e
             ORDER BY e.notification_id DESC LIMIT 1;
         v_prev := coalesce(v_prev, decode(repeat('00', 32), 'hex'));
-        FOR i IN 1..v_count LOOP
-            v_id := nextval({sequence}::regclass);
-            v_prev := {schema}.{link_function}(
-                v_prev, v_id, p_originator_ids[i], p_originator_versions[i], p_topics[i],
-                p_states[i]);
-            v_ids[i] := v_id;
-            v_hashes[i] := v_prev;
-        END LOOP;
-        INSERT INTO {schema}.{table}
-            (originator_id, originator_version, topic, state, notification_id, hash)
-        SELECT * FROM unnest(
-            p_originator_ids, p_originator_versions, p_topics, p_states, v_ids, v_hashes);
+    END IF;
+    FOR s IN 1..coalesce(cardinality(p_sizes), 0) LOOP
+        v_last := v_first + p_sizes[s] - 1;
+        v_guard_last := v_guard_first + p_guard_sizes[s] - 1;
+        v_ids := ARRAY[]::bigint[];
+        v_hashes := ARRAY[]::bytea[];
+        v_next := v_prev;
+        save_index := s;
+        ids := NULL;
+        error_state := NULL;
+        error_message := NULL;
+        BEGIN
+            IF v_last >= v_first AND v_guard_last >= v_guard_first THEN
+                SELECT g.id, g.version AS read, coalesce(e.version, 0) AS now INTO v_guard
+                    FROM unnest(p_guard_ids[v_guard_first:v_guard_last],
+                                p_guard_versions[v_guard_first:v_guard_last]) AS g(id, version)
+                    LEFT JOIN LATERAL (
+                        SELECT max(x.originator_version) AS version FROM {schema}.{table} AS x
+                        WHERE x.originator_id = g.id) AS e ON true
+                    WHERE coalesce(e.version, 0) <> g.version
+                    LIMIT 1;
+                IF FOUND THEN
+                    RAISE unique_violation USING MESSAGE = format(
+                        'stale read: aggregate %s was read at version %s and is now at version %s',
+                        v_guard.id, v_guard.read, v_guard.now);
+                END IF;
+            END IF;
+            FOR i IN v_first..v_last LOOP
+                v_id := nextval({sequence}::regclass);
+                v_next := {schema}.{link_function}(
+                    v_next, v_id, p_originator_ids[i], p_originator_versions[i], p_topics[i],
+                    p_states[i]);
+                v_ids := v_ids || v_id;
+                v_hashes := v_hashes || v_next;
+            END LOOP;
+            IF v_last >= v_first THEN
+                INSERT INTO {schema}.{table}
+                    (originator_id, originator_version, topic, state, notification_id, hash)
+                SELECT * FROM unnest(
+                    p_originator_ids[v_first:v_last], p_originator_versions[v_first:v_last],
+                    p_topics[v_first:v_last], p_states[v_first:v_last], v_ids, v_hashes);
+            END IF;
+            IF p_key_ids[s] IS NOT NULL THEN
+                INSERT INTO {schema}.{idempotency}
+                    (key_id, actor, fingerprint, response, position)
+                VALUES (p_key_ids[s], p_key_actors[s], p_key_fingerprints[s],
+                        p_key_responses[s], v_ids[cardinality(v_ids)]);
+            END IF;
+            ids := v_ids;
+        EXCEPTION WHEN unique_violation THEN
+            error_state := SQLSTATE;
+            error_message := SQLERRM;
+        END;
+        IF error_state IS NULL THEN
+            v_prev := v_next;
+            v_notify := v_notify OR v_last >= v_first;
+        END IF;
+        RETURN NEXT;
+        v_first := v_last + 1;
+        v_guard_first := v_guard_last + 1;
+    END LOOP;
+    IF v_notify THEN
         NOTIFY {channel};
     END IF;
-    IF p_key_id IS NOT NULL THEN
-        INSERT INTO {schema}.{idempotency}
-            (key_id, actor, fingerprint, response, position)
-        VALUES (p_key_id, p_key_actor, p_key_fingerprint, p_key_response, v_ids[v_count]);
-    END IF;
-    RETURN v_ids;
 END
 $append$

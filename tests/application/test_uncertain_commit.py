@@ -6,17 +6,20 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from eventsourcing.persistence import OperationalError
+from psycopg.sql import SQL, Identifier
 
 from application.app import LianpingApp, Outcome, Request
 from application.settings import Settings
 from application.usecases import cycles, notes, participants, rectification
 from tests.application.scenario import event_types_since, position
 from tests.application.world import World
+from tests.conftest import postgres_connection
 from tests.e2e.proxy import CuttableProxy
 
 
@@ -179,18 +182,49 @@ class TestAnUnknownOutcomeIsNeverDecidedAgain:
         world.advance("c1", "reporting")
         before = position(app)
         proxy.cut_after_commit(is_append)
-        real = app.recorder._append
+        real = app.recorder._append_saves
 
-        def retry_fails(args):
+        def retry_fails(saves):
             if proxy.commit_cut.is_set():
                 raise OperationalError("the database went away again")
-            return real(args)
+            return real(saves)
 
-        app.recorder._append = retry_fails
+        app.recorder._append_saves = retry_fails
         with pytest.raises(OperationalError):
             world.report("c1", "county-a")
-        app.recorder._append = real
+        app.recorder._append_saves = real
         assert event_types_since(app, before) == ["Report.Submitted"]
+
+
+class TestAGroupCommitOnce:
+    def test_every_save_of_a_lost_group_is_found(self, app, proxy, world):
+        """Concurrent saves share one transaction: when its reply is lost, each caller finds its
+        own save. The table is held locked until the group has formed behind two lone saves."""
+        world.reviewing("c1")
+        reviewers = [f"reviewer-{n}" for n in range(1, 9)]
+        before = position(app)
+        table = Identifier(app.recorder.datastore.schema, app.recorder.events_table_name)
+        appends: list[str] = []
+
+        def the_group(sql: str) -> bool:  # the two lone saves go first, then the group
+            appends.extend([sql] if is_append(sql) else [])
+            return len(appends) == 3
+
+        proxy.cut_after_commit(the_group)
+        with postgres_connection() as holder, ThreadPoolExecutor(len(reviewers)) as pool:
+            with holder.transaction():
+                holder.execute(SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(table))
+                answers = [
+                    pool.submit(world.run, who, participants.rate, "c1", "county-a", "good",
+                                None, None)
+                    for who in reviewers
+                ]
+                assert until(lambda: len(app.recorder._group._queue) == len(reviewers) - 2)
+            outcomes = [answer.result(timeout=30) for answer in answers]
+        assert proxy.commit_cut.is_set(), "no group commit was cut"
+        assert event_types_since(app, before) == ["Rating.Recorded"] * len(reviewers)
+        assert all(o.created and o.version == 1 and not o.replayed for o in outcomes)
+        assert sorted(o.position for o in outcomes) == list(range(before + 1, position(app) + 1))
 
 
 def until(condition: Callable[[], bool], timeout: float = 30) -> bool:
