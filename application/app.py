@@ -22,6 +22,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError
 from application.keys import load_signing_key
 from application.principal import Principal
 from application.settings import Settings
+from application.store import ChainedPostgresRecorder, ChainedRecorder, ChainedSQLiteRecorder
 from application.store.records import IdempotencyRecord, ReadGuard
 from domain import ids, registry  # noqa: F401  (registers every event topic)
 from domain.errors import NotFoundError, ValidationError, VersionMismatchError, WriteConflictError
@@ -105,6 +106,7 @@ _ATTEMPT: ContextVar[_Attempt | None] = ContextVar("lianping_command_attempt", d
 
 class LianpingApp(Application[UUID]):
     name = "Lianping"
+    recorder: ChainedRecorder
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
@@ -114,6 +116,13 @@ class LianpingApp(Application[UUID]):
         )
         super().__init__(env=self.settings.eventsourcing_env())
         self.tz = ZoneInfo(self.settings.timezone)
+
+    def construct_recorder(self) -> ChainedRecorder:
+        recorder = super().construct_recorder()
+        if not isinstance(recorder, ChainedSQLiteRecorder | ChainedPostgresRecorder):
+            msg = f"lianping needs a chained recorder, not {type(recorder).__name__}"
+            raise TypeError(msg)
+        return recorder
 
     # -- clock ----------------------------------------------------------------------------------
 
@@ -181,7 +190,7 @@ class LianpingApp(Application[UUID]):
         event (yet) are left out."""
         found: dict[UUID, Any] = {}
         wanted = list(dict.fromkeys(aggregate_ids))
-        stored = self.recorder.select_events_of(wanted)  # type: ignore[attr-defined]
+        stored = self.recorder.select_events_of(wanted)
         for stored_event in stored:
             event: Any = self.mapper.to_domain_event(stored_event)
             if as_of is not None and event.timestamp > as_of:
@@ -298,7 +307,7 @@ class LianpingApp(Application[UUID]):
         if request.idempotency_key is None:
             return None
         key_id = ids.idempotency_id(request.actor, request.idempotency_key)
-        stored = self.recorder.get_idempotency_record(key_id)  # type: ignore[attr-defined]
+        stored = self.recorder.get_idempotency_record(key_id)
         if stored is None:
             return None
         if stored.fingerprint != (request.fingerprint or ""):
@@ -308,8 +317,9 @@ class LianpingApp(Application[UUID]):
                 [{"field": "Idempotency-Key", "message": "reused with a different request"}],
             )
         answer = json.loads(stored.response)
+        position = stored.position or 0  # a save without events (verify) has none
         outcome = Outcome(
-            answer["body"], answer["version"], stored.position, answer["created"], replayed=True
+            answer["body"], answer["version"], position, answer["created"], replayed=True
         )
         on_replay = getattr(use_case, "on_replay", None)
         return on_replay(self, request, outcome) if on_replay else outcome

@@ -107,7 +107,7 @@ def export_lines(app: LianpingApp) -> Iterator[str]:
     {format, scope: "chain", created_at, through: {position, hash}}}``, then every stored row up to
     the head read at the start, in position order: chain_fields + decoded_fields."""
     head = app.recorder.max_notification_id() or 0
-    head_rows = app.recorder.chain_rows(after=head - 1, limit=1) if head else []  # type: ignore
+    head_rows = app.recorder.chain_rows(after=head - 1, limit=1) if head else []
     through = None
     if head_rows:
         head_hash = head_rows[0].hash

@@ -112,7 +112,7 @@ def chain_rows(recorder: Any, after: int = 0, through: int | None = None) -> Ite
 
 def _verify_since(app: LianpingApp, anchor: Checkpoint, head: tuple[int, bytes]) -> VerifyResult:
     """The rows after an earlier signed checkpoint still link onto it, up to `head`."""
-    rows = app.recorder.chain_rows(after=anchor.position - 1, limit=1)  # type: ignore[attr-defined]
+    rows = app.recorder.chain_rows(after=anchor.position - 1, limit=1)
     at = rows[0] if rows and rows[0].position == anchor.position else None
 
     def fail(position: int, code: str, reason: str) -> VerifyResult:
@@ -144,7 +144,7 @@ def make_checkpoint(app: LianpingApp, now: datetime | None = None) -> tuple[Chec
     """Sign the head of the chain and keep it; (checkpoint, stored). The head is signed only once
     the rows since the previous checkpoint of ours (all rows, the first time) were recomputed and
     found to link; an unmoved head answers the checkpoint already taken."""
-    head = app.recorder.chain_head()  # type: ignore[attr-defined]
+    head = app.recorder.chain_head()
     if head is None:
         raise RuleViolationError("empty_log", "the event log is empty: nothing to checkpoint yet")
     store = checkpoint_store(app.recorder)
@@ -218,7 +218,7 @@ def checkpoint_if_due(app: LianpingApp, interval: float, now: datetime) -> Check
             age = interval
         if 0 <= age < interval / 2:
             return None
-    if app.recorder.chain_head() is None:  # type: ignore[attr-defined]
+    if app.recorder.chain_head() is None:
         return None
     checkpoint, stored = make_checkpoint(app, now)
     return checkpoint if stored else None
@@ -312,7 +312,7 @@ def verify_store(app: LianpingApp, claim: CheckpointClaim | None = None) -> Veri
         if problem is not None:
             return VerifyResult(False, None, None, f"{BAD_SIGNATURE}: {problem}", BAD_SIGNATURE)
     checkpoint = None if claim is None else (claim.position, claim.hash)
-    return chain.verify_recorder(app.recorder, checkpoint)  # type: ignore[arg-type]
+    return chain.verify_recorder(app.recorder, checkpoint)
 
 
 def verify(app: LianpingApp, request: Request, claim: CheckpointClaim | None = None) -> Outcome:
@@ -338,7 +338,7 @@ def verify(app: LianpingApp, request: Request, claim: CheckpointClaim | None = N
             fingerprint=request.fingerprint or "",
             response=json.dumps(response, ensure_ascii=False),
         )
-        app.recorder.insert_events([], idempotency=record)  # type: ignore[call-arg]
+        app.recorder.insert_events([], idempotency=record)
     return Outcome(body, 0, app.recorder.max_notification_id() or 0)
 
 

@@ -91,7 +91,7 @@ def more_events(app: LianpingApp, n: int = 1) -> None:
 
 
 def head(app: LianpingApp) -> tuple[int, bytes]:
-    found = app.recorder.chain_head()  # type: ignore[attr-defined]
+    found = app.recorder.chain_head()
     assert found is not None
     return found  # type: ignore[no-any-return]
 
@@ -527,7 +527,7 @@ class TestChainFields:
     def test_each_row_carries_what_recomputes_its_hash(self, app: LianpingApp) -> None:
         given_a_log(app)
         prev = chain.GENESIS
-        for row in app.recorder.chain_rows(after=0, limit=5):  # type: ignore[attr-defined]
+        for row in app.recorder.chain_rows(after=0, limit=5):
             fields = exports.chain_fields(row, prev)
             assert set(fields) == {
                 "position",
