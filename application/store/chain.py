@@ -69,6 +69,24 @@ def as_uuid(originator_id: UUID | str) -> UUID:
     raise TypeError(msg)
 
 
+# The one encoder: position, UUID bytes and version in one pack, then the length-prefixed topic
+# (UTF-8) and state. canonical_bytes checks its input; verify_chain's fast loop (_verify_run)
+# calls _encode directly with the topic field cached.
+_HEAD = struct.Struct(">q16sq")
+
+
+def _field(data: bytes) -> bytes:
+    return _INT4.pack(len(data)) + data
+
+
+def _encode(
+    position: int, originator: bytes, originator_version: int, topic_field: bytes, state: bytes
+) -> bytes:
+    return b"".join(
+        (_HEAD.pack(position, originator, originator_version), topic_field, _field(state))
+    )
+
+
 def canonical_bytes(
     position: int,
     originator_id: UUID | str,
@@ -86,18 +104,12 @@ def canonical_bytes(
     if not isinstance(state, bytes | bytearray | memoryview):
         msg = f"state is not bytes: {type(state).__name__}"
         raise TypeError(msg)
-    topic_utf8 = topic.encode("utf-8")
-    state = bytes(state)
-    return b"".join(
-        (
-            _INT8.pack(position),
-            as_uuid(originator_id).bytes,
-            _INT8.pack(originator_version),
-            _INT4.pack(len(topic_utf8)),
-            topic_utf8,
-            _INT4.pack(len(state)),
-            state,
-        )
+    return _encode(
+        position,
+        as_uuid(originator_id).bytes,
+        originator_version,
+        _field(topic.encode("utf-8")),
+        bytes(state),
     )
 
 
@@ -253,9 +265,8 @@ def _diagnose(at: _Cursor, row: ChainRow, nxt: ChainRow | None) -> VerifyResult:
     )
 
 
-# The fast path (_verify_run): position, UUID bytes and version in one pack; the topic's
-# length-prefixed UTF-8 cached per topic (a bounded number of them: memory stays constant).
-_HEAD = struct.Struct(">q16sq")
+# The fast path (_verify_run) caches the topic's field per topic (a bounded number of them:
+# memory stays constant).
 _TOPIC_CACHE_SIZE = 256
 # Above any position canonical_bytes can encode: "no checkpoint to stop at".
 _NO_STOP = 2**63
@@ -272,7 +283,7 @@ def _verify_run(
     exactly the types the recorders return (UUID or UUID text, str, bytes, bytes), and its
     stored hash is SHA-256(at.hash || canonical_bytes(row)), laid out as canonical_bytes does.
     """
-    sha256, join, head, int4, uuid = hashlib.sha256, b"".join, _HEAD.pack, _INT4.pack, UUID
+    sha256, encode, uuid = hashlib.sha256, _encode, UUID
     prev_hash, prev_position = at.hash, at.position
     before_hash, before_position = at.before_hash, at.before_position
     assert prev_position is not None
@@ -288,22 +299,13 @@ def _verify_run(
                 if type(originator_id) is not str:
                     break
                 originator_id = uuid(originator_id)
-            encoded = topics.get(topic)
-            if encoded is None:
-                topic_utf8 = topic.encode("utf-8")
-                encoded = int4(len(topic_utf8)) + topic_utf8
+            topic_field = topics.get(topic)
+            if topic_field is None:
+                topic_field = _field(topic.encode("utf-8"))
                 if len(topics) < _TOPIC_CACHE_SIZE:
-                    topics[topic] = encoded
+                    topics[topic] = topic_field
             digest = sha256(
-                join(
-                    (
-                        prev_hash,
-                        head(position, originator_id.bytes, version),
-                        encoded,
-                        int4(len(state)),
-                        state,
-                    )
-                )
+                prev_hash + encode(position, originator_id.bytes, version, topic_field, state)
             ).digest()
         except (TypeError, ValueError, AttributeError, struct.error):
             break  # the full checks say what is wrong with this row
@@ -319,7 +321,10 @@ def _verify_run(
 
 
 def verify_chain(
-    rows: Iterable[ChainRow], checkpoint: tuple[int, bytes] | None = None
+    rows: Iterable[ChainRow],
+    checkpoint: tuple[int, bytes] | None = None,
+    *,
+    start: tuple[int, bytes] | None = None,
 ) -> VerifyResult:
     """Recompute the chain from genesis over `rows` (position order), in constant memory.
 
@@ -331,8 +336,11 @@ def verify_chain(
     accept goes through the full checks below, which decide what it is. The fast loop accepts
     only rows the full checks would accept, so the result is the same as with them alone
     (tests/application/test_recorders_verify.py compares the two).
+
+    `start`: (position, hash) of a row known good (a signed checkpoint, or the prev_hash an
+    exported row carries): `rows` are the rows after it, and must link onto it.
     """
-    at = _Cursor()
+    at = _Cursor() if start is None else _Cursor(hash=bytes(start[1]), position=start[0])
     seen_checkpoint = checkpoint is None
     topics: dict[str, bytes] = {}
     it: Iterator[ChainRow] = iter(rows)

@@ -19,7 +19,7 @@ from application.app import LianpingApp, Outcome, Request
 from application.paging import cap_page
 from application.principal import Principal, forbid
 from application.store import chain
-from application.store.chain import VerifyResult, expected_hash, verify_chain
+from application.store.chain import VerifyResult, verify_chain
 from application.store.checkpoints import Checkpoint, checkpoint_store, raw_public_key
 from application.store.records import ChainRow, IdempotencyRecord
 from domain import ids
@@ -54,6 +54,11 @@ class CheckpointClaim:
     created_at: str | None = None
     signature: bytes | None = None
     public_key: bytes | None = None
+
+    @property
+    def pair(self) -> tuple[int, bytes]:
+        """(position, hash), as the chain's verifier takes a checkpoint."""
+        return self.position, self.hash
 
     @classmethod
     def parse(cls, text: str) -> CheckpointClaim:
@@ -127,17 +132,8 @@ def _verify_since(app: LianpingApp, anchor: Checkpoint, head: tuple[int, bytes])
             chain.CHECKPOINT_NOT_PREFIX,
             f"row {anchor.position} has another hash than the last checkpoint",
         )
-    prev = anchor.hash
-    for row in chain_rows(app.recorder, anchor.position, head[0]):
-        expected = expected_hash(prev, row)
-        if expected is None or expected != row.hash:
-            return fail(
-                row.position,
-                chain.PAYLOAD_ALTERED,
-                f"row {row.position} does not link onto the chain before it",
-            )
-        prev = expected
-    return VerifyResult(True, head[0], None, None, None, prev)
+    since = chain_rows(app.recorder, anchor.position, head[0])
+    return verify_chain(since, start=(anchor.position, anchor.hash))
 
 
 def make_checkpoint(app: LianpingApp, now: datetime | None = None) -> tuple[Checkpoint, bool]:
@@ -311,8 +307,7 @@ def verify_store(app: LianpingApp, claim: CheckpointClaim | None = None) -> Veri
         problem = signature_problem(app, claim)
         if problem is not None:
             return VerifyResult(False, None, None, f"{BAD_SIGNATURE}: {problem}", BAD_SIGNATURE)
-    checkpoint = None if claim is None else (claim.position, claim.hash)
-    return chain.verify_recorder(app.recorder, checkpoint)
+    return chain.verify_recorder(app.recorder, None if claim is None else claim.pair)
 
 
 def verify(app: LianpingApp, request: Request, claim: CheckpointClaim | None = None) -> Outcome:
