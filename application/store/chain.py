@@ -1,4 +1,4 @@
-"""The event log's hash chain: canonical bytes, linking, and verification (pure).
+"""The event log's hash chain: its layout and its one verifier (pure; the encoder: encoding.py).
 
 Every stored event carries ``hash``, computed when it is written, in the same transaction,
 in notification order::
@@ -38,12 +38,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
+from application.store.encoding import (
+    GENESIS,
+    as_uuid,
+    canonical_bytes,
+    encode_row,
+    field,
+    link,
+)
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
     from application.store.records import ChainRow
-
-GENESIS = bytes(32)
 
 # Stable codes for VerifyResult.code (the API can return them as they are).
 PAYLOAD_ALTERED = "payload_altered"
@@ -55,75 +62,6 @@ MALFORMED_ROW = "malformed_row"
 TAIL_TRUNCATED = "tail_truncated"
 CHECKPOINT_NOT_PREFIX = "checkpoint_not_prefix"
 
-_INT8 = struct.Struct(">q")
-_INT4 = struct.Struct(">i")
-
-
-def as_uuid(originator_id: UUID | str) -> UUID:
-    """The chain hashes UUID bytes; a str id must be a UUID's text form."""
-    if isinstance(originator_id, UUID):
-        return originator_id
-    if isinstance(originator_id, str):
-        return UUID(originator_id)
-    msg = f"originator id is not a UUID: {originator_id!r}"
-    raise TypeError(msg)
-
-
-# The one encoder: position, UUID bytes and version in one pack, then the length-prefixed topic
-# (UTF-8) and state. canonical_bytes checks its input; verify_chain's fast loop (_verify_run)
-# calls _encode directly with the topic field cached.
-_HEAD = struct.Struct(">q16sq")
-
-
-def _field(data: bytes) -> bytes:
-    return _INT4.pack(len(data)) + data
-
-
-def _encode(
-    position: int, originator: bytes, originator_version: int, topic_field: bytes, state: bytes
-) -> bytes:
-    return b"".join(
-        (_HEAD.pack(position, originator, originator_version), topic_field, _field(state))
-    )
-
-
-def canonical_bytes(
-    position: int,
-    originator_id: UUID | str,
-    originator_version: int,
-    topic: str,
-    state: bytes,
-) -> bytes:
-    """The bytes of one event that the chain hashes (layout in the module docstring).
-
-    Raises ValueError/TypeError/struct.error for values that cannot be encoded.
-    """
-    if not isinstance(topic, str):
-        msg = f"topic is not text: {topic!r}"
-        raise TypeError(msg)
-    if not isinstance(state, bytes | bytearray | memoryview):
-        msg = f"state is not bytes: {type(state).__name__}"
-        raise TypeError(msg)
-    return _encode(
-        position,
-        as_uuid(originator_id).bytes,
-        originator_version,
-        _field(topic.encode("utf-8")),
-        bytes(state),
-    )
-
-
-def link(
-    prev_hash: bytes,
-    position: int,
-    originator_id: UUID | str,
-    originator_version: int,
-    topic: str,
-    state: bytes,
-) -> bytes:
-    """SHA-256(prev_hash || canonical_bytes(...)): the hash stored with the event."""
-    canonical = canonical_bytes(position, originator_id, originator_version, topic, state)
-    return hashlib.sha256(prev_hash + canonical).digest()
 
 
 @dataclass(frozen=True)
@@ -283,7 +221,7 @@ def _verify_run(
     exactly the types the recorders return (UUID or UUID text, str, bytes, bytes), and its
     stored hash is SHA-256(at.hash || canonical_bytes(row)), laid out as canonical_bytes does.
     """
-    sha256, encode, uuid = hashlib.sha256, _encode, UUID
+    sha256, encode, uuid = hashlib.sha256, encode_row, UUID
     prev_hash, prev_position = at.hash, at.position
     before_hash, before_position = at.before_hash, at.before_position
     assert prev_position is not None
@@ -301,7 +239,7 @@ def _verify_run(
                 originator_id = uuid(originator_id)
             topic_field = topics.get(topic)
             if topic_field is None:
-                topic_field = _field(topic.encode("utf-8"))
+                topic_field = field(topic.encode("utf-8"))
                 if len(topics) < _TOPIC_CACHE_SIZE:
                     topics[topic] = topic_field
             digest = sha256(
@@ -420,13 +358,5 @@ def verify_recorder(
     return verify_chain(iter_chain_rows(recorder, batch), checkpoint)
 
 
-__all__ = [
-    "GENESIS",
-    "ChainSource",
-    "VerifyResult",
-    "canonical_bytes",
-    "iter_chain_rows",
-    "link",
-    "verify_chain",
-    "verify_recorder",
-]
+__all__ = ["GENESIS", "ChainSource", "VerifyResult", "as_uuid", "canonical_bytes", "link"]
+__all__ += ["iter_chain_rows", "verify_chain", "verify_recorder"]
