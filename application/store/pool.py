@@ -123,7 +123,9 @@ def FIND_ON_RETRY(method: Callable[..., T]) -> Callable[..., T]:  # noqa: N802 (
     ) -> T:
         try:
             return method(self, stored_events, idempotency=idempotency, **kwargs)
-        except (InterfaceError, OperationalError):
+        except (InterfaceError, OperationalError) as error:
+            if _waited_out(error):  # no connection, or no lock: nothing was written
+                raise
             recover(getattr(self.datastore, "pool", None))
             time.sleep(0.1)
         try:
