@@ -23,6 +23,7 @@ from application.cache import CopyOnWriteRepository
 from application.keys import load_signing_key
 from application.principal import Principal
 from application.settings import Settings
+from application.store import ChainedPostgresRecorder, ChainedRecorder, ChainedSQLiteRecorder
 from application.store.records import IdempotencyRecord, ReadGuard
 from domain import ids, registry  # noqa: F401  (registers every event topic)
 from domain.errors import NotFoundError, ValidationError, VersionMismatchError, WriteConflictError
@@ -106,6 +107,7 @@ _ATTEMPT: ContextVar[_Attempt | None] = ContextVar("lianping_command_attempt", d
 
 class LianpingApp(Application[UUID]):
     name = "Lianping"
+    recorder: ChainedRecorder
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
@@ -126,6 +128,12 @@ class LianpingApp(Application[UUID]):
             cache_maxsize=int(cache_maxsize) if cache_maxsize else None,
             fastforward=base.fastforward, deepcopy_from_cache=base.deepcopy_from_cache,
         )
+    def construct_recorder(self) -> ChainedRecorder:
+        recorder = super().construct_recorder()
+        if not isinstance(recorder, ChainedSQLiteRecorder | ChainedPostgresRecorder):
+            msg = f"lianping needs a chained recorder, not {type(recorder).__name__}"
+            raise TypeError(msg)
+        return recorder
 
     # -- clock ----------------------------------------------------------------------------------
 
@@ -192,7 +200,7 @@ class LianpingApp(Application[UUID]):
         event (yet) are left out."""
         found: dict[UUID, Any] = {}
         wanted = list(dict.fromkeys(aggregate_ids))
-        stored = self.recorder.select_events_of(wanted)  # type: ignore[attr-defined]
+        stored = self.recorder.select_events_of(wanted)
         for stored_event in stored:
             event: Any = self.mapper.to_domain_event(stored_event)
             if as_of is not None and event.timestamp > as_of:
@@ -309,7 +317,7 @@ class LianpingApp(Application[UUID]):
         if request.idempotency_key is None:
             return None
         key_id = ids.idempotency_id(request.actor, request.idempotency_key)
-        stored = self.recorder.get_idempotency_record(key_id)  # type: ignore[attr-defined]
+        stored = self.recorder.get_idempotency_record(key_id)
         if stored is None:
             return None
         if stored.fingerprint != (request.fingerprint or ""):
@@ -319,8 +327,9 @@ class LianpingApp(Application[UUID]):
                 [{"field": "Idempotency-Key", "message": "reused with a different request"}],
             )
         answer = json.loads(stored.response)
+        position = stored.position or 0  # a save without events (verify) has none
         outcome = Outcome(
-            answer["body"], answer["version"], stored.position, answer["created"], replayed=True
+            answer["body"], answer["version"], position, answer["created"], replayed=True
         )
         on_replay = getattr(use_case, "on_replay", None)
         return on_replay(self, request, outcome) if on_replay else outcome

@@ -109,7 +109,7 @@ class AppWriter:
             return None
 
     def run(self, seconds: float, group_commit: bool, go: Go) -> Result:
-        self.app.recorder.group_commit = group_commit  # type: ignore[attr-defined]
+        self.app.recorder.group_commit = group_commit  # type: ignore[union-attr]
         go_at = go()
         deadline = go_at + seconds
 

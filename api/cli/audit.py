@@ -130,7 +130,7 @@ def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_audit_verify_export(args: argparse.Namespace, settings: Settings) -> int:
-    from application.usecases.exports import verify_export_lines
+    from application.store.export_file import verify_export_lines
     from application.usecases.integrity import result_json
 
     claim = _claim(args)
@@ -139,7 +139,8 @@ def cmd_audit_verify_export(args: argparse.Namespace, settings: Settings) -> int
             lines = sys.stdin
             if args.file != "-":
                 lines = stack.enter_context(open(args.file, encoding="utf-8"))
-            result = verify_export_lines(lines, claim, full=args.full or None)
+            checkpoint = None if claim is None else claim.pair
+            result = verify_export_lines(lines, checkpoint, full=args.full or None)
     except (OSError, UnicodeDecodeError) as error:
         print(f"lianping: cannot read {args.file}: {error}", file=sys.stderr)
         return 2

@@ -1,4 +1,4 @@
-"""The event log's hash chain: canonical bytes, linking, and verification (pure).
+"""The event log's hash chain: its layout and its one verifier (pure; the encoder: encoding.py).
 
 Every stored event carries ``hash``, computed when it is written, in the same transaction,
 in notification order::
@@ -38,12 +38,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
+from application.store.encoding import (
+    GENESIS,
+    as_uuid,
+    canonical_bytes,
+    encode_row,
+    field,
+    link,
+)
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
     from application.store.records import ChainRow
-
-GENESIS = bytes(32)
 
 # Stable codes for VerifyResult.code (the API can return them as they are).
 PAYLOAD_ALTERED = "payload_altered"
@@ -55,63 +62,6 @@ MALFORMED_ROW = "malformed_row"
 TAIL_TRUNCATED = "tail_truncated"
 CHECKPOINT_NOT_PREFIX = "checkpoint_not_prefix"
 
-_INT8 = struct.Struct(">q")
-_INT4 = struct.Struct(">i")
-
-
-def as_uuid(originator_id: UUID | str) -> UUID:
-    """The chain hashes UUID bytes; a str id must be a UUID's text form."""
-    if isinstance(originator_id, UUID):
-        return originator_id
-    if isinstance(originator_id, str):
-        return UUID(originator_id)
-    msg = f"originator id is not a UUID: {originator_id!r}"
-    raise TypeError(msg)
-
-
-def canonical_bytes(
-    position: int,
-    originator_id: UUID | str,
-    originator_version: int,
-    topic: str,
-    state: bytes,
-) -> bytes:
-    """The bytes of one event that the chain hashes (layout in the module docstring).
-
-    Raises ValueError/TypeError/struct.error for values that cannot be encoded.
-    """
-    if not isinstance(topic, str):
-        msg = f"topic is not text: {topic!r}"
-        raise TypeError(msg)
-    if not isinstance(state, bytes | bytearray | memoryview):
-        msg = f"state is not bytes: {type(state).__name__}"
-        raise TypeError(msg)
-    topic_utf8 = topic.encode("utf-8")
-    state = bytes(state)
-    return b"".join(
-        (
-            _INT8.pack(position),
-            as_uuid(originator_id).bytes,
-            _INT8.pack(originator_version),
-            _INT4.pack(len(topic_utf8)),
-            topic_utf8,
-            _INT4.pack(len(state)),
-            state,
-        )
-    )
-
-
-def link(
-    prev_hash: bytes,
-    position: int,
-    originator_id: UUID | str,
-    originator_version: int,
-    topic: str,
-    state: bytes,
-) -> bytes:
-    """SHA-256(prev_hash || canonical_bytes(...)): the hash stored with the event."""
-    canonical = canonical_bytes(position, originator_id, originator_version, topic, state)
-    return hashlib.sha256(prev_hash + canonical).digest()
 
 
 @dataclass(frozen=True)
@@ -253,9 +203,8 @@ def _diagnose(at: _Cursor, row: ChainRow, nxt: ChainRow | None) -> VerifyResult:
     )
 
 
-# The fast path (_verify_run): position, UUID bytes and version in one pack; the topic's
-# length-prefixed UTF-8 cached per topic (a bounded number of them: memory stays constant).
-_HEAD = struct.Struct(">q16sq")
+# The fast path (_verify_run) caches the topic's field per topic (a bounded number of them:
+# memory stays constant).
 _TOPIC_CACHE_SIZE = 256
 # Above any position canonical_bytes can encode: "no checkpoint to stop at".
 _NO_STOP = 2**63
@@ -272,7 +221,7 @@ def _verify_run(
     exactly the types the recorders return (UUID or UUID text, str, bytes, bytes), and its
     stored hash is SHA-256(at.hash || canonical_bytes(row)), laid out as canonical_bytes does.
     """
-    sha256, join, head, int4, uuid = hashlib.sha256, b"".join, _HEAD.pack, _INT4.pack, UUID
+    sha256, encode, uuid = hashlib.sha256, encode_row, UUID
     prev_hash, prev_position = at.hash, at.position
     before_hash, before_position = at.before_hash, at.before_position
     assert prev_position is not None
@@ -288,22 +237,13 @@ def _verify_run(
                 if type(originator_id) is not str:
                     break
                 originator_id = uuid(originator_id)
-            encoded = topics.get(topic)
-            if encoded is None:
-                topic_utf8 = topic.encode("utf-8")
-                encoded = int4(len(topic_utf8)) + topic_utf8
+            topic_field = topics.get(topic)
+            if topic_field is None:
+                topic_field = field(topic.encode("utf-8"))
                 if len(topics) < _TOPIC_CACHE_SIZE:
-                    topics[topic] = encoded
+                    topics[topic] = topic_field
             digest = sha256(
-                join(
-                    (
-                        prev_hash,
-                        head(position, originator_id.bytes, version),
-                        encoded,
-                        int4(len(state)),
-                        state,
-                    )
-                )
+                prev_hash + encode(position, originator_id.bytes, version, topic_field, state)
             ).digest()
         except (TypeError, ValueError, AttributeError, struct.error):
             break  # the full checks say what is wrong with this row
@@ -319,7 +259,10 @@ def _verify_run(
 
 
 def verify_chain(
-    rows: Iterable[ChainRow], checkpoint: tuple[int, bytes] | None = None
+    rows: Iterable[ChainRow],
+    checkpoint: tuple[int, bytes] | None = None,
+    *,
+    start: tuple[int, bytes] | None = None,
 ) -> VerifyResult:
     """Recompute the chain from genesis over `rows` (position order), in constant memory.
 
@@ -331,8 +274,11 @@ def verify_chain(
     accept goes through the full checks below, which decide what it is. The fast loop accepts
     only rows the full checks would accept, so the result is the same as with them alone
     (tests/application/test_recorders_verify.py compares the two).
+
+    `start`: (position, hash) of a row known good (a signed checkpoint, or the prev_hash an
+    exported row carries): `rows` are the rows after it, and must link onto it.
     """
-    at = _Cursor()
+    at = _Cursor() if start is None else _Cursor(hash=bytes(start[1]), position=start[0])
     seen_checkpoint = checkpoint is None
     topics: dict[str, bytes] = {}
     it: Iterator[ChainRow] = iter(rows)
@@ -412,13 +358,5 @@ def verify_recorder(
     return verify_chain(iter_chain_rows(recorder, batch), checkpoint)
 
 
-__all__ = [
-    "GENESIS",
-    "ChainSource",
-    "VerifyResult",
-    "canonical_bytes",
-    "iter_chain_rows",
-    "link",
-    "verify_chain",
-    "verify_recorder",
-]
+__all__ = ["GENESIS", "ChainSource", "VerifyResult", "as_uuid", "canonical_bytes", "link"]
+__all__ += ["iter_chain_rows", "verify_chain", "verify_recorder"]

@@ -207,7 +207,7 @@ def get_aggregate_history(
     # Where each event sits in the log, so it can be tied to the audit trail and the hash chain.
     in_log = {
         version: {"position": position, "hash": None if hash_ is None else hash_.hex()}
-        for version, (position, hash_) in app.recorder.positions_of(uuid).items()  # type: ignore[attr-defined]
+        for version, (position, hash_) in app.recorder.positions_of(uuid).items()
     }
     kind = type(state).__name__
     rows = [

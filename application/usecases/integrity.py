@@ -19,7 +19,7 @@ from application.app import LianpingApp, Outcome, Request
 from application.paging import cap_page
 from application.principal import Principal, forbid
 from application.store import chain
-from application.store.chain import VerifyResult, expected_hash, verify_chain
+from application.store.chain import VerifyResult, verify_chain
 from application.store.checkpoints import Checkpoint, checkpoint_store, raw_public_key
 from application.store.records import ChainRow, IdempotencyRecord
 from domain import ids
@@ -54,6 +54,11 @@ class CheckpointClaim:
     created_at: str | None = None
     signature: bytes | None = None
     public_key: bytes | None = None
+
+    @property
+    def pair(self) -> tuple[int, bytes]:
+        """(position, hash), as the chain's verifier takes a checkpoint."""
+        return self.position, self.hash
 
     @classmethod
     def parse(cls, text: str) -> CheckpointClaim:
@@ -112,7 +117,7 @@ def chain_rows(recorder: Any, after: int = 0, through: int | None = None) -> Ite
 
 def _verify_since(app: LianpingApp, anchor: Checkpoint, head: tuple[int, bytes]) -> VerifyResult:
     """The rows after an earlier signed checkpoint still link onto it, up to `head`."""
-    rows = app.recorder.chain_rows(after=anchor.position - 1, limit=1)  # type: ignore[attr-defined]
+    rows = app.recorder.chain_rows(after=anchor.position - 1, limit=1)
     at = rows[0] if rows and rows[0].position == anchor.position else None
 
     def fail(position: int, code: str, reason: str) -> VerifyResult:
@@ -127,24 +132,15 @@ def _verify_since(app: LianpingApp, anchor: Checkpoint, head: tuple[int, bytes])
             chain.CHECKPOINT_NOT_PREFIX,
             f"row {anchor.position} has another hash than the last checkpoint",
         )
-    prev = anchor.hash
-    for row in chain_rows(app.recorder, anchor.position, head[0]):
-        expected = expected_hash(prev, row)
-        if expected is None or expected != row.hash:
-            return fail(
-                row.position,
-                chain.PAYLOAD_ALTERED,
-                f"row {row.position} does not link onto the chain before it",
-            )
-        prev = expected
-    return VerifyResult(True, head[0], None, None, None, prev)
+    since = chain_rows(app.recorder, anchor.position, head[0])
+    return verify_chain(since, start=(anchor.position, anchor.hash))
 
 
 def make_checkpoint(app: LianpingApp, now: datetime | None = None) -> tuple[Checkpoint, bool]:
     """Sign the head of the chain and keep it; (checkpoint, stored). The head is signed only once
     the rows since the previous checkpoint of ours (all rows, the first time) were recomputed and
     found to link; an unmoved head answers the checkpoint already taken."""
-    head = app.recorder.chain_head()  # type: ignore[attr-defined]
+    head = app.recorder.chain_head()
     if head is None:
         raise RuleViolationError("empty_log", "the event log is empty: nothing to checkpoint yet")
     store = checkpoint_store(app.recorder)
@@ -218,7 +214,7 @@ def checkpoint_if_due(app: LianpingApp, interval: float, now: datetime) -> Check
             age = interval
         if 0 <= age < interval / 2:
             return None
-    if app.recorder.chain_head() is None:  # type: ignore[attr-defined]
+    if app.recorder.chain_head() is None:
         return None
     checkpoint, stored = make_checkpoint(app, now)
     return checkpoint if stored else None
@@ -311,8 +307,7 @@ def verify_store(app: LianpingApp, claim: CheckpointClaim | None = None) -> Veri
         problem = signature_problem(app, claim)
         if problem is not None:
             return VerifyResult(False, None, None, f"{BAD_SIGNATURE}: {problem}", BAD_SIGNATURE)
-    checkpoint = None if claim is None else (claim.position, claim.hash)
-    return chain.verify_recorder(app.recorder, checkpoint)  # type: ignore[arg-type]
+    return chain.verify_recorder(app.recorder, None if claim is None else claim.pair)
 
 
 def verify(app: LianpingApp, request: Request, claim: CheckpointClaim | None = None) -> Outcome:
@@ -338,7 +333,7 @@ def verify(app: LianpingApp, request: Request, claim: CheckpointClaim | None = N
             fingerprint=request.fingerprint or "",
             response=json.dumps(response, ensure_ascii=False),
         )
-        app.recorder.insert_events([], idempotency=record)  # type: ignore[call-arg]
+        app.recorder.insert_events([], idempotency=record)
     return Outcome(body, 0, app.recorder.max_notification_id() or 0)
 
 

@@ -6,7 +6,7 @@ the original byte for byte: same positions (gaps included), same hashes, so ``au
 passes and a signed checkpoint taken before the backup still verifies.
 
 All or nothing:
-1. the file is verified first with the offline verifier (exports.verify_export_lines): a file
+1. the file is verified first with the offline verifier (export_file.verify_export_lines): a file
    whose chain does not verify is refused, naming the first bad position, before the store is
    even opened; then each row's readable who/when/why must be what its stored bytes decode to
    (not hashed, so the chain cannot show a change there);
@@ -46,17 +46,16 @@ from application.app import LianpingApp
 from application.settings import Settings
 from application.store import chain
 from application.store.checkpoints import TABLE as CHECKPOINTS_TABLE
+from application.store.export_file import (
+    EXPORT_HEADER,
+    BadLineError,
+    parse_row,
+    verify_export_lines,
+)
 from application.store.postgres import ChainedPostgresRecorder
 from application.store.records import ChainRow
 from application.store.sqlite import ChainedSQLiteRecorder, immediate_transaction
-from application.usecases.exports import (
-    EXPORT_HEADER,
-    _BadLine,
-    _line,
-    _parse,
-    decoded_fields,
-    verify_export_lines,
-)
+from application.usecases.exports import _line, decoded_fields
 from application.usecases.integrity import result_json
 from domain.errors import RuleViolationError
 
@@ -147,8 +146,8 @@ def check_decoded(lines: Iterable[str], mapper: Mapper[Any]) -> None:
         if not text.strip() or (line_no == 1 and f'"{EXPORT_HEADER}"' in text[:40]):
             continue
         try:
-            row, _ = _parse(line_no, text)
-        except _BadLine as error:
+            row, _ = parse_row(line_no, text)
+        except BadLineError as error:
             raise _changed(error.position, str(error)) from None
         expected = json.loads(_line(decoded_fields(decoder, row)))
         if "decode_error" in expected:
@@ -169,8 +168,8 @@ def export_rows(lines: Iterable[str]) -> Iterator[ChainRow]:
         if not text.strip() or (line_no == 1 and f'"{EXPORT_HEADER}"' in text[:40]):
             continue
         try:
-            row, _ = _parse(line_no, text)
-        except _BadLine as error:
+            row, _ = parse_row(line_no, text)
+        except BadLineError as error:
             raise _changed(error.position, str(error)) from None
         yield row
 

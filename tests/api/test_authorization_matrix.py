@@ -329,7 +329,7 @@ def _build(app: LianpingApp) -> tuple[dict[str, str], dict[str, Any]]:
     cycle("prep", 2030)
     cycle("adv", 2031)
     reviewing("rev", 2032)
-    report_position = app.recorder.positions_of(  # type: ignore[attr-defined]
+    report_position = app.recorder.positions_of(
         ids.report_id("rev", "county-a"))[1][0]
     for org in ("county-a", "county-b"):
         for reviewer in RATED_BY:

@@ -41,7 +41,7 @@ def inspector(api: Api) -> Any:
 
 
 def head(app: LianpingApp) -> tuple[int, bytes]:
-    found = app.recorder.chain_head()  # type: ignore[attr-defined]
+    found = app.recorder.chain_head()
     assert found is not None
     return found  # type: ignore[no-any-return]
 

@@ -53,7 +53,7 @@ def empty_store(kind: str, folder: Path, signing_key_file: str) -> Iterator[Sett
 
 
 def all_rows(app: LianpingApp) -> list[ChainRow]:
-    return list(iter_chain_rows(app.recorder))  # type: ignore[arg-type]
+    return list(iter_chain_rows(app.recorder))
 
 
 def export_to(app: LianpingApp, path: Path) -> Path:

@@ -22,7 +22,7 @@ from application.app import LianpingApp, Request
 from application.keys import public_key_hex
 from application.principal import Principal
 from application.settings import Settings
-from application.store import chain
+from application.store import chain, export_file
 from application.store.checkpoints import Checkpoint, checkpoint_store
 from application.usecases import directory, exports, integrity
 from application.usecases.integrity import CheckpointClaim
@@ -91,7 +91,7 @@ def more_events(app: LianpingApp, n: int = 1) -> None:
 
 
 def head(app: LianpingApp) -> tuple[int, bytes]:
-    found = app.recorder.chain_head()  # type: ignore[attr-defined]
+    found = app.recorder.chain_head()
     assert found is not None
     return found  # type: ignore[no-any-return]
 
@@ -537,8 +537,8 @@ class TestChainFields:
     def test_each_row_carries_what_recomputes_its_hash(self, app: LianpingApp) -> None:
         given_a_log(app)
         prev = chain.GENESIS
-        for row in app.recorder.chain_rows(after=0, limit=5):  # type: ignore[attr-defined]
-            fields = exports.chain_fields(row, prev)
+        for row in app.recorder.chain_rows(after=0, limit=5):
+            fields = export_file.chain_fields(row, prev)
             assert set(fields) == {
                 "position",
                 "aggregate_id",
@@ -580,13 +580,13 @@ class TestTheFullExport:
         lines = full_export(app)
         last = json.loads(lines[-1])
         assert last["type"] is None and last["decode_error"]
-        assert exports.verify_export_lines(lines).ok
+        assert export_file.verify_export_lines(lines).ok
 
     def test_a_clean_export_verifies_against_a_checkpoint(self, app: LianpingApp) -> None:
         given_a_log(app)
         checkpoint = CheckpointClaim.from_json(integrity.take_checkpoint(app, Request(ADMIN)))
         more_events(app, 2)
-        result = exports.verify_export_lines(full_export(app), checkpoint)
+        result = export_file.verify_export_lines(full_export(app), checkpoint.pair)
         assert result.ok and result.scope == "chain" and result.checkpoint_checked
         assert (result.verified_through, result.verified_hash) == head(app)
 
@@ -594,7 +594,7 @@ class TestTheFullExport:
         given_a_log(app)
         lines = full_export(app)
         lines[6] = alter_state(lines[6])  # the row at position 6
-        result = exports.verify_export_lines(lines, claim_of(*head(app)))
+        result = export_file.verify_export_lines(lines, head(app))
         assert (result.ok, result.first_bad_position, result.code) == (
             False,
             6,
@@ -605,7 +605,7 @@ class TestTheFullExport:
         given_a_log(app)
         lines = full_export(app)
         del lines[9]
-        result = exports.verify_export_lines(lines)
+        result = export_file.verify_export_lines(lines)
         assert (result.ok, result.first_bad_position, result.code) == (False, 9, chain.ROW_DELETED)
 
     def test_removed_last_lines_fall_short_of_the_header_and_the_checkpoint(
@@ -614,8 +614,8 @@ class TestTheFullExport:
         given_a_log(app)
         position, hash_ = head(app)
         lines = full_export(app)[:-2]
-        for checkpoint in (None, claim_of(position, hash_)):
-            result = exports.verify_export_lines(lines, checkpoint)
+        for checkpoint in (None, (position, hash_)):
+            result = export_file.verify_export_lines(lines, checkpoint)
             assert (result.ok, result.first_bad_position, result.code) == (
                 False,
                 position - 1,
@@ -628,7 +628,7 @@ class TestTheFullExport:
         position = head(app)[0]
         more_events(app, 2)
         lines += full_export(app)[-2:]  # rows that link, but the header ends before them
-        result = exports.verify_export_lines(lines)
+        result = export_file.verify_export_lines(lines)
         assert (result.ok, result.first_bad_position, result.code) == (
             False,
             position + 1,
@@ -640,7 +640,7 @@ class TestTheFullExport:
         given_a_log(app)
         lines = full_export(app)
         lines[4] = lines[4][: len(lines[4]) // 2]
-        result = exports.verify_export_lines(lines)
+        result = export_file.verify_export_lines(lines)
         assert (result.ok, result.code, result.verified_through) == (False, chain.MALFORMED_ROW, 3)
 
 
@@ -649,14 +649,14 @@ class TestAFilteredExport:
         given_a_log(app)
         rows = full_export(app)[1:]
         some = rows[2:5] + rows[9:12]
-        result = exports.verify_export_lines(some)
+        result = export_file.verify_export_lines(some)
         assert result.ok and result.scope == "rows" and result.rows == 6
 
     def test_an_altered_row_is_named(self, app: LianpingApp) -> None:
         given_a_log(app)
         rows = full_export(app)[1:]
         some = [rows[2], alter_state(rows[10]), rows[12]]
-        result = exports.verify_export_lines(some)
+        result = export_file.verify_export_lines(some)
         assert (result.ok, result.first_bad_position, result.scope) == (False, 11, "rows")
 
     def test_the_checkpoint_row_is_checked_when_present(self, app: LianpingApp) -> None:
@@ -664,12 +664,12 @@ class TestAFilteredExport:
         rows = full_export(app)[1:]
         some = rows[2:4]
         good = json.loads(rows[3])
-        ok = exports.verify_export_lines(some, claim_of(4, bytes.fromhex(good["hash"])))
+        ok = export_file.verify_export_lines(some, (4, bytes.fromhex(good["hash"])))
         assert ok.ok and ok.checkpoint_checked
-        bad = exports.verify_export_lines(some, claim_of(4, b"\x02" * 32))
+        bad = export_file.verify_export_lines(some, (4, b"\x02" * 32))
         assert (bad.ok, bad.code) == (False, chain.CHECKPOINT_NOT_PREFIX)
 
     def test_a_header_less_export_from_genesis_is_a_chain(self, app: LianpingApp) -> None:
         given_a_log(app)
-        result = exports.verify_export_lines(full_export(app)[1:])
+        result = export_file.verify_export_lines(full_export(app)[1:])
         assert result.ok and result.scope == "chain"

@@ -16,7 +16,7 @@ import pytest
 from eventsourcing.persistence import DataError, IntegrityError, StoredEvent
 
 from application.store import ChainedPostgresRecorder, IdempotencyRecord, verify_recorder
-from application.store.postgres import _Save
+from application.store.group_commit import Pending, Save
 from application.store.records import ReadGuard
 from tests.store_support import events, open_pg_recorder, pg_schema
 
@@ -37,12 +37,11 @@ def key(actor: str = "alice") -> IdempotencyRecord:
     return IdempotencyRecord(key_id=uuid4(), actor=actor, fingerprint="f", response=json.dumps({}))
 
 
-def group(recorder: ChainedPostgresRecorder, *saves: tuple[Any, ...]) -> list[_Save]:
+def group(recorder: ChainedPostgresRecorder, *saves: tuple[Any, ...]) -> list[Pending]:
     """Flush `saves` (events, idempotency record[, read guards]) as ONE group (what the leader
     does with what it found queued)."""
     batch = [
-        _Save(recorder._append_params(evts, idem, guards[0] if guards else ()), len(evts))
-        for evts, idem, *guards in saves
+        Pending(Save(evts, idem, guards[0] if guards else ())) for evts, idem, *guards in saves
     ]
     recorder._flush_group(batch)
     return batch
@@ -128,13 +127,14 @@ def test_concurrent_saves_share_transactions_and_conflicts_stay_isolated(
     recorder: ChainedPostgresRecorder,
 ) -> None:
     groups: list[int] = []
-    flush = recorder._append_batch
+    flush = recorder._append_saves
 
-    def counting(batch: list[_Save]) -> Any:
-        groups.append(len(batch))
-        return flush(batch)
+    def counting(saves: list[Save]) -> Any:
+        if len(saves) > 1:
+            groups.append(len(saves))
+        return flush(saves)
 
-    recorder._append_batch = counting  # type: ignore[method-assign]
+    recorder._append_saves = counting  # type: ignore[method-assign]
     contested = [events(1)[0] for _ in range(20)]  # every one saved by two threads at once
     outcomes: dict[tuple[int, int], str] = {}
     start = threading.Barrier(8)

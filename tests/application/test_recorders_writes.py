@@ -327,9 +327,9 @@ class TestAnApplicationOnTheChainedRecorder:
             record = key({"thing": str(thing.id)})
             recordings = app.save(thing, idempotency=record)
             assert [r.notification.id for r in recordings] == [1, 2]
-            stored = app.recorder.get_idempotency_record(record.key_id)  # type: ignore[attr-defined]
+            stored = app.recorder.get_idempotency_record(record.key_id)
             assert stored is not None and stored.position == 2
-            assert verify_recorder(app.recorder).ok  # type: ignore[arg-type]
+            assert verify_recorder(app.recorder).ok 
         finally:
             app.close()
 
@@ -349,6 +349,6 @@ class TestAnApplicationOnTheChainedRecorder:
                 app.save(copy2, idempotency=key())
             assert app.repository.get(thing.id).name == "b"
             assert app.recorder.max_notification_id() == 2
-            assert verify_recorder(app.recorder).ok  # type: ignore[arg-type]
+            assert verify_recorder(app.recorder).ok 
         finally:
             app.close()

@@ -91,9 +91,9 @@ class TestAnAmendmentStoredByVersion1:
                                  "reason": "复核后修改", "actor": "reviewer-1",
                                  "previous_rating": None}
         assert history["state"]["rating"] == "fairly_good"
-        row = app.recorder.chain_rows(after=position - 1, limit=1)[0]  # type: ignore[attr-defined]
+        row = app.recorder.chain_rows(after=position - 1, limit=1)[0]
         assert decoded_fields(app, row)["data"]["previous_rating"] is None
-        assert verify_recorder(app.recorder).ok  # type: ignore[arg-type]
+        assert verify_recorder(app.recorder).ok 
 
     def test_is_folded_by_todays_read_models(self, app: LianpingApp) -> None:
         _, position = given_a_rating_amended_by_version_1(app)
@@ -121,7 +121,7 @@ class TestAnAmendmentStoredByVersion1:
         new = stored_state(app, outcome.position)
         assert (new["class_version"], new["previous_rating"], new["rating"]) == (
             2, "fairly_good", "average")
-        assert verify_recorder(app.recorder).ok  # type: ignore[arg-type]
+        assert verify_recorder(app.recorder).ok 
 
     def test_restores_from_a_backup_made_by_version_1(
         self, app: LianpingApp, tmp_path: Path

@@ -240,7 +240,7 @@ def test_acknowledged_writes_survive_killed_workers_and_a_database_restart(
                         then_every_acknowledged_write_is_recorded_once(app, tally)
                         assert worker_alive, "the projection worker died"
                         then_the_read_models_count_exactly_those(app, tally)
-                        assert verify_recorder(app.recorder).ok  # type: ignore[arg-type]
+                        assert verify_recorder(app.recorder).ok 
                     finally:
                         app.close()
                 finally:
