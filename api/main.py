@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from api.console import install_console
 from api.docs import install_docs
 from api.errors import UnescapedJSONResponse, install_error_handlers
 from api.limits import EdgeMiddleware, Limits
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, application: LianpingApp | None
         app.include_router(router, prefix=API_PREFIX, include_in_schema=False)
 
     install_docs(app)
+    install_console(app)  # the web console at / (api/console)
     _document_conventions(app)
     install_error_handlers(app)
     # One pure-ASGI layer: rate per address, unstorable text, body size, security headers, metrics.

@@ -96,9 +96,78 @@ ERRORS: dict[str, str] = {
     "validation_error": "填写的内容有误",
     "store_unavailable": "系统暂时不可用，请稍后再试",
     "ballot_not_found": "测评码无效或已使用",
+    # the console's own refusals
+    "csrf_failed": "页面已过期或表单来源无效，请返回后刷新页面重新提交",
+    "session_expired": "登录已失效，请重新登录",
+    "malformed_form": "提交的表单无法识别",
+    "not_found": "没有找到该页面或内容",
+    "method_not_allowed": "不支持此操作方式",
+    # refusals of the use cases a person can meet
+    "admin_required": "只有系统管理员可以进行此操作",
+    "organizer_required": "只有本级组织部（考核组织者）可以进行此操作",
+    "secretary_required": "只有本单位书记可以进行此操作",
+    "not_panel_member": "您不是本周期的评议人",
+    "outside_scope": "该内容不在您的权限范围内",
+    "outside_admin_scope": "该账号不在您的管理范围内",
+    "password_too_short": "密码至少需要 10 个字符",
+    "password_unchanged": "新密码不能与当前密码相同",
+    "invalid_password": "密码不符合要求",
+    "no_password": "该账号尚未设置密码",
+    "must_change_password": "请先修改密码",
+    "passwords_differ": "两次输入的新密码不一致",
+    "unknown_cycle": "没有找到该考核周期",
+    "unknown_participant": "该单位不是本周期的考核对象",
+    "not_a_participant": "该单位不是本周期的考核对象",
+    "unknown_org": "没有找到该单位",
+    "unknown_account": "没有找到该账号",
+    "unknown_rating": "请选择评议等次",
+    "unknown_item": "没有找到该整改事项",
+    "report_not_found": "没有找到述职报告",
+    "invalid_as_of": "截至时间格式不正确",
+    "invalid_transition": "当前阶段不能进行此变更",
+    "finalize_required": "请先定档",
+    "item_not_open": "该整改事项已结束",
+    "write_conflict": "内容已被他人修改，请刷新后重试",
 }
 ERROR_FALLBACK = "操作未能完成"
 
 
 def error_message(code: str) -> str:
     return ERRORS.get(code, f"{ERROR_FALLBACK}（{code}）")
+
+
+#: Words of the console itself (navigation, buttons, headings) used on more than one page.
+UI: dict[str, str] = {
+    "app_name": "联述联评联考",
+    "app_subtitle": "党组织书记抓基层党建述职评议考核",
+    "home": "我的待办",
+    "cycles": "考核周期",
+    "audit": "审计日志",
+    "sign_in": "登录",
+    "sign_out": "退出",
+    "account": "账号",
+    "password": "密码",
+    "change_password": "修改密码",
+    "current_password": "当前密码",
+    "new_password": "新密码",
+    "new_password_again": "再次输入新密码",
+    "save": "保存",
+    "submit": "提交",
+    "back": "返回",
+    "standings": "排名",
+    "as_of": "截至时间",
+    "show": "查看",
+    "required": "必填",
+    "nothing": "暂无",
+    "overdue": "已逾期",
+    "due": "截止",
+}
+
+#: Flash messages after an action (POST-redirect-GET), by what was done.
+DONE: dict[str, str] = {
+    "signed_in": "登录成功",
+    "signed_out": "您已安全退出",
+    "password_changed": "密码已修改",
+    "rated": "评议已提交",
+    "rating_amended": "评议已修改",
+}

@@ -1,0 +1,13 @@
+"""The console's page modules, one APIRouter each; ``PAGES`` is the one list the app mounts
+(see api/console/__init__.py for how to add one)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.console.pages import auth, home
+
+PAGES: list[APIRouter] = [
+    auth.router,
+    home.router,
+]
