@@ -128,6 +128,9 @@ ERRORS: dict[str, str] = {
     "finalize_required": "请先定档",
     "item_not_open": "该整改事项已结束",
     "write_conflict": "内容已被他人修改，请刷新后重试",
+    "organizer_or_inspector": "只有考核组织者和督查人员可以查看",
+    "report_version_not_found": "没有该版本的述职报告",
+    "unknown_level": "层级不正确",
 }
 ERROR_FALLBACK = "操作未能完成"
 
@@ -170,4 +173,68 @@ DONE: dict[str, str] = {
     "password_changed": "密码已修改",
     "rated": "评议已提交",
     "rating_amended": "评议已修改",
+}
+
+DEADLINES: dict[str, str] = {
+    "report_due": "述职报告截止日期",
+    "review_due": "评议截止日期",
+    "plan_due": "整改方案截止日期",
+}
+
+#: The scheme's weights (考核方案的权重), by component.
+WEIGHTS: dict[str, str] = {
+    "review": "民主评议",
+    "indicators": "考核指标",
+    "rectification": "整改落实",
+}
+
+#: Why a reviewer may not rate a participant (access.rating_conflicts).
+CONFLICTS: dict[str, str] = {
+    "holds_grant": "在该单位任职",
+    "appointed_secretary": "本人为该单位书记",
+    "own_org": "本人所在单位",
+    "declared": "已申报回避",
+}
+
+#: Column headings and words of the cycle, standings and review pages.
+COLUMNS: dict[str, str] = {
+    "cycle": "考核周期",
+    "year": "年度",
+    "level": "层级",
+    "organizer": "组织单位",
+    "phase": "阶段",
+    "participants": "考核对象",
+    "my_roles": "我的角色",
+    "rank": "排名",
+    "org": "单位",
+    "secretary": "书记",
+    "total": "总分",
+    "grade": "等次",
+    "review_score": "民主评议得分",
+    "indicator_score": "考核指标得分",
+    "rectification_score": "整改落实得分",
+    "satisfaction": "满意度",
+    "movement": "名次变化",
+    "report": "述职报告",
+    "ratings": "评议",
+    "scores": "评分",
+    "feedback": "书面反馈",
+    "plan": "整改方案",
+    "indicator": "考核指标",
+    "max_points": "分值",
+    "weight": "权重",
+    "threshold": "分数线",
+    "min_satisfaction": "满意度不低于",
+    "quota": "比例上限",
+    "rating": "评议等次",
+    "comment": "评议意见",
+    "reason": "修改理由",
+    "status": "状态",
+    "count": "数量",
+    "version": "版本",
+    "submitted_at": "提交时间",
+    "achievements": "主要成绩",
+    "problems": "存在问题",
+    "plans": "下步打算",
+    "return_reason": "退回理由",
 }

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.console.pages import auth, home
+from api.console.pages import auth, cycles, home, reviewing, standings
 
 PAGES: list[APIRouter] = [
     auth.router,
     home.router,
+    cycles.router,
+    standings.router,
+    reviewing.router,
 ]
