@@ -4,6 +4,7 @@ private one when nothing answers there (tests/postgres_server.py)."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 import uuid
 from collections.abc import Iterator
