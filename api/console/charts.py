@@ -18,6 +18,8 @@ GRADE_COLOURS: dict[str, str] = {
     "poor": "#a61b1b",
 }
 NEUTRAL = "#8592a3"
+#: A unit's name beside its bar: longer names are shortened (the table has them whole).
+LABEL_CHARS = 5
 
 
 def number(value: Any) -> Decimal:
@@ -53,13 +55,14 @@ def totals_chart(rows: Iterable[Mapping[str, Any]], scale_max: Decimal = Decimal
     (or the largest total, if above)."""
     found = list(rows)
     top = max([scale_max, *(number(r.get("total")) for r in found)])
-    label_width, plot_width, bar_height, gap = 96, 300, 18, 8
-    value_room = 56
+    label_width, plot_width, bar_height, gap = 84, 240, 20, 8
+    value_room = 52
     bars = []
     for i, row in enumerate(found):
         total = number(row.get("total"))
+        name = str(row.get("org_name") or row.get("org_code"))
         bars.append(Bar(
-            label=str(row.get("org_name") or row.get("org_code")),
+            label=name if len(name) <= LABEL_CHARS else name[:LABEL_CHARS - 1] + "…",
             value=f"{total:.2f}",
             y=i * (bar_height + gap) + 4,
             width=float(total / top * plot_width) if top else 0.0,

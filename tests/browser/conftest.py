@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, ViewportSize
 
 from tests.browser import chromium
 from tests.browser.support import DEMO_PASSWORD, Watched
@@ -22,8 +22,8 @@ from tests.e2e.server import BIN, lianping_env, running_server
 
 pytestmark = pytest.mark.e2e
 
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 375, "height": 740}
+DESKTOP: ViewportSize = {"width": 1366, "height": 900}
+PHONE: ViewportSize = {"width": 375, "height": 740}
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +65,7 @@ def watched() -> Watched:
     return Watched()
 
 
-def open_page(browser: Browser, base: str, watched: Watched, viewport: dict[str, int]) -> Page:
+def open_page(browser: Browser, base: str, watched: Watched, viewport: ViewportSize) -> Page:
     context = browser.new_context(viewport=viewport, locale="zh-CN", base_url=base)
     page = context.new_page()
     page.on("request", watched.request)
