@@ -17,7 +17,8 @@ How to add a page (e.g. the organizer's scheme editor):
    ``redirect_with_flash(request, paths.x(...), "已保存")`` (POST-redirect-GET).
 4. Templates extend ``base.html`` (blocks: title, content, breadcrumbs, head, scripts,
    nav_extra, main_class) and ``{% import "_forms.html" as f %}`` for fields with labels and
-   errors (text, textarea, select, radio, date, datetime, reason, submit, csrf, table).
+   errors (text, textarea, select, radio, checkbox, date, datetime, reason, hidden, submit,
+   csrf, form_errors, table); ``_charts.html`` draws inline SVG charts (api/console/charts.py).
 5. Every word a person reads comes from ``api/console/labels.py``; every URL from
    ``api/console/paths.py`` (add a builder there; ``TASK_PAGES`` maps a task kind to its page).
 6. Add the router to ``PAGES`` in ``api/console/pages/__init__.py``, and a browser test in
