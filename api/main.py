@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from api.console import install_console
 from api.console.ballot import install_ballot_pages
 from api.docs import install_docs
 from api.errors import UnescapedJSONResponse, install_error_handlers
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, application: LianpingApp | None
 
     install_ballot_pages(app)
     install_docs(app)
+    install_console(app)  # the web console at / (api/console)
     _document_conventions(app)
     install_error_handlers(app)
     # One pure-ASGI layer: rate per address, unstorable text, body size, security headers, metrics.

@@ -13,7 +13,6 @@ from urllib.parse import parse_qsl, urlsplit
 import segno
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from api.auth import Application
@@ -27,7 +26,6 @@ from application.usecases import ballots
 from domain.errors import DomainError
 
 HERE = Path(__file__).parent
-STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 router = APIRouter(route_class=OneHopRoute, include_in_schema=False)
 CSS = "/static/ballot.css"
@@ -152,8 +150,6 @@ def _redact_access_log() -> None:
 
 
 def install_ballot_pages(app: FastAPI) -> None:
-    """The phone page, and the console's static dir (unless the console mounted it already)."""
+    """The phone page and the slips (their stylesheet is served with the console's assets)."""
     _redact_access_log()
     app.include_router(router)
-    if not any(getattr(route, "path", None) == "/static" for route in app.routes):
-        app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

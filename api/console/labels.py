@@ -169,6 +169,41 @@ ERRORS: dict[str, str] = {
     "order_not_answered": "该督办事项尚未答复",
     "problem_in_use": "整改方案引用了该问题，请先退回整改方案",
     "plan_already_approved": "整改方案已批准，不能再修改反馈",
+    # the console's own refusals
+    "csrf_failed": "页面已过期或表单来源无效，请返回后刷新页面重新提交",
+    "session_expired": "登录已失效，请重新登录",
+    "malformed_form": "提交的表单无法识别",
+    "not_found": "没有找到该页面或内容",
+    "method_not_allowed": "不支持此操作方式",
+    # refusals of the use cases a person can meet
+    "admin_required": "只有系统管理员可以进行此操作",
+    "organizer_required": "只有本级组织部（考核组织者）可以进行此操作",
+    "secretary_required": "只有本单位书记可以进行此操作",
+    "not_panel_member": "您不是本周期的评议人",
+    "outside_scope": "该内容不在您的权限范围内",
+    "outside_admin_scope": "该账号不在您的管理范围内",
+    "password_too_short": "密码至少需要 10 个字符",
+    "password_unchanged": "新密码不能与当前密码相同",
+    "invalid_password": "密码不符合要求",
+    "no_password": "该账号尚未设置密码",
+    "must_change_password": "请先修改密码",
+    "passwords_differ": "两次输入的新密码不一致",
+    "unknown_cycle": "没有找到该考核周期",
+    "unknown_participant": "该单位不是本周期的考核对象",
+    "not_a_participant": "该单位不是本周期的考核对象",
+    "unknown_org": "没有找到该单位",
+    "unknown_account": "没有找到该账号",
+    "unknown_rating": "请选择评议等次",
+    "unknown_item": "没有找到该整改事项",
+    "report_not_found": "没有找到述职报告",
+    "invalid_as_of": "截至时间格式不正确",
+    "invalid_transition": "当前阶段不能进行此变更",
+    "finalize_required": "请先定档",
+    "item_not_open": "该整改事项已结束",
+    "write_conflict": "内容已被他人修改，请刷新后重试",
+    "organizer_or_inspector": "只有考核组织者和督查人员可以查看",
+    "report_version_not_found": "没有该版本的述职报告",
+    "unknown_level": "层级不正确",
 }
 ERROR_FALLBACK = "操作未能完成"
 
@@ -226,3 +261,104 @@ BALLOT: dict[str, str] = {
 
 def error_message(code: str) -> str:
     return ERRORS.get(code, f"{ERROR_FALLBACK}（{code}）")
+
+
+#: Words of the console itself (navigation, buttons, headings) used on more than one page.
+UI: dict[str, str] = {
+    "app_name": "联述联评联考",
+    "app_subtitle": "党组织书记抓基层党建述职评议考核",
+    "home": "我的待办",
+    "cycles": "考核周期",
+    "audit": "审计日志",
+    "sign_in": "登录",
+    "sign_out": "退出",
+    "account": "账号",
+    "password": "密码",
+    "change_password": "修改密码",
+    "current_password": "当前密码",
+    "new_password": "新密码",
+    "new_password_again": "再次输入新密码",
+    "save": "保存",
+    "submit": "提交",
+    "back": "返回",
+    "standings": "排名",
+    "as_of": "截至时间",
+    "show": "查看",
+    "required": "必填",
+    "nothing": "暂无",
+    "overdue": "已逾期",
+    "due": "截止",
+}
+
+#: Flash messages after an action (POST-redirect-GET), by what was done.
+DONE: dict[str, str] = {
+    "signed_in": "登录成功",
+    "signed_out": "您已安全退出",
+    "password_changed": "密码已修改",
+    "rated": "评议已提交",
+    "rating_amended": "评议已修改",
+}
+
+DEADLINES: dict[str, str] = {
+    "report_due": "述职报告截止日期",
+    "review_due": "评议截止日期",
+    "plan_due": "整改方案截止日期",
+}
+
+#: The scheme's weights (考核方案的权重), by component.
+WEIGHTS: dict[str, str] = {
+    "review": "民主评议",
+    "indicators": "考核指标",
+    "rectification": "整改落实",
+}
+
+#: Why a reviewer may not rate a participant (access.rating_conflicts).
+CONFLICTS: dict[str, str] = {
+    "holds_grant": "在该单位任职",
+    "appointed_secretary": "本人为该单位书记",
+    "own_org": "本人所在单位",
+    "declared": "已申报回避",
+}
+
+#: Column headings and words of the cycle, standings and review pages.
+COLUMNS: dict[str, str] = {
+    "cycle": "考核周期",
+    "year": "年度",
+    "level": "层级",
+    "organizer": "组织单位",
+    "phase": "阶段",
+    "participants": "考核对象",
+    "my_roles": "我的角色",
+    "rank": "排名",
+    "org": "单位",
+    "secretary": "书记",
+    "total": "总分",
+    "grade": "等次",
+    "review_score": "民主评议得分",
+    "indicator_score": "考核指标得分",
+    "rectification_score": "整改落实得分",
+    "satisfaction": "满意度",
+    "movement": "名次变化",
+    "report": "述职报告",
+    "ratings": "评议",
+    "scores": "评分",
+    "feedback": "书面反馈",
+    "plan": "整改方案",
+    "indicator": "考核指标",
+    "max_points": "分值",
+    "weight": "权重",
+    "threshold": "分数线",
+    "min_satisfaction": "满意度不低于",
+    "quota": "比例上限",
+    "rating": "评议等次",
+    "comment": "评议意见",
+    "reason": "修改理由",
+    "status": "状态",
+    "count": "数量",
+    "version": "版本",
+    "submitted_at": "提交时间",
+    "achievements": "主要成绩",
+    "problems": "存在问题",
+    "plans": "下步打算",
+    "return_reason": "退回理由",
+}

@@ -1,5 +1,5 @@
-"""A real browser against the real server: headless Chromium (tests/browser.py) loads a page the
-server process serves. The smoke test of the browser tier."""
+"""A real browser against the real server: headless Chromium (tests/browser/__init__.py) loads a
+page the server process serves. The smoke test of the browser tier."""
 
 from __future__ import annotations
 

@@ -1,0 +1,16 @@
+"""The console's page modules, one APIRouter each; ``PAGES`` is the one list the app mounts
+(see api/console/__init__.py for how to add one)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.console.pages import auth, cycles, home, reviewing, standings
+
+PAGES: list[APIRouter] = [
+    auth.router,
+    home.router,
+    cycles.router,
+    standings.router,
+    reviewing.router,
+]

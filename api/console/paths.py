@@ -1,0 +1,111 @@
+"""Every console URL, built in one place (templates get this module as ``paths``). A page module
+that adds a page adds its URL builder here, so links and routes cannot drift apart.
+
+The console's URLs mirror the API's resources without the ``/api/v1`` prefix:
+``/cycles/{id}``, ``/cycles/{id}/participants/{org}``, ``…/rate``, ``…/report``, ``…/plan`` …"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote, urlencode
+
+HOME = "/"
+LOGIN = "/login"
+LOGOUT = "/logout"
+PASSWORD = "/password"
+CYCLES = "/cycles"
+AUDIT = "/audit"
+STATIC = "/static"
+
+
+def _q(part: str) -> str:
+    return quote(part, safe="")
+
+
+def login(next_path: str | None = None) -> str:
+    return f"{LOGIN}?{urlencode({'next': next_path})}" if next_path and next_path != HOME \
+        else LOGIN
+
+
+def static(name: str) -> str:
+    return f"{STATIC}/{name}"
+
+
+def cycle(cycle_id: str) -> str:
+    return f"{CYCLES}/{_q(cycle_id)}"
+
+
+def standings(cycle_id: str) -> str:
+    return f"{cycle(cycle_id)}/standings"
+
+
+def review(cycle_id: str) -> str:
+    """A reviewer's 评议 page: the participants still to rate and those done."""
+    return f"{cycle(cycle_id)}/review"
+
+
+def participant(cycle_id: str, org_code: str) -> str:
+    """A participant of a cycle: its 述职报告 (the report page)."""
+    return f"{cycle(cycle_id)}/participants/{_q(org_code)}"
+
+
+def rate(cycle_id: str, org_code: str) -> str:
+    return f"{participant(cycle_id, org_code)}/rate"
+
+
+def report_form(cycle_id: str, org_code: str) -> str:
+    """The secretary's 述职报告 form."""
+    return f"{participant(cycle_id, org_code)}/report"
+
+
+def score(cycle_id: str, org_code: str) -> str:
+    return f"{participant(cycle_id, org_code)}/score"
+
+
+def feedback(cycle_id: str, org_code: str) -> str:
+    return f"{participant(cycle_id, org_code)}/feedback"
+
+
+def plan(cycle_id: str, org_code: str) -> str:
+    return f"{participant(cycle_id, org_code)}/plan"
+
+
+def item(cycle_id: str, org_code: str, item_id: str) -> str:
+    return f"{plan(cycle_id, org_code)}/items/{_q(item_id)}"
+
+
+def with_query(path: str, **query: Any) -> str:
+    given = {k: v for k, v in query.items() if v not in (None, "")}
+    return f"{path}?{urlencode(given)}" if given else path
+
+
+# -- 我的待办: where each kind of task is done ----------------------------------------------------
+
+def _on(build: Callable[[str, str], str]) -> Callable[[Mapping[str, Any]], str]:
+    return lambda task: build(task["cycle_id"], task["org_code"])
+
+
+TASK_PAGES: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "submit_report": _on(report_form),
+    "resubmit_report": _on(report_form),
+    "rate": _on(rate),
+    "score": _on(score),
+    "give_feedback": _on(feedback),
+    "submit_plan": _on(plan),
+    "resubmit_plan": _on(plan),
+    "approve_plan": _on(plan),
+    "report_progress": lambda t: item(t["cycle_id"], t["org_code"], t["item_id"]),
+    "verify_item": lambda t: item(t["cycle_id"], t["org_code"], t["item_id"]),
+}
+API_PREFIX = "/api/v1"
+
+
+def task_page(task: Mapping[str, Any]) -> str:
+    """The console page where a task (a row of the tasks read model) is done; a kind without
+    its own entry goes to the console path mirroring its API path."""
+    build = TASK_PAGES.get(task["kind"])
+    if build is not None and task.get("cycle_id"):
+        return build(task)
+    path = str(task.get("path") or HOME)
+    return path.removeprefix(API_PREFIX) or HOME
