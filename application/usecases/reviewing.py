@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from application import lookups
 from application.app import LianpingApp, Request
 from application.principal import forbid
-from application.usecases import lookups
-from application.usecases.access import rating_conflicts
 from domain import ids
+from domain.conflicts import rating_conflicts
 from domain.organization import Organization
 from domain.rating import Rating
 from domain.report import Report
@@ -47,7 +47,7 @@ def review_sheet(app: LianpingApp, request: Request, cycle_id: str) -> dict[str,
         report = _of(Report, known.get(ids.report_id(cycle_id, org_code)))
         rating = _of(Rating, known.get(ids.rating_id(cycle_id, org_code, me)))
         secretary = org.secretary_on(today) if org else None
-        why = rating_conflicts(principal, org_code, own_orgs,
+        why = rating_conflicts(me, org_code, (org for _, org in principal.grants), own_orgs,
                                secretary.get("account_id") if secretary else None,
                                cycle.has_conflict(me, org_code))
         rows.append({

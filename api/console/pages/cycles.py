@@ -7,7 +7,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from application.usecases.access import oversees_cycle
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
@@ -15,7 +14,9 @@ from api.auth import application_of
 from api.console import labels
 from api.console.web import ConsoleRoute, CurrentUser, read_request, render
 from api.schemas.finding import Cursor
-from application.usecases import cycles, lookups
+from application import lookups
+from application.access import oversees_cycle
+from application.usecases import cycles
 from domain import ids
 from domain.organization import Organization
 from projections import dashboard, finding, lists

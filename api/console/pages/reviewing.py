@@ -20,8 +20,9 @@ from api.console.web import (
     redirect_with_flash,
     render,
 )
+from application import lookups
 from application.app import LianpingApp
-from application.usecases import lookups, participants, reviewing
+from application.usecases import participants, reviewing
 from domain import ids
 from domain.cycle import Cycle
 from domain.errors import DomainError, NotFoundError

@@ -13,8 +13,9 @@ from starlette.responses import Response
 from api.auth import application_of
 from api.console import charts, labels
 from api.console.web import ConsoleRoute, CurrentUser, read_request, render
+from application import lookups
 from application.app import LianpingApp
-from application.usecases import lookups, standings
+from application.usecases import standings
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
