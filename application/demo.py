@@ -197,6 +197,9 @@ def seed_demo(app: LianpingApp) -> dict[str, str] | None:
     city.rectify(previous)
     current = city.cycle(2026, ratings=False)
     city.rate_and_score(current, share=0.7)
+    # A secretary with something to do: the organizer returned the county's report for revision.
+    city.run("jz-zzb", participants.return_report, current, COUNTIES[0][0],
+             "请补充后进村整顿转化的具体数据和成效，再重新提交。")
     demo_passwords(app)
     return demo_tokens(app)
 
