@@ -37,6 +37,7 @@ from projections.runtime import start_projections_in_background
 from tests.api.helpers import BASE, REPORT
 from tests.application.world import ADMIN, World
 from tests.conftest import fresh_app
+from tests.credentials_support import cheap_hashing
 from tests.projections.conftest import FAST
 
 # -- principals ------------------------------------------------------------------------------
@@ -120,7 +121,7 @@ def _jsonl(text: str) -> list[str]:
 
 #: the world's cycles with the three counties and the panel (``copy`` has neither yet)
 STAFFED = ("prep", "adv", "rev", "fin", "rep", "ret", "fb", "plan", "appr", "pret", "items", "rm")
-CYCLE_READERS = {OC: STAFFED + ("copy",), IC: STAFFED + ("copy",), ICO: STAFFED, SP: STAFFED,
+CYCLE_READERS = {OC: (*STAFFED, "copy"), IC: (*STAFFED, "copy"), ICO: STAFFED, SP: STAFFED,
                  SO: STAFFED, PM: STAFFED, PC: STAFFED}
 ROLES_IN_REV = {OC: ["organizer"], IC: ["inspector"], ICO: ["inspector"], SP: ["secretary"],
                 SO: ["secretary"], PM: ["panel"], PC: ["panel"]}
@@ -140,7 +141,10 @@ PASSWORD = "旧密码-0123456789"
 
 def _cycles(who: str, response: Any, facts: dict[str, Any]) -> None:
     body = response.json()
+    # ``new-*`` come from POST /cycles; ``copy`` gains the panel and participants in another cell
     shown = {c["cycle_id"]: c for c in body["cycles"] if not c["cycle_id"].startswith("new-")}
+    if who not in (OC, IC):
+        shown.pop("copy", None)
     assert sorted(shown) == sorted(CYCLE_READERS.get(who, ())), sorted(shown)
     if "rev" in shown:
         assert shown["rev"]["my_roles"] == ROLES_IN_REV[who]
@@ -177,6 +181,28 @@ def _accounts(who: str, response: Any, facts: dict[str, Any]) -> None:
         assert (account in shown) == seen, (account, sorted(shown))
     assert all("password" not in key or key == "has_password"
                for a in body["accounts"] for key in a)
+
+
+def _children_of_city(who: str, response: Any, facts: dict[str, Any]) -> None:
+    """A filter narrows, never widens nor refuses: the children of city the caller may read."""
+    body = response.json()
+    shown = sorted(o["code"] for o in body["organizations"] if o["code"] in WORLD_ORGS)
+    reach = ORG_READERS.get(who, ())
+    assert shown == sorted(c for c in CITY_TREE if c != "city" and c in reach), shown
+
+
+def _city_accounts(who: str, response: Any, facts: dict[str, Any]) -> None:
+    shown = {a["account_id"] for a in response.json()["accounts"]}
+    assert ({OC, IC, NG} <= shown) if who in (G, AC) else shown == set(), sorted(shown)
+    assert all(a["org_code"] == "city" for a in response.json()["accounts"])
+
+
+def _copied(who: str, response: Any, facts: dict[str, Any]) -> None:
+    body = response.json()
+    assert body["previous_cycle_id"] == "prep"
+    assert set(body["added"]["participants"]) >= {"county-a", "county-b", "county-c"}
+    assert set(body["added"]["panel"]) >= set(PANEL)
+    assert body["left_out"] == []
 
 
 def _tasks(who: str, response: Any, facts: dict[str, Any]) -> None:
@@ -364,7 +390,10 @@ TABLE: list[Route] = [
           {OC: 200, IC: 200, ICO: 200, SP: 200, SO: 200, PM: 200, PC: 200},
           (403, "forbidden"), check=_dashboard),
     Route("GET", "/organizations", EVERYONE_200, 200, check=_organizations),
+    Route("GET", "/organizations?parent_code=city", EVERYONE_200, 200, check=_children_of_city),
     Route("GET", "/accounts", {G: 200, AC: 200, AO: 200}, NOT_ADMIN, check=_accounts),
+    Route("GET", "/accounts?org_code=city", {G: 200, AC: 200, AO: 200}, NOT_ADMIN,
+          check=_city_accounts),
     Route("GET", "/me/tasks", EVERYONE_200, 200, check=_tasks),
     # -- Passwords and sessions --------------------------------------------------------------
     Route("POST", "/accounts/target/password", PASSWORD_ADMINS, NOT_ADMIN,
@@ -379,7 +408,7 @@ TABLE: list[Route] = [
     Route("POST", "/cycles/rm/panel/reviewer-3/removal", {OC: 200}, NOT_ORGANIZER,
           lambda who: {"reason": "工作调动"}),
     Route("POST", "/cycles/copy/copy-from-previous", {OC: 200}, NOT_ORGANIZER,
-          lambda who: {"participants": True, "panel": True}),
+          lambda who: {"participants": True, "panel": True}, check=_copied),
     Route("POST", "/cycles/prep/deadlines", {OC: 200}, NOT_ORGANIZER,
           lambda who: {"report_due": due(60)}),
     # -- Documents: the JSON twin's rules, the media type, pseudonyms in the bytes ----------
@@ -526,7 +555,11 @@ def _build(app: LianpingApp) -> tuple[dict[str, str], dict[str, Any]]:
     scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
 def matrix(request: pytest.FixtureRequest) -> Iterator[Matrix]:
-    with fresh_app(request.param) as app, TestClient(create_app(application=app)) as client:
+    with (
+        cheap_hashing(),
+        fresh_app(request.param) as app,
+        TestClient(create_app(application=app)) as client,
+    ):
         runners = start_projections_in_background(app, config=FAST)
         try:
             tokens, facts = _build(app)
