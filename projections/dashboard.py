@@ -11,7 +11,7 @@ from typing import Any
 from application.app import LianpingApp
 from application.principal import Principal, forbid
 from application.usecases import lookups
-from application.usecases.access import can_read_cycle, can_read_participant, oversees_cycle
+from application.usecases.access import can_read_cycle, can_read_participant, sees_reviewers
 from application.usecases.scope import may_rate
 from domain.scheme import GRADE_LABELS
 from projections.finding import (
@@ -65,12 +65,12 @@ def dashboard(r: Reader, app: LianpingApp, principal: Principal, cycle_id: str) 
     feedback, plan, frozen grade — for the organizer and inspectors (and each participant's own
     secretary, for its row); panel members see which reports are in."""
     cycle = lookups.cycle(app, cycle_id, read_only=True)
-    # The cycle's readers only (as GET /cycles/{id}): the global admin, who reads the audit
-    # trail by name, is not one of them.
-    everything = oversees_cycle(app, principal, cycle)
     panel_member = cycle.is_panel_member(principal.account_id)
+    # The cycle's readers only, as GET /cycles/{id} and the cycle list: the global admin, who
+    # reads the audit trail by name, is not one of them by that grant alone.
     if not (panel_member or can_read_cycle(app, principal, cycle)):
         raise forbid(f"you may not read cycle {cycle_id}")
+    everything = sees_reviewers(app, principal, cycle)
     found = r.fetch(
         f"SELECT p.*, o.name AS org_name, o.secretary, o.secretary_account "
         f"FROM {r.table(PARTICIPANTS)} p LEFT JOIN {r.table(ORGS)} o ON o.code = p.org_code "
