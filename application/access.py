@@ -57,6 +57,25 @@ def administers(app: LianpingApp, principal: Principal, org_code: str | None) ->
     return in_scope(app, principal.roles("admin"), org_code)
 
 
+def administers_new_org(
+    app: LianpingApp,
+    principal: Principal,
+    org_code: str,
+    parent_code: str | None,
+    *,
+    parent_in_scope: bool | None = None,
+) -> bool:
+    """Whether an org not yet registered would lie in the admin's scope: when its parent does
+    (a province, with no parent: the global admin only), or when it is itself the org of an
+    admin grant. ``parent_in_scope``: already decided by the caller (a parent that is new too,
+    e.g. earlier in the same import file)."""
+    if org_code in principal.roles("admin"):
+        return True
+    if parent_in_scope is None:
+        parent_in_scope = administers(app, principal, parent_code)
+    return parent_in_scope
+
+
 def require_admin_of(app: LianpingApp, principal: Principal, *org_codes: str | None) -> None:
     if not principal.is_admin:
         raise forbid("only an admin may do this", "admin_required")

@@ -66,10 +66,12 @@ def dashboard(r: Reader, app: LianpingApp, principal: Principal, cycle_id: str) 
     feedback, plan, frozen grade — for the organizer and inspectors (and each participant's own
     secretary, for its row); panel members see which reports are in."""
     cycle = lookups.cycle(app, cycle_id, read_only=True)
-    everything = sees_reviewers(app, principal, cycle)
     panel_member = cycle.is_panel_member(principal.account_id)
-    if not (everything or panel_member or can_read_cycle(app, principal, cycle)):
+    # The cycle's readers only, as GET /cycles/{id} and the cycle list: the global admin, who
+    # reads the audit trail by name, is not one of them by that grant alone.
+    if not (panel_member or can_read_cycle(app, principal, cycle)):
         raise forbid(f"you may not read cycle {cycle_id}")
+    everything = sees_reviewers(app, principal, cycle)
     found = r.fetch(
         f"SELECT p.*, o.name AS org_name, o.secretary, o.secretary_account "
         f"FROM {r.table(PARTICIPANTS)} p LEFT JOIN {r.table(ORGS)} o ON o.code = p.org_code "

@@ -4,6 +4,7 @@ dozens of times). The code under test is the same; only the cost parameters diff
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from argon2 import PasswordHasher
@@ -18,3 +19,16 @@ def cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     passwords._dummy_hash.cache_clear()
     yield
     passwords._dummy_hash.cache_clear()
+
+
+@contextmanager
+def cheap_hashing() -> Iterator[None]:
+    """``cheap_hashes`` for a wider scope (a module-scoped world)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "HASHER", PasswordHasher(time_cost=1, memory_cost=64,
+                                                          parallelism=1))
+        passwords._dummy_hash.cache_clear()
+        try:
+            yield
+        finally:
+            passwords._dummy_hash.cache_clear()

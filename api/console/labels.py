@@ -181,7 +181,6 @@ ERRORS: dict[str, str] = {
     "secretary_required": "只有本单位书记可以进行此操作",
     "not_panel_member": "您不是本周期的评议人",
     "outside_scope": "该内容不在您的权限范围内",
-    "outside_admin_scope": "该账号不在您的管理范围内",
     "password_too_short": "密码至少需要 10 个字符",
     "password_unchanged": "新密码不能与当前密码相同",
     "invalid_password": "密码不符合要求",
@@ -233,7 +232,6 @@ ERRORS.update({
     "invalid_role": "角色格式应为 角色@单位代码",
     "org_differs": "单位已存在且信息不同（导入不修改已有单位）",
     "account_differs": "账号已存在且信息不同（导入不修改已有账号）",
-    "outside_admin_scope": "超出您的管理范围",
     "too_many_rows": "行数过多",
 })
 #: The 民主测评 phone page and printed slips.

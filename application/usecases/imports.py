@@ -15,7 +15,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from application import lookups
+from application import access
 from application.app import LianpingApp, Outcome, Request, of_type
 from application.principal import Principal, require_admin
 from application.usecases.directory import ANY_ORG
@@ -34,30 +34,25 @@ MAX_CODE, MAX_NAME = 64, 200
 
 
 class AdminScope:
-    """Which orgs this admin administers: the global admin (``admin@*``) everything, an
-    ``admin@org`` that org's subtree (DOMAIN.md "Admin scope"). Orgs new in the file lie in scope
-    when their parent does."""
+    """Which orgs this admin administers (``access.administers``), with the orgs new in the file
+    decided by ``access.administers_new_org`` (in scope when their parent is) as they are
+    planned. Answers are cached: a file names the same orgs on many rows."""
 
     def __init__(self, app: LianpingApp, principal: Principal) -> None:
         self.app = app
-        self.everything = principal.has("admin", ANY_ORG)
-        self.orgs = {org for org in principal.roles("admin") if org != ANY_ORG}
-        self._known: dict[str, bool] = {}
+        self.principal = principal
+        self._known: dict[str | None, bool] = {}
 
     def covers(self, code: str | None) -> bool:
-        if self.everything:
-            return True
-        if code is None:
-            return False
         if code not in self._known:
-            self._known[code] = any(
-                c in self.orgs for c in [code, *lookups.ancestors(self.app, code)]
-            )
+            self._known[code] = access.administers(self.app, self.principal, code)
         return self._known[code]
 
     def planned(self, code: str, parent: str | None) -> None:
-        """A new org of the file: in scope when its parent is."""
-        self._known[code] = self.everything or code in self.orgs or self.covers(parent)
+        """A new org of the file (its parent possibly new in the file too)."""
+        self._known[code] = access.administers_new_org(
+            self.app, self.principal, code, parent, parent_in_scope=self.covers(parent)
+        )
 
 
 @dataclass
@@ -194,7 +189,7 @@ def _decide_org(app: LianpingApp, request: Request, decisions: Decisions, row: R
     org = known.get(code)
     # A new org lies in scope when its parent does (a province: the global admin only).
     if not scope.covers(parent_code if org is None else code):
-        decisions.refuse(row, "parent_code" if parent_code else "code", "outside_admin_scope",
+        decisions.refuse(row, "parent_code" if parent_code else "code", "outside_scope",
                          "outside the organizations you administer")
         return
     try:
@@ -284,7 +279,7 @@ def _decide_account(request: Request, decisions: Decisions, row: Row,
     outside = [(column, code) for column, code in named if not scope.covers(code)]
     if outside:
         column, code = outside[0]
-        decisions.refuse(row, column, "outside_admin_scope",
+        decisions.refuse(row, column, "outside_scope",
                          f"{code or 'the whole system'} lies outside what you administer")
         return
     account = accounts.get(account_id)

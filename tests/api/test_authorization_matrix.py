@@ -8,8 +8,10 @@ One world per store (module-scoped): every write that succeeds acts on an item o
 
 from __future__ import annotations
 
+import io
 import json
 import warnings
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -24,16 +26,25 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from fastapi.testclient import TestClient
 
+from api.documents import DOCX, XLSX
 from api.main import create_app
 from application.access import masked_id
-from application.app import LianpingApp
-from application.usecases import cycles, directory, participants, rectification, supervision
+from application.app import LianpingApp, Request
+from application.usecases import (
+    cycles,
+    directory,
+    participants,
+    passwords,
+    rectification,
+    supervision,
+)
 from domain import ids
 from domain.scheme import DEFAULT_SCHEME
 from projections.runtime import start_projections_in_background
 from tests.api.helpers import BASE, REPORT
 from tests.application.world import ADMIN, World
 from tests.conftest import fresh_app
+from tests.credentials_support import cheap_hashing
 from tests.projections.conftest import FAST
 
 # -- principals ------------------------------------------------------------------------------
@@ -78,6 +89,11 @@ class Route:
     #: accounts, e.g. the feed's Account events)
     no_account_ids: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    #: a raw file body instead of JSON: who → (bytes, media type)
+    content: Callable[[str], tuple[bytes, str]] | None = None
+    #: what an allowed answer holds (lists: only what lies in the caller's scope; documents:
+    #: their media type), given the world's facts
+    check: Callable[[str, Any, dict[str, Any]], None] | None = None  # (who, response, facts)
 
     def expected(self, who: str) -> Expect:
         return self.expect.get(who, self.others)
@@ -106,6 +122,157 @@ def _rating_rows(events: list[dict[str, Any]]) -> list[str]:
 
 def _jsonl(text: str) -> list[str]:
     return _rating_rows([json.loads(line) for line in text.splitlines() if line])
+
+
+# -- Round 2: what the lists and documents hold ------------------------------------------------
+
+#: the world's cycles with the three counties and the panel (``copy`` has neither yet)
+STAFFED = ("prep", "adv", "rev", "fin", "rep", "ret", "fb", "plan", "appr", "pret", "items", "rm")
+CYCLE_READERS = {OC: (*STAFFED, "copy"), IC: (*STAFFED, "copy"), ICO: STAFFED, SP: STAFFED,
+                 SO: STAFFED, PM: STAFFED, PC: STAFFED}
+ROLES_IN_REV = {OC: ["organizer"], IC: ["inspector"], ICO: ["inspector"], SP: ["secretary"],
+                SO: ["secretary"], PM: ["panel"], PC: ["panel"]}
+CITY_TREE = ("city", "county-a", "county-b", "county-c", "county-d")
+WORLD_ORGS = ("prov", "city2") + CITY_TREE
+ORG_READERS = {G: WORLD_ORGS, AC: CITY_TREE, AO: ("county-b",), OC: CITY_TREE, OO: ("city2",),
+               IC: CITY_TREE, ICO: ("county-a",), IO: ("city2",), SP: ("county-a",),
+               SO: ("county-b",)}
+#: accounts one admin must (True) or must not (False) see
+ACCOUNTS_SEEN = {
+    G: {G: True, OO: True, SP: True, AO: True},
+    AC: {SP: True, SO: True, OC: True, AO: True, "target": True, G: False, OO: False, IO: False},
+    AO: {SO: True, AO: True, SP: False, OC: False, G: False},
+}
+PASSWORD = "旧密码-0123456789"
+
+
+def _cycles(who: str, response: Any, facts: dict[str, Any]) -> None:
+    body = response.json()
+    # ``new-*`` come from POST /cycles; ``copy`` gains the panel and participants in another cell
+    shown = {c["cycle_id"]: c for c in body["cycles"] if not c["cycle_id"].startswith("new-")}
+    if who not in (OC, IC):
+        shown.pop("copy", None)
+    assert sorted(shown) == sorted(CYCLE_READERS.get(who, ())), sorted(shown)
+    if "rev" in shown:
+        assert shown["rev"]["my_roles"] == ROLES_IN_REV[who]
+        assert shown["rev"]["participants"] == 3
+
+
+def _dashboard(who: str, response: Any, facts: dict[str, Any]) -> None:
+    body = response.json()
+    rows = {row["org_code"]: row for row in body["participants"]}
+    if who in (PM, PC):  # the panel: each participant's report state, nothing more
+        assert sorted(rows) == ["county-a", "county-b", "county-c"]
+        assert all(set(row) == {"org_code", "org_name", "report"} for row in rows.values())
+    else:  # in full, for what the caller may read: a participant's inspector or secretary, its row
+        mine = {ICO: ["county-a"], SP: ["county-a"], SO: ["county-b"]}
+        assert sorted(rows) == mine.get(who, ["county-a", "county-b", "county-c"])
+        ratings = rows[mine.get(who, ["county-a"])[0]]["ratings"]
+        # N: the panel less rev-ca (its own org is county-a); reviewer-1 rates in another cell
+        assert ratings["expected"] == (4 if who == SO else 3)
+        assert ratings["recorded"] >= 2
+
+
+def _organizations(who: str, response: Any, facts: dict[str, Any]) -> None:
+    body = response.json()
+    shown = [o["code"] for o in body["organizations"] if o["code"] in WORLD_ORGS]
+    assert sorted(shown) == sorted(ORG_READERS.get(who, ())), shown
+    if who not in ORG_READERS:
+        assert body["organizations"] == []
+
+
+def _accounts(who: str, response: Any, facts: dict[str, Any]) -> None:
+    body = response.json()
+    shown = {a["account_id"] for a in body["accounts"]}
+    for account, seen in ACCOUNTS_SEEN[who].items():
+        assert (account in shown) == seen, (account, sorted(shown))
+    assert all("password" not in key or key == "has_password"
+               for a in body["accounts"] for key in a)
+
+
+def _children_of_city(who: str, response: Any, facts: dict[str, Any]) -> None:
+    """A filter narrows, never widens nor refuses: the children of city the caller may read."""
+    body = response.json()
+    shown = sorted(o["code"] for o in body["organizations"] if o["code"] in WORLD_ORGS)
+    reach = ORG_READERS.get(who, ())
+    assert shown == sorted(c for c in CITY_TREE if c != "city" and c in reach), shown
+
+
+def _city_accounts(who: str, response: Any, facts: dict[str, Any]) -> None:
+    shown = {a["account_id"] for a in response.json()["accounts"]}
+    assert ({OC, IC, NG} <= shown) if who in (G, AC) else shown == set(), sorted(shown)
+    assert all(a["org_code"] == "city" for a in response.json()["accounts"])
+
+
+def _copied(who: str, response: Any, facts: dict[str, Any]) -> None:
+    body = response.json()
+    assert body["previous_cycle_id"] == "prep"
+    assert set(body["added"]["participants"]) >= {"county-a", "county-b", "county-c"}
+    assert set(body["added"]["panel"]) >= set(PANEL)
+    assert body["left_out"] == []
+
+
+def _tasks(who: str, response: Any, facts: dict[str, Any]) -> None:
+    body = response.json()
+    tasks = body["tasks"]
+    if who in (SP, SO):
+        assert tasks and {t["org_code"] for t in tasks} == {f"county-{who[-1]}"}
+    elif who in (PM, PC):
+        assert tasks and {t["kind"] for t in tasks} == {"rate"}
+        if who == PC:  # never asked to rate its own org
+            assert "county-a" not in {t["org_code"] for t in tasks}
+    elif who == OC:
+        assert tasks and all(t["path"].startswith(f"{BASE}/cycles/") for t in tasks)
+        assert {t["kind"] for t in tasks} <= {"score", "give_feedback", "approve_plan",
+                                              "verify_item"}
+    elif who in (G, AC, AO, OO, IO, NG):
+        assert tasks == []
+
+
+def _document_text(content: bytes) -> str:
+    """Every XML part of an XLSX or DOCX, as text (cells and paragraphs appear in it)."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return "".join(archive.read(name).decode("utf-8") for name in archive.namelist()
+                       if name.endswith(".xml"))
+
+
+def _no_reviewer_ids(text: str) -> None:
+    assert not any(account in text for account in RATED_BY)
+
+
+Check = Callable[[str, Any, dict[str, Any]], None]
+
+
+def _document(media: str, masked: tuple[str, ...] = ()) -> Check:
+    def check(who: str, response: Any, facts: dict[str, Any]) -> None:
+        assert response.headers["content-type"] == media
+        assert "attachment" in response.headers["content-disposition"]
+        text = _document_text(response.content)
+        if who in masked:
+            _no_reviewer_ids(text)
+            assert facts["rating"] not in text
+    return check
+
+
+def _xlsx(content: bytes) -> list[str]:
+    from openpyxl import load_workbook
+
+    from api.console import labels
+
+    sheet = load_workbook(io.BytesIO(content), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))  # type: ignore[union-attr]
+    keys = dict(zip(labels.AUDIT_COLUMNS.values(), labels.AUDIT_COLUMNS, strict=True))
+    header = [keys[title] for title in rows[0]]
+    events = [dict(zip(header, row, strict=False)) for row in rows[1:]]  # trailing blanks: cut
+    return _rating_rows([{**e, "data": json.loads(e["data"] or "{}")} for e in events])
+
+
+def _csv_body(header: str, row: Callable[[str], str]) -> Callable[[str], tuple[bytes, str]]:
+    return lambda who: (f"\ufeff{header}\n{row(who)}\n".encode(), "text/csv")
+
+
+PASSWORD_ADMINS: dict[str, Expect] = {G: 200, AC: 200, AO: (403, "outside_scope")}
+IMPORTERS: dict[str, Expect] = {G: 201, AC: 201, AO: (422, "import_rejected")}
 
 
 TABLE: list[Route] = [
@@ -137,7 +304,7 @@ TABLE: list[Route] = [
     Route("POST", "/cycles/prep/participants", {OC: 200}, NOT_ORGANIZER,
           lambda who: {"org_code": "county-d"}),
     Route("POST", "/cycles/prep/panel", {OC: 200}, NOT_ORGANIZER,
-          lambda who: {"account_id": NG}),
+          lambda who: {"account_id": "target"}),
     Route("POST", "/cycles/prep/conflicts", {OC: 200, PM: 200, PC: 200}, NOT_ORGANIZER,
           lambda who: {"account_id": who if who in PANEL else "reviewer-2",
                        "org_code": "county-c", "reason": "近亲属任职"}),
@@ -244,6 +411,52 @@ TABLE: list[Route] = [
     Route("GET", "/audit/flags?org_code=county-a",
           {G: NAMED, AC: MASKED, OC: NAMED, IC: NAMED, ICO: MASKED}, (403, "outside_scope"),
           reviewers=lambda body: [f["actor"] for f in body["flags"] if f["kind"] == "amendment"]),
+    Route("GET", "/audit/export?format=xlsx&cycle_id=rev",
+          {G: NAMED, AC: MASKED, AO: MASKED, OC: NAMED, OO: EMPTY, IC: NAMED, ICO: MASKED,
+           IO: EMPTY}, (403, "auditor_required"), reviewers=_xlsx),
+    # -- Finding things (Round 2): lists leave out what lies outside scope, never 403 ----------
+    Route("GET", "/cycles", EVERYONE_200, 200, check=_cycles),
+    Route("GET", "/cycles/rev/participants",
+          {OC: 200, IC: 200, ICO: 200, SP: 200, SO: 200, PM: 200, PC: 200},
+          (403, "forbidden"), check=_dashboard),
+    Route("GET", "/organizations", EVERYONE_200, 200, check=_organizations),
+    Route("GET", "/organizations?parent_code=city", EVERYONE_200, 200, check=_children_of_city),
+    Route("GET", "/accounts", {G: 200, AC: 200, AO: 200}, NOT_ADMIN, check=_accounts),
+    Route("GET", "/accounts?org_code=city", {G: 200, AC: 200, AO: 200}, NOT_ADMIN,
+          check=_city_accounts),
+    Route("GET", "/me/tasks", EVERYONE_200, 200, check=_tasks),
+    # -- Passwords and sessions --------------------------------------------------------------
+    Route("POST", "/accounts/target/password", PASSWORD_ADMINS, NOT_ADMIN,
+          lambda who: {"password": f"新密码-{who}-0123456789"}),
+    Route("POST", "/me/password", EVERYONE_200, 200, lambda who: {
+        "current_password": PASSWORD, "new_password": f"{PASSWORD}-{who}"}),
+    Route("POST", "/accounts/target/sessions/revocation", PASSWORD_ADMINS, NOT_ADMIN,
+          lambda who: {"reason": "账号交接"}),
+    # -- Setting up and correcting a cycle ---------------------------------------------------
+    Route("POST", "/cycles/rm/participants/county-c/removal", {OC: 200}, NOT_ORGANIZER,
+          lambda who: {"reason": "机构调整"}),
+    Route("POST", "/cycles/rm/panel/reviewer-3/removal", {OC: 200}, NOT_ORGANIZER,
+          lambda who: {"reason": "工作调动"}),
+    Route("POST", "/cycles/copy/copy-from-previous", {OC: 200}, NOT_ORGANIZER,
+          lambda who: {"participants": True, "panel": True}, check=_copied),
+    Route("POST", "/cycles/prep/deadlines", {OC: 200}, NOT_ORGANIZER,
+          lambda who: {"report_due": due(60)}),
+    # -- Documents: the JSON twin's rules, the media type, pseudonyms in the bytes ----------
+    Route("GET", "/cycles/rev/standings.xlsx", {OC: 200, IC: 200},
+          (403, "organizer_or_inspector"), check=_document(XLSX)),
+    Route("GET", "/cycles/items/rectification.xlsx", {OC: 200, IC: 200},
+          (403, "organizer_or_inspector"), check=_document(XLSX)),
+    Route("GET", P.format(cycle="plan") + "/feedback.docx", {OC: 200, IC: 200, ICO: 200, SP: 200},
+          (403, "forbidden"), check=_document(DOCX, masked=(ICO, SP))),
+    Route("GET", "/cycles/fb/bulletin.docx", {OC: 200, IC: 200}, (403, "organizer_or_inspector"),
+          check=_document(DOCX)),
+    # -- Bulk imports (admin within scope; a row outside it is a refused cell) ---------------
+    Route("POST", "/organizations/import", IMPORTERS, NOT_ADMIN, content=_csv_body(
+        "code,name,level,parent_code", lambda who: f"imp-{who},某乡镇,township,county-a"),
+        extra={"refused_cell": "outside_scope"}),
+    Route("POST", "/accounts/import", IMPORTERS, NOT_ADMIN, content=_csv_body(
+        "account_id,name,org_code,roles", lambda who: f"imp-{who},某人,county-a,"),
+        extra={"refused_cell": "outside_scope"}),
 ]
 
 
@@ -280,6 +493,10 @@ class Matrix:
         if route.method == "GET":
             head = self.app.recorder.max_notification_id() or 0
             return self.client.get(BASE + path, headers={**headers, "X-Min-Position": str(head)})
+        if route.content is not None:
+            content, media = route.content(who)
+            return self.client.post(BASE + path, content=content,
+                                    headers={**headers, "Content-Type": media})
         body = route.body(who) if route.body else {}
         body = json.loads(json.dumps(body).replace(
             '"{report_position}"', str(self.facts["report_position"])))
@@ -349,6 +566,11 @@ def _build(app: LianpingApp) -> tuple[dict[str, str], dict[str, Any]]:
     rectifying("pret", 2039, plan="submitted")
     rectifying("items", 2040, plan="approved", items=4)
     run(SP, rectification.claim_completion, "items", "county-a", "I3", "材料")
+    cycle("rm", 2042)
+    run(OC, cycles.create_cycle, "city", "county", 2043, "2043年度述职评议", cycle_id="copy",
+        previous_cycle_id="prep")
+    for who in PRINCIPALS:  # for POST /me/password
+        passwords.set_password(app, Request(ADMIN), who, PASSWORD, must_change=False)
     rating = ids.rating_id("rev", "county-a", "reviewer-2")
     talks = {who: run(who, supervision.schedule_talk, "fb", "county-a", due(3), "甲县书记",
                       "等次为差").body["talk_id"] for who in (OC, IC)}
@@ -371,7 +593,11 @@ def _build(app: LianpingApp) -> tuple[dict[str, str], dict[str, Any]]:
     scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 )
 def matrix(request: pytest.FixtureRequest) -> Iterator[Matrix]:
-    with fresh_app(request.param) as app, TestClient(create_app(application=app)) as client:
+    with (
+        cheap_hashing(),
+        fresh_app(request.param) as app,
+        TestClient(create_app(application=app)) as client,
+    ):
         runners = start_projections_in_background(app, config=FAST)
         try:
             tokens, facts = _build(app)
@@ -383,6 +609,8 @@ def matrix(request: pytest.FixtureRequest) -> Iterator[Matrix]:
 def _body(response: Any) -> Any:
     if response.headers["content-type"].startswith(("text/csv", "application/x-ndjson")):
         return response.text
+    if response.headers["content-type"] in (XLSX, DOCX):
+        return response.content
     return response.json()
 
 
@@ -399,9 +627,14 @@ def test_authorization_matrix(matrix: Matrix, cell: tuple[Route, str]) -> None:
         assert (response.status_code, response.json()["error"]["code"]) == (status, code), \
             response.text
         assert matrix.app.recorder.max_notification_id() == before, "a refusal recorded events"
+        if "refused_cell" in route.extra and status == 422:
+            cells = response.json()["error"]["details"]
+            assert [c["error"] for c in cells] == [route.extra["refused_cell"]], cells
         return
     if isinstance(expected, int):
         assert response.status_code == expected, response.text
+        if route.check is not None:
+            route.check(who, response, matrix.facts)
         return
     assert response.status_code == 200, response.text
     assert route.reviewers is not None
@@ -412,7 +645,11 @@ def test_authorization_matrix(matrix: Matrix, cell: tuple[Route, str]) -> None:
         assert shown and set(shown) <= set(PANEL), shown
     else:
         assert shown and all(name.startswith("评议人") for name in shown), shown
-        text = response.text if route.no_account_ids else ""
+        binary = response.headers["content-type"] in (XLSX, DOCX)
+        text = _document_text(response.content) if binary else response.text
+        text = text if route.no_account_ids else ""
+        if binary:
+            _no_reviewer_ids(text)
         assert not any(f'"{account}"' in text or f",{account}," in text for account in RATED_BY)
         assert matrix.facts["rating"] not in text
 
@@ -450,6 +687,8 @@ def _template(path: str) -> str:
         "/people/sec-county-a/record": "/people/{account_id}/record",
         "/supervision/orders/{order_open}/response": "/supervision/orders/{order_id}/response",
         "/supervision/orders/{order_answered}/closure": "/supervision/orders/{order_id}/closure",
+        "/accounts/target/password": "/accounts/{account_id}/password",
+        "/accounts/target/sessions/revocation": "/accounts/{account_id}/sessions/revocation",
     }
     if path in known:
         return known[path]
@@ -458,6 +697,8 @@ def _template(path: str) -> str:
         parts[2] = "{cycle_id}"
         if len(parts) > 4 and parts[3] == "participants":
             parts[4] = "{org_code}"
+        if len(parts) > 4 and parts[3] == "panel":
+            parts[4] = "{account_id}"
         if len(parts) > 7 and parts[6] == "items":
             parts[7] = "{item_id}"
         if len(parts) > 6 and parts[5] == "talks":

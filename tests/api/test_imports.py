@@ -189,7 +189,7 @@ class TestImportOrganizations:
                 ["prov-2", "外省", "province", "", ""]]
 
         assert rejected(post(city_admin, ORGS, csv_body(rows))) == [
-            (2, "parent_code", "outside_admin_scope"), (3, "code", "outside_admin_scope")]
+            (2, "parent_code", "outside_scope"), (3, "code", "outside_scope")]
         assert post(city_admin, ORGS, csv_body(TOWNSHIPS)).status_code == 201
 
 
@@ -258,8 +258,8 @@ class TestImportAccounts:
                 ["x2", "乙", "county-b", ""], ["x3", "丙", "county-a", "admin@*"]]
 
         assert rejected(post(api.as_("county-admin"), ACCOUNTS, csv_body(rows))) == [
-            (2, "roles", "outside_admin_scope"), (3, "org_code", "outside_admin_scope"),
-            (4, "roles", "outside_admin_scope")]
+            (2, "roles", "outside_scope"), (3, "org_code", "outside_scope"),
+            (4, "roles", "outside_scope")]
 
 
 class TestImportRequests:
