@@ -224,7 +224,7 @@ def _tasks(who: str, response: Any, facts: dict[str, Any]) -> None:
     elif who == OC:
         assert tasks and all(t["path"].startswith(f"{BASE}/cycles/") for t in tasks)
         assert {t["kind"] for t in tasks} <= {"score", "give_feedback", "approve_plan",
-                                              "verify_item"}
+                                              "verify_item", "hold_talk"}
     elif who in (G, AC, AO, OO, IO, NG):
         assert tasks == []
 
