@@ -14,8 +14,8 @@ from api.console import paths
 from application.app import LianpingApp, Request
 from application.usecases import cycles, rectification
 from projections.runtime import start_projections_in_background
-from tests.api.test_console import csrf_of, given_password, main_text, sign_in
 from tests.api.helpers import Api
+from tests.api.test_console import csrf_of, given_password, main_text, sign_in
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
 from tests.projections.conftest import FAST
 
