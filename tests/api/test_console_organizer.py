@@ -146,11 +146,13 @@ class TestPhasesAndRectification:
                                                   to="preparing"))
         refused = post(api, paths.cycle_action(cycle_id, "advance"), to="preparing")
         finalize = api.client.get(paths.finalize(cycle_id))
+        score_task = api.client.get(paths.score(cycle_id, "county-a"), follow_redirects=False)
 
         assert confirm.status_code == 200 and "退回理由" in confirm.text
         assert "请填写理由" in flash(refused)
         assert finalize.status_code == 200 and "暂定结果" in finalize.text
         assert "当前阶段不能进行此操作" in main_text(finalize.text)  # not yet in 评议
+        assert score_task.headers["location"] == paths.manage(cycle_id, "county-a") + "#scoring"
 
     def test_the_board_flags_plan_approval_and_item_verification(self, api: Api):
         cycle_id = api.cycle_in("rectifying")

@@ -23,6 +23,7 @@ from api.console.web import (
     FormPost,
     Posted,
     read_request,
+    redirect,
     redirect_with_flash,
     render,
 )
@@ -410,6 +411,18 @@ def manage_participant(cycle_id: str, org_code: str, request: Request,
 
 def _manage(cycle_id: str, org_code: str) -> str:
     return paths.manage(cycle_id, org_code)
+
+
+@router.get("/cycles/{cycle_id}/participants/{org_code}/score")
+def score_task(cycle_id: str, org_code: str, user: CurrentUser) -> Response:
+    """我的待办's 考核评分 task: the scoring form on the participant's page."""
+    return redirect(f"{_manage(cycle_id, org_code)}#scoring")
+
+
+@router.get("/cycles/{cycle_id}/participants/{org_code}/feedback")
+def feedback_task(cycle_id: str, org_code: str, user: CurrentUser) -> Response:
+    """我的待办's 书面反馈 task: the feedback form on the participant's page."""
+    return redirect(f"{_manage(cycle_id, org_code)}#feedback")
 
 
 @router.post("/cycles/{cycle_id}/participants/{org_code}/return")
