@@ -109,3 +109,33 @@ def task_page(task: Mapping[str, Any]) -> str:
         return build(task)
     path = str(task.get("path") or HOME)
     return path.removeprefix(API_PREFIX) or HOME
+
+
+# -- the organizer's pages (api/console/pages/organizing.py) --------------------------------------
+
+NEW_CYCLE = f"{CYCLES}/new"
+
+
+def manage(cycle_id: str, org_code: str) -> str:
+    """The organizer's page of one participant: return, score, veto, feedback, plan, items."""
+    return f"{participant(cycle_id, org_code)}/manage"
+
+
+def org_action(cycle_id: str, org_code: str, action: str) -> str:
+    return f"{participant(cycle_id, org_code)}/{action}"
+
+
+def cycle_action(cycle_id: str, action: str) -> str:
+    return f"{cycle(cycle_id)}/{action}"
+
+
+def finalize(cycle_id: str) -> str:
+    return cycle_action(cycle_id, "finalize")
+
+
+def board(cycle_id: str) -> str:
+    return cycle_action(cycle_id, "board")
+
+
+def flags(cycle_id: str) -> str:
+    return cycle_action(cycle_id, "flags")

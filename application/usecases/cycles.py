@@ -398,3 +398,19 @@ def get_cycle(
         ),
         "previous_cycle_in_effect": previous.cycle_id if previous else None,
     }
+
+
+def add_participants(
+    app: LianpingApp, request: Request, cycle_id: str, org_codes: list[str]
+) -> Outcome:
+    """Add several participants in one command, all or nothing (the console's 添加全部下级单位);
+    those already taking part are skipped."""
+    cycle = _organizer_cycle(app, request, cycle_id)
+    added = [code for code in dict.fromkeys(org_codes) if code not in cycle.participants]
+    if not added:
+        raise RuleViolationError("nothing_to_add", "every org named already takes part")
+    for code in added:
+        _check_new_participant(app, cycle, code)
+        cycle.add_participant(code, request.actor)
+    return _cycle_outcome(app, request, cycle, {"participants": list(cycle.participants),
+                                                "added": added})

@@ -24,6 +24,9 @@ SHOTS = [
     ("standings", "jz-zzb", "/cycles/jz-2026/standings"),
     ("review", "jz-pw01", "/cycles/jz-2026/review"),
     ("rating-form", "jz-pw01", "/cycles/jz-2026/participants/jz-sy/rate"),
+    ("scheme-editor", "jz-zzb", "/cycles/new"),
+    ("finalize", "jz-zzb", "/cycles/jz-2026/finalize"),
+    ("manage", "jz-zzb", "/cycles/jz-2026/participants/jz-sy/manage"),
 ]
 
 

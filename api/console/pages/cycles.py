@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from api.auth import application_of
 from api.console import labels
+from api.console.pages import organizing
 from api.console.web import ConsoleRoute, CurrentUser, read_request, render
 from api.schemas.finding import Cursor
 from application import lookups
@@ -64,4 +65,5 @@ def cycle_page(cycle_id: str, request: Request, user: CurrentUser) -> Response:
         panel_member=aggregate.is_panel_member(user.principal.account_id),
         organizer_name=organizer.name if organizer else cycle["organizer_org"],
         full_board=any("ratings" in row for row in board), percent=percent,
+        **organizing.cycle_tools(app, user, aggregate),
     )

@@ -1,0 +1,530 @@
+"""考核组织者 (the organizer): create a cycle with its scheme; on the cycle page the participants,
+panel, deadlines and phase changes; per participant the report's return, scoring, veto,
+feedback, the plan's approval and the items' 销号 and extension; 定档 after a confirmation
+page with the provisional results; the 整改台账 and the cycle's 督查提示.
+
+Every write calls the use case the JSON API calls, then redirects (POST-redirect-GET)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from api.auth import application_of
+from api.console import labels, paths
+from api.console.web import (
+    ConsoleRoute,
+    ConsoleUser,
+    CurrentUser,
+    FormPost,
+    Posted,
+    read_request,
+    redirect,
+    redirect_with_flash,
+    render,
+)
+from application.app import LianpingApp, Outcome
+from application.usecases import cycles, lookups, participants, rectification
+from application.usecases.access import is_organizer, oversees_cycle
+from application.usecases.audit import flags_in_scope
+from application.usecases.standings import standings_rows
+from domain import ids
+from domain.cycle import PHASES, Cycle
+from domain.errors import DomainError, ForbiddenError, ValidationError
+from domain.organization import Organization, level_below
+from domain.scheme import DEFAULT_SCHEME, GATED_GRADES, GRADES, WEIGHT_KEYS, Scheme
+from projections import finding, flags, lists
+from projections import rectification as board_model
+from projections.service import read_models
+
+router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
+
+#: Indicator rows of the scheme editor (blank rows are ignored; works without JavaScript).
+INDICATOR_ROWS = 8
+#: Problem rows of the feedback form.
+PROBLEM_ROWS = 6
+READ_MODEL_WAIT = 2.0
+WORDS = labels.ORGANIZER
+
+
+def _done(request: Request, app: LianpingApp, outcome: Outcome, url: str, key: str) -> Response:
+    # The pages after a write read the read models: let them catch up first.
+    read_models(app).wait(finding.NAME, outcome.position, READ_MODEL_WAIT)
+    return redirect_with_flash(request, url, labels.DONE[key])
+
+
+def _refused(request: Request, url: str, error: DomainError) -> Response:
+    """A refused action from a small form on a bigger page: back to the page with the reason."""
+    return redirect_with_flash(request, url, labels.error_message(error.code), "error")
+
+
+# -- create a cycle with its scheme ------------------------------------------------------------
+
+def _organized_orgs(app: LianpingApp, user: ConsoleUser) -> list[tuple[str, str]]:
+    found = []
+    for code in user.principal.roles("organizer"):
+        org = app.find(Organization, ids.org_id(code), read_only=True)
+        if org is not None and level_below(org.level):
+            found.append((code, org.name))
+    return found
+
+
+def _scheme_form(scheme: Scheme) -> dict[str, str]:
+    data = scheme.to_dict()
+    form: dict[str, str] = {}
+    for index, indicator in enumerate(data["indicators"]):
+        form[f"ind_code_{index}"] = indicator["code"]
+        form[f"ind_name_{index}"] = indicator["name"]
+        form[f"ind_max_{index}"] = str(indicator["max_points"])
+    for key in WEIGHT_KEYS:
+        form[f"weight_{key}"] = str(data["weights"][key])
+    for grade in GRADES:
+        form[f"points_{grade}"] = str(data["rating_points"][grade])
+    for grade in GATED_GRADES:
+        form[f"threshold_{grade}"] = str(data["grade_thresholds"][grade])
+        form[f"sat_{grade}"] = str(data["min_satisfaction"].get(grade, ""))
+        form[f"quota_{grade}"] = str(data["quota"].get(grade, ""))
+    return form
+
+
+def _scheme_doc(form: dict[str, str]) -> tuple[dict[str, Any], list[int]]:
+    """The scheme document from the editor's fields (blank indicator rows and optional gates
+    left out) and, for each indicator in it, the editor row it came from."""
+    indicators, rows = [], []
+    for index in range(_indicator_rows(form)):
+        code, name, most = (form.get(f"ind_{part}_{index}", "").strip()
+                            for part in ("code", "name", "max"))
+        if code or name or most:
+            indicators.append({"code": code, "name": name, "max_points": most})
+            rows.append(index)
+
+    def section(prefix: str, keys: tuple[str, ...], optional: bool) -> dict[str, str]:
+        values = {k: form.get(f"{prefix}_{k}", "").strip() for k in keys}
+        return {k: v for k, v in values.items() if v} if optional else values
+
+    doc: dict[str, Any] = {
+        "rating_points": section("points", GRADES, False),
+        "indicators": indicators,
+        "weights": section("weight", WEIGHT_KEYS, False),
+        "grade_thresholds": section("threshold", GATED_GRADES, False),
+        "min_satisfaction": section("sat", GATED_GRADES, True),
+        "quota": section("quota", GATED_GRADES, True),
+    }
+    # An empty required number stays missing, so the parser says "is required" at its field.
+    for name in ("rating_points", "weights", "grade_thresholds"):
+        doc[name] = {k: v for k, v in doc[name].items() if v}
+    return doc, rows
+
+
+def _indicator_rows(form: dict[str, str]) -> int:
+    used = [int(k.rsplit("_", 1)[1]) for k in form if k.startswith("ind_code_")
+            and k.rsplit("_", 1)[1].isdigit()]
+    return max(INDICATOR_ROWS, max(used, default=-1) + 1)
+
+
+_SECTION_FIELDS = {"rating_points": "points", "weights": "weight",
+                   "grade_thresholds": "threshold", "min_satisfaction": "sat", "quota": "quota"}
+
+
+def _problem_text(message: str) -> str:
+    for start, text in labels.SCHEME_PROBLEMS.items():
+        if message.startswith(start) or start in message:
+            return text
+    return labels.SCHEME_PROBLEM_FALLBACK
+
+
+def _scheme_errors(details: list[dict[str, str]], rows: list[int]) -> dict[str, str]:
+    """The parser's problems beside the editor's fields (``indicators[2].max_points`` → the
+    field of the row it came from)."""
+    errors: dict[str, str] = {}
+    for problem in details:
+        path, text = str(problem.get("field", "")), _problem_text(str(problem.get("message", "")))
+        path = path.removeprefix("scheme.")
+        if path.startswith("indicators["):
+            index = int(path[len("indicators["):path.index("]")])
+            part = path.rsplit(".", 1)[1] if "." in path else "code"
+            name = {"code": "code", "name": "name", "max_points": "max"}.get(part, "code")
+            row = rows[index] if index < len(rows) else 0
+            errors.setdefault(f"ind_{name}_{row}", text)
+        elif "." in path and path.split(".")[0] in _SECTION_FIELDS:
+            section, key = path.split(".", 1)
+            errors.setdefault(f"{_SECTION_FIELDS[section]}_{key}", text)
+        elif path in _SECTION_FIELDS:
+            errors.setdefault(f"{_SECTION_FIELDS[path]}", text)
+        else:
+            errors.setdefault(path or "", text)
+    return errors
+
+
+def _new_cycle_page(request: Request, user: ConsoleUser, form: dict[str, str],
+                    errors: dict[str, str], status_code: int = 200) -> Response:
+    app = application_of(request)
+    orgs = _organized_orgs(app, user)
+    with read_models(app).read(finding.NAME) as view:
+        found = lists.cycles(view, app, user.principal, limit=100, after=None)["cycles"]
+    mine = {code for code, _ in orgs}
+    previous = [(c["cycle_id"], f"{c['title']}（{c['year']}）") for c in found
+                if c["organizer_org"] in mine]
+    return render(
+        request, "organizing/new_cycle.html", status_code=status_code, form=form,
+        errors=errors, orgs=orgs, previous=previous, rows=range(_indicator_rows(form)),
+        gated=[(g, labels.GRADES[g]) for g in GATED_GRADES],
+        grades=[(g, labels.GRADES[g]) for g in GRADES],
+    )
+
+
+@router.get("/cycles/new")
+def new_cycle(request: Request, user: CurrentUser) -> Response:
+    app = application_of(request)
+    orgs = _organized_orgs(app, user)
+    if not orgs:
+        raise ForbiddenError("organizer_required", "only an organizer creates cycles")
+    form = {"year": str(app.today().year), "organizer_org": orgs[0][0],
+            **_scheme_form(DEFAULT_SCHEME)}
+    return _new_cycle_page(request, user, form, {})
+
+
+def _day(value: str, field: str, errors: dict[str, str]) -> date | None:
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        errors[field] = "日期格式不正确"
+        return None
+
+
+@router.post("/cycles/new")
+def create_cycle(request: Request, posted: FormPost) -> Response:
+    app = application_of(request)
+    form = dict(posted.form)
+    errors: dict[str, str] = {}
+    title = form.get("title", "").strip()
+    if not title:
+        errors["title"] = labels.SCHEME_PROBLEMS["is required"]
+    year = form.get("year", "").strip()
+    if not (year.isdigit() and 2000 <= int(year) <= 2100):
+        errors["year"] = "请填写 2000–2100 之间的年度"
+    organizer = form.get("organizer_org", "")
+    org = app.find(Organization, ids.org_id(organizer), read_only=True) if organizer else None
+    if org is None or not level_below(org.level):
+        errors["organizer_org"] = labels.error_message("unknown_org")
+    deadlines = {k: _day(form.get(k, ""), k, errors) for k in labels.DEADLINES}
+    doc, rows = _scheme_doc(form)
+    try:
+        Scheme.from_dict(doc)
+    except DomainError as invalid:
+        errors.update(_scheme_errors(list(getattr(invalid, "details", None) or []), rows))
+        errors.setdefault("scheme", labels.error_message(invalid.code))
+    if errors or org is None:
+        return _new_cycle_page(request, posted.user, form, errors, 422)
+    level = level_below(org.level) or ""
+    try:
+        outcome = app.execute(
+            posted.request, cycles.create_cycle, organizer, level, int(year), title,
+            scheme=doc, previous_cycle_id=posted.optional("previous_cycle_id"),
+            deadlines={k: v for k, v in deadlines.items() if v is not None},
+        )
+    except DomainError as refused:
+        field = {"invalid_previous_cycle": "previous_cycle_id", "cycle_exists": "year",
+                 "deadlines_out_of_order": "plan_due"}.get(refused.code, "")
+        errors[field] = labels.error_message(refused.code)
+        return _new_cycle_page(request, posted.user, form, errors, 422)
+    return _done(request, app, outcome, paths.cycle(outcome.body["cycle_id"]), "cycle_created")
+
+
+# -- the cycle page's organizer tools --------------------------------------------------------
+
+def cycle_tools(app: LianpingApp, user: ConsoleUser, cycle: Cycle) -> dict[str, Any]:
+    """What the cycle page shows its organizer (empty for everyone else)."""
+    if not is_organizer(user.principal, cycle):
+        return {"organizing": None}
+    with read_models(app).read(finding.NAME) as view:
+        children = lists.organizations(view, user.principal, parent_code=cycle.organizer_org,
+                                       limit=500)["organizations"]
+    names = {row["code"]: row["name"] for row in children}
+    index = PHASES.index(cycle.phase)
+    return {"organizing": {
+        "candidates": [(r["code"], r["name"]) for r in children
+                       if r["code"] not in cycle.participants],
+        "participants": [(code, names.get(code, code)) for code in cycle.participants],
+        "panel": list(cycle.panel),
+        "next_phase": PHASES[index + 1] if index + 1 < len(PHASES) else None,
+        "previous_phase": PHASES[index - 1] if index > 0 else None,
+        "preparing": cycle.phase == "preparing",
+        "deadlines": dict(cycle.deadlines),
+    }}
+
+
+def _back(cycle_id: str) -> str:
+    return paths.cycle(cycle_id)
+
+
+def _act(request: Request, posted: Posted, url: str, key: str, usecase: Any,
+         *args: Any) -> Response:
+    app = application_of(request)
+    try:
+        outcome = app.execute(posted.request, usecase, *args)
+    except DomainError as refused:
+        if refused.kind in ("invalid", "conflict"):
+            return _refused(request, url, refused)
+        raise
+    return _done(request, app, outcome, url, key)
+
+
+@router.post("/cycles/{cycle_id}/participants")
+def add_participant(cycle_id: str, request: Request, posted: FormPost) -> Response:
+    return _act(request, posted, _back(cycle_id), "participant_added",
+                cycles.add_participant, cycle_id, posted.get("org_code"))
+
+
+@router.post("/cycles/{cycle_id}/participants/children")
+def add_all_children(cycle_id: str, request: Request, posted: FormPost) -> Response:
+    app = application_of(request)
+    cycle = lookups.cycle(app, cycle_id, read_only=True)
+    with read_models(app).read(finding.NAME) as view:
+        children = lists.organizations(view, posted.user.principal,
+                                       parent_code=cycle.organizer_org, limit=500)
+    codes = [row["code"] for row in children["organizations"]]
+    return _act(request, posted, _back(cycle_id), "participants_added",
+                cycles.add_participants, cycle_id, codes)
+
+
+@router.post("/cycles/{cycle_id}/participants/{org_code}/removal")
+def remove_participant(cycle_id: str, org_code: str, request: Request,
+                       posted: FormPost) -> Response:
+    return _act(request, posted, _back(cycle_id), "participant_removed",
+                cycles.remove_participant, cycle_id, org_code, posted.optional("reason"))
+
+
+@router.post("/cycles/{cycle_id}/panel")
+def add_panel_member(cycle_id: str, request: Request, posted: FormPost) -> Response:
+    return _act(request, posted, _back(cycle_id), "panel_added",
+                cycles.add_panel_member, cycle_id, posted.get("account_id").strip())
+
+
+@router.post("/cycles/{cycle_id}/panel/{account_id}/removal")
+def remove_panel_member(cycle_id: str, account_id: str, request: Request,
+                        posted: FormPost) -> Response:
+    return _act(request, posted, _back(cycle_id), "panel_removed",
+                cycles.remove_panel_member, cycle_id, account_id, posted.optional("reason"))
+
+
+@router.post("/cycles/{cycle_id}/copy-from-previous")
+def copy_from_previous(cycle_id: str, request: Request, posted: FormPost) -> Response:
+    app = application_of(request)
+    url = _back(cycle_id)
+    try:
+        outcome = app.execute(posted.request, cycles.copy_from_previous, cycle_id,
+                              bool(posted.get("participants")), bool(posted.get("panel")))
+    except DomainError as refused:
+        if refused.kind in ("invalid", "conflict"):
+            return _refused(request, url, refused)
+        raise
+    read_models(app).wait(finding.NAME, outcome.position, READ_MODEL_WAIT)
+    left = "；".join(f"{x['code_or_account']}（{x['why_label']}）"
+                    for x in outcome.body.get("left_out", []))
+    text = labels.DONE["copied"] + (f"。{WORDS['left_out']}：{left}" if left else "")
+    return redirect_with_flash(request, url, text)
+
+
+@router.post("/cycles/{cycle_id}/deadlines")
+def set_deadlines(cycle_id: str, request: Request, posted: FormPost) -> Response:
+    errors: dict[str, str] = {}
+    given = {k: _day(posted.get(k), k, errors) for k in labels.DEADLINES}
+    if errors:
+        return redirect_with_flash(request, _back(cycle_id), next(iter(errors.values())),
+                                   "error")
+    return _act(request, posted, _back(cycle_id), "deadlines_set", cycles.set_deadlines,
+                cycle_id, {k: v for k, v in given.items() if v is not None},
+                posted.optional("reason"))
+
+
+@router.get("/cycles/{cycle_id}/advance")
+def confirm_advance(cycle_id: str, to: str, request: Request, user: CurrentUser) -> Response:
+    cycle = cycles.get_cycle(application_of(request), read_request(user), cycle_id)
+    if to not in labels.PHASES:
+        raise ValidationError("validation_error", "unknown phase")
+    going_back = PHASES.index(to) < PHASES.index(cycle["phase"])
+    return render(request, "organizing/advance.html", cycle=cycle, to=to,
+                  going_back=going_back)
+
+
+@router.post("/cycles/{cycle_id}/advance")
+def advance(cycle_id: str, request: Request, posted: FormPost) -> Response:
+    if posted.get("to") == "finalized":  # 定档 has its own confirmation with the results
+        return redirect_with_flash(request, paths.finalize(cycle_id), WORDS["finalize_notice"],
+                                   "info")
+    return _act(request, posted, _back(cycle_id), "advanced", cycles.advance, cycle_id,
+                posted.get("to"), posted.optional("reason"))
+
+
+@router.get("/cycles/{cycle_id}/finalize")
+def confirm_finalize(cycle_id: str, request: Request, user: CurrentUser) -> Response:
+    app = application_of(request)
+    aggregate = lookups.cycle(app, cycle_id, read_only=True)
+    if not is_organizer(user.principal, aggregate):
+        raise ForbiddenError("organizer_required", "only the organizer finalizes")
+    rows = standings_rows(app, aggregate, as_of=None)
+    names = _org_names(app, [r["org_code"] for r in rows])
+    return render(request, "organizing/finalize.html", cycle=aggregate, rows=rows,
+                  names=names)
+
+
+@router.post("/cycles/{cycle_id}/finalize")
+def finalize(cycle_id: str, request: Request, posted: FormPost) -> Response:
+    return _act(request, posted, paths.standings(cycle_id), "finalized", cycles.finalize,
+                cycle_id)
+
+
+def _org_names(app: LianpingApp, codes: list[str]) -> dict[str, str]:
+    names = {}
+    for code in codes:
+        org = app.find(Organization, ids.org_id(code), read_only=True)
+        names[code] = org.name if org else code
+    return names
+
+
+# -- one participant -------------------------------------------------------------------------------
+
+@router.get("/cycles/{cycle_id}/participants/{org_code}/manage")
+def manage_participant(cycle_id: str, org_code: str, request: Request,
+                       user: CurrentUser) -> Response:
+    app = application_of(request)
+    cycle = lookups.participant(app, cycle_id, org_code)
+    if not is_organizer(user.principal, cycle):
+        raise ForbiddenError("organizer_required", "only the organizer manages a participant")
+    found = participants.get_participant(app, read_request(user), cycle_id, org_code)
+    scheme = Scheme.from_dict(cycle.scheme)
+    scores = {s["indicator"]: s for s in found["scores"]}
+    return render(
+        request, "organizing/participant.html", cycle=cycle, p=found,
+        org_name=_org_names(app, [org_code])[org_code], org_code=org_code,
+        indicators=scheme.indicators, scores=scores, problem_rows=range(PROBLEM_ROWS),
+        today=app.today().isoformat(),
+    )
+
+
+def _manage(cycle_id: str, org_code: str) -> str:
+    return paths.manage(cycle_id, org_code)
+
+
+@router.get("/cycles/{cycle_id}/participants/{org_code}/score")
+def score_task(cycle_id: str, org_code: str, user: CurrentUser) -> Response:
+    """我的待办's 考核评分 task: the scoring form on the participant's page."""
+    return redirect(f"{_manage(cycle_id, org_code)}#scoring")
+
+
+@router.get("/cycles/{cycle_id}/participants/{org_code}/feedback")
+def feedback_task(cycle_id: str, org_code: str, user: CurrentUser) -> Response:
+    """我的待办's 书面反馈 task: the feedback form on the participant's page."""
+    return redirect(f"{_manage(cycle_id, org_code)}#feedback")
+
+
+@router.post("/cycles/{cycle_id}/participants/{org_code}/return")
+def return_report(cycle_id: str, org_code: str, request: Request, posted: FormPost) -> Response:
+    return _act(request, posted, _manage(cycle_id, org_code), "report_returned",
+                participants.return_report, cycle_id, org_code, posted.optional("reason"))
+
+
+@router.post("/cycles/{cycle_id}/participants/{org_code}/score")
+def score(cycle_id: str, org_code: str, request: Request, posted: FormPost) -> Response:
+    try:
+        points = Decimal(posted.get("points").strip())
+    except InvalidOperation:
+        return redirect_with_flash(request, _manage(cycle_id, org_code),
+                                   labels.SCHEME_PROBLEMS["must be a number"], "error")
+    return _act(request, posted, _manage(cycle_id, org_code), "scored", participants.score,
+                cycle_id, org_code, posted.get("indicator"), points, posted.optional("note"),
+                posted.optional("reason"))
+
+
+@router.post("/cycles/{cycle_id}/participants/{org_code}/veto")
+def veto(cycle_id: str, org_code: str, request: Request, posted: FormPost) -> Response:
+    return _act(request, posted, _manage(cycle_id, org_code), "vetoed", cycles.veto, cycle_id,
+                org_code, posted.optional("reason"))
+
+
+@router.post("/cycles/{cycle_id}/participants/{org_code}/feedback")
+def issue_feedback(cycle_id: str, org_code: str, request: Request,
+                   posted: FormPost) -> Response:
+    problems = []
+    for index in range(PROBLEM_ROWS):
+        code = posted.get(f"problem_code_{index}").strip()
+        text = posted.get(f"problem_text_{index}").strip()
+        if code or text:
+            problems.append({"code": code, "description": text})
+    if any(not p["code"] or not p["description"] for p in problems) or not posted.optional(
+            "text"):
+        return redirect_with_flash(request, _manage(cycle_id, org_code),
+                                   labels.error_message("validation_error"), "error")
+    return _act(request, posted, _manage(cycle_id, org_code), "feedback_issued",
+                participants.issue_feedback, cycle_id, org_code, posted.get("text").strip(),
+                problems)
+
+
+@router.post("/cycles/{cycle_id}/participants/{org_code}/plan/approval")
+def approve_plan(cycle_id: str, org_code: str, request: Request, posted: FormPost) -> Response:
+    return _act(request, posted, _manage(cycle_id, org_code), "plan_approved",
+                rectification.approve_plan, cycle_id, org_code)
+
+
+@router.post("/cycles/{cycle_id}/participants/{org_code}/plan/return")
+def return_plan(cycle_id: str, org_code: str, request: Request, posted: FormPost) -> Response:
+    return _act(request, posted, _manage(cycle_id, org_code), "plan_returned",
+                rectification.return_plan, cycle_id, org_code, posted.optional("reason"))
+
+
+@router.post("/cycles/{cycle_id}/participants/{org_code}/plan/items/{item_id}/verification")
+def verify_item(cycle_id: str, org_code: str, item_id: str, request: Request,
+                posted: FormPost) -> Response:
+    return _act(request, posted, _manage(cycle_id, org_code), "item_verified",
+                rectification.verify_item, cycle_id, org_code, item_id,
+                posted.get("accepted") == "yes", posted.get("note").strip())
+
+
+@router.post("/cycles/{cycle_id}/participants/{org_code}/plan/items/{item_id}/extension")
+def extend_item(cycle_id: str, org_code: str, item_id: str, request: Request,
+                posted: FormPost) -> Response:
+    errors: dict[str, str] = {}
+    due = _day(posted.get("due_date"), "due_date", errors)
+    if due is None:
+        return redirect_with_flash(request, _manage(cycle_id, org_code),
+                                   errors.get("due_date", labels.error_message(
+                                       "validation_error")), "error")
+    return _act(request, posted, _manage(cycle_id, org_code), "item_extended",
+                rectification.extend_deadline, cycle_id, org_code, item_id, due,
+                posted.optional("reason"))
+
+
+# -- 整改台账 and 督查提示 ------------------------------------------------------------------
+
+def _overseen(app: LianpingApp, user: ConsoleUser, cycle_id: str) -> Cycle:
+    cycle = lookups.cycle(app, cycle_id, read_only=True)
+    if not oversees_cycle(app, user.principal, cycle):
+        raise ForbiddenError("organizer_or_inspector", "organizers and inspectors only")
+    return cycle
+
+
+@router.get("/cycles/{cycle_id}/board")
+def rectification_board(cycle_id: str, request: Request, user: CurrentUser) -> Response:
+    app = application_of(request)
+    cycle = _overseen(app, user, cycle_id)
+    with read_models(app).read(board_model.NAME) as view:
+        board = board_model.board(view, cycle_id, app.today())
+    return render(request, "organizing/board.html", cycle=cycle, board=board,
+                  organizer=is_organizer(user.principal, cycle))
+
+
+@router.get("/cycles/{cycle_id}/flags")
+def cycle_flags(cycle_id: str, request: Request, user: CurrentUser) -> Response:
+    app = application_of(request)
+    cycle = _overseen(app, user, cycle_id)
+    with read_models(app).read(flags.NAME) as view:
+        found = flags.cycle_flags(view, cycle_id, app.today())["flags"]
+    found = flags_in_scope(app, user.principal, cycle, found)
+    return render(request, "organizing/flags.html", cycle=cycle, flags=found)
