@@ -27,9 +27,10 @@ from api.console.web import (
     redirect_with_flash,
     render,
 )
+from application import lookups
+from application.access import is_organizer, oversees_cycle
 from application.app import LianpingApp, Outcome
-from application.usecases import cycles, lookups, participants, rectification
-from application.usecases.access import is_organizer, oversees_cycle
+from application.usecases import cycles, participants, rectification
 from application.usecases.audit import flags_in_scope
 from application.usecases.standings import standings_rows
 from domain import ids
@@ -525,6 +526,6 @@ def cycle_flags(cycle_id: str, request: Request, user: CurrentUser) -> Response:
     app = application_of(request)
     cycle = _overseen(app, user, cycle_id)
     with read_models(app).read(flags.NAME) as view:
-        found = flags.cycle_flags(view, cycle_id, app.today())["flags"]
+        found = flags.cycle_flags(view, cycle_id, app.today(), app.tz)["flags"]
     found = flags_in_scope(app, user.principal, cycle, found)
     return render(request, "organizing/flags.html", cycle=cycle, flags=found)
