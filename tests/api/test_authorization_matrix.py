@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 with warnings.catch_warnings():
     from starlette.exceptions import StarletteDeprecationWarning
@@ -26,11 +27,13 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
     from fastapi.testclient import TestClient
 
+from api.console import ballot_sheet
 from api.documents import DOCX, XLSX
 from api.main import create_app
 from application.access import masked_id
 from application.app import LianpingApp, Request
 from application.usecases import (
+    ballots,
     cycles,
     directory,
     participants,
@@ -107,6 +110,7 @@ NOT_SECRETARY = (403, "secretary_required")
 CHAIN_READERS = {G: 200, AC: 200, AO: 200, IC: 200, ICO: 200, IO: 200}
 NOT_CHAIN_READER = (403, "inspector_or_admin_required")
 EVERYONE_200: dict[str, Expect] = dict.fromkeys(PRINCIPALS, 200)
+BALLOT_COUNTERS: dict[str, Expect] = {G: 200, OC: 200, IC: 200}
 P = "/cycles/{cycle}/participants/county-a"
 
 
@@ -127,7 +131,8 @@ def _jsonl(text: str) -> list[str]:
 # -- Round 2: what the lists and documents hold ------------------------------------------------
 
 #: the world's cycles with the three counties and the panel (``copy`` has neither yet)
-STAFFED = ("prep", "adv", "rev", "fin", "rep", "ret", "fb", "plan", "appr", "pret", "items", "rm")
+STAFFED = ("prep", "adv", "rev", "fin", "rep", "ret", "fb", "plan", "appr", "pret", "items", "rm",
+           "bal")
 CYCLE_READERS = {OC: (*STAFFED, "copy"), IC: (*STAFFED, "copy"), ICO: STAFFED, SP: STAFFED,
                  SO: STAFFED, PM: STAFFED, PC: STAFFED}
 ROLES_IN_REV = {OC: ["organizer"], IC: ["inspector"], ICO: ["inspector"], SP: ["secretary"],
@@ -273,6 +278,40 @@ def _csv_body(header: str, row: Callable[[str], str]) -> Callable[[str], tuple[b
 
 PASSWORD_ADMINS: dict[str, Expect] = {G: 200, AC: 200, AO: (403, "outside_scope")}
 IMPORTERS: dict[str, Expect] = {G: 201, AC: 201, AO: (422, "import_rejected")}
+
+
+#: the ballot cycle's scheme: DEFAULT_SCHEME with ballot categories (DOMAIN.md's worked example)
+BALLOT_CATEGORIES = [
+    {"code": "committee", "name": "市委委员", "weight": "0.5"},
+    {"code": "department", "name": "部门负责人", "weight": "0.3"},
+    {"code": "delegate", "name": "党代表和群众代表", "weight": "0.2"},
+]
+
+
+def _paper_ballots(who: str) -> tuple[bytes, str]:
+    """The entry sheet of ``bal``, one slip rating county-a 好."""
+    blank = ballot_sheet.template("2044年度述职评议", [
+        ("county-a", "甲县"), ("county-b", "乙县"), ("county-c", "丙县")], slips=2)
+    book = load_workbook(io.BytesIO(blank))
+    book[ballot_sheet.SHEET_TITLE][f"B{ballot_sheet.FIRST_ROW}"] = "好"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue(), ballot_sheet.XLSX_MEDIA_TYPE
+
+
+def _batches(who: str, response: Any, facts: dict[str, Any]) -> None:
+    rows = {b["batch_id"]: b for b in response.json()["batches"]}
+    assert {facts["sheet_batch"], facts["void_batch"]} <= set(rows)
+    assert rows[facts["sheet_batch"]]["issued"] == 1
+
+
+def _slips(who: str, response: Any, facts: dict[str, Any]) -> None:
+    assert response.headers["content-type"].startswith("text/html")
+    assert "/b/" in response.text
+
+
+def _cast(who: str, response: Any, facts: dict[str, Any]) -> None:
+    assert response.json() == {"accepted": 1}
 
 
 TABLE: list[Route] = [
@@ -457,6 +496,24 @@ TABLE: list[Route] = [
     Route("POST", "/accounts/import", IMPORTERS, NOT_ADMIN, content=_csv_body(
         "account_id,name,org_code,roles", lambda who: f"imp-{who},某人,county-a,"),
         extra={"refused_cell": "outside_scope"}),
+    # -- Ballots (cycle ``bal``, reviewing, with ballot categories) ----------------------------
+    Route("POST", "/cycles/bal/ballots", {OC: 201}, NOT_ORGANIZER,
+          lambda who: {"category": "department", "count": 2}),
+    Route("GET", "/cycles/bal/ballots", BALLOT_COUNTERS, (403, "organizer_or_inspector"),
+          check=_batches),
+    Route("POST", "/cycles/bal/ballots/{sheet_batch}/sheet", {OC: 200}, NOT_ORGANIZER,
+          lambda who: {"codes": ["{sheet_code}"]}, check=_slips),
+    Route("POST", "/cycles/bal/ballots/{void_batch}/void", {OC: 200}, NOT_ORGANIZER,
+          lambda who: {"reason": "发放有误"}),
+    Route("GET", "/cycles/bal/ballots/template.xlsx", {OC: 200}, NOT_ORGANIZER,
+          check=_document(XLSX)),
+    Route("POST", "/cycles/bal/ballots/import?category=delegate", {OC: 201}, NOT_ORGANIZER,
+          content=_paper_ballots),
+    # no bearer token: the code is the credential, the caller's token is ignored
+    Route("POST", "/ballots/{code_of_who}", {}, 201,
+          lambda who: {"ratings": {"county-a": "good"}}, check=_cast),
+    Route("POST", "/ballots/BADCODE0000000000", {}, (404, "ballot_not_found"),
+          lambda who: {"ratings": {"county-a": "good"}}),
 ]
 
 
@@ -488,7 +545,9 @@ class Matrix:
 
     def call(self, route: Route, who: str) -> Any:
         path = route.path.format(who=who, token_of_who=self.facts["tokens"].get(who, "x"),
-                                 talk_of_who=self.facts["talks"].get(who, "x"), **self.facts)
+                                 talk_of_who=self.facts["talks"].get(who, "x"),
+                                 code_of_who=self.facts["ballot_codes"].get(who, "x"),
+                                 **self.facts)
         headers = {"Authorization": f"Bearer {self.tokens[who]}"}
         if route.method == "GET":
             head = self.app.recorder.max_notification_id() or 0
@@ -499,7 +558,8 @@ class Matrix:
                                     headers={**headers, "Content-Type": media})
         body = route.body(who) if route.body else {}
         body = json.loads(json.dumps(body).replace(
-            '"{report_position}"', str(self.facts["report_position"])))
+            '"{report_position}"', str(self.facts["report_position"])).replace(
+            "{sheet_code}", self.facts["sheet_code"]))
         return self.client.post(BASE + path, json=body, headers=headers)
 
 
@@ -569,6 +629,16 @@ def _build(app: LianpingApp) -> tuple[dict[str, str], dict[str, Any]]:
     cycle("rm", 2042)
     run(OC, cycles.create_cycle, "city", "county", 2043, "2043年度述职评议", cycle_id="copy",
         previous_cycle_id="prep")
+    run(OC, cycles.create_cycle, "city", "county", 2044, "2044年度述职评议", cycle_id="bal",
+        scheme={**DEFAULT_SCHEME.to_dict(), "ballot_categories": BALLOT_CATEGORIES})
+    for org in ("county-a", "county-b", "county-c"):
+        run(OC, cycles.add_participant, "bal", org)
+    for member in PANEL:
+        run(OC, cycles.add_panel_member, "bal", member, "committee")
+    world.reviewing("bal")
+    sheet = run(OC, ballots.issue_ballots, "bal", "department", 1).body
+    voided = run(OC, ballots.issue_ballots, "bal", "department", 1).body
+    cast = run(OC, ballots.issue_ballots, "bal", "department", len(PRINCIPALS)).body
     for who in PRINCIPALS:  # for POST /me/password
         passwords.set_password(app, Request(ADMIN), who, PASSWORD, must_change=False)
     rating = ids.rating_id("rev", "county-a", "reviewer-2")
@@ -585,6 +655,10 @@ def _build(app: LianpingApp) -> tuple[dict[str, str], dict[str, Any]]:
         "report_position": report_position,
         "rating": str(rating),
         "masked_rating": masked_id(app, rating),
+        "sheet_batch": sheet["batch_id"],
+        "sheet_code": sheet["codes"][0],
+        "void_batch": voided["batch_id"],
+        "ballot_codes": dict(zip(PRINCIPALS, cast["codes"], strict=True)),
     }
     return tokens, facts
 
@@ -692,6 +766,8 @@ def _template(path: str) -> str:
     }
     if path in known:
         return known[path]
+    if path.startswith("/ballots/"):
+        return "/ballots/{code}"
     parts = path.split("/")
     if len(parts) > 2 and parts[1] == "cycles":
         parts[2] = "{cycle_id}"
@@ -701,6 +777,8 @@ def _template(path: str) -> str:
             parts[4] = "{account_id}"
         if len(parts) > 7 and parts[6] == "items":
             parts[7] = "{item_id}"
+        if len(parts) > 5 and parts[3] == "ballots":
+            parts[4] = "{batch_id}"
         if len(parts) > 6 and parts[5] == "talks":
             parts[6] = "{talk_id}"
     return "/".join(parts)
