@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.console.pages import auth, cycles, home, reviewing, standings
+from api.console.pages import admin, audit, auth, cycles, home, reviewing, secretary, standings
 
 PAGES: list[APIRouter] = [
     auth.router,
@@ -13,4 +13,7 @@ PAGES: list[APIRouter] = [
     cycles.router,
     standings.router,
     reviewing.router,
+    secretary.router,
+    audit.router,
+    admin.router,
 ]
