@@ -115,7 +115,7 @@ def _accounts_page(request: Request, user: ConsoleUser, query: dict[str, str], a
         request, "admin/accounts.html", status_code=status_code, accounts=found["accounts"],
         next_page=paths.with_query(paths.ADMIN_ACCOUNTS, after=found["next_after"], **query)
         if found["next_after"] else None, query=query, roles=list(labels.ROLES.items()),
-        form=form or dict.fromkeys(("account_id", "name", "org_code"), ""),
+        form=form or dict.fromkeys(("account_id", "name", "account_org"), ""),
         errors=errors or {}, orgs=[(o["code"], f"{o['name']}（{o['code']}）")
                                    for o in _orgs(app, user)],
     )
@@ -132,8 +132,11 @@ def accounts_page(request: Request, user: CurrentUser, org_code: Filter = None,
 @router.post(paths.ADMIN_ACCOUNTS)
 def create_account(request: Request, posted: FormPost) -> Response:
     app = application_of(request)
-    form = {k: posted.get(k).strip() for k in ("account_id", "name", "org_code")}
-    body, errors = forms.check(AccountIn, {**form, "org_code": form["org_code"] or None})
+    form = {k: posted.get(k).strip() for k in ("account_id", "name", "account_org")}
+    body, errors = forms.check(AccountIn, {"account_id": form["account_id"], "name": form["name"],
+                                           "org_code": form["account_org"] or None})
+    if "org_code" in errors:  # the filter above the table has its own 所在单位代码 field
+        errors["account_org"] = errors.pop("org_code")
     if body is not None:
         try:
             outcome = app.execute(posted.request, directory.open_account, body.account_id,
@@ -230,5 +233,7 @@ def account_write(account_id: str, request: Request, posted: FormPost) -> Respon
             errors = {"": labels.error_message("malformed_form")}
     except DomainError as refused:
         errors = _refused(refused, ACCOUNT_REFUSALS)
+        if refused.code.startswith("password") or refused.code == "invalid_password":
+            errors = {"password": errors[""]}
     return _account_page(request, posted.user, account_id, errors, status_code=422)
 
