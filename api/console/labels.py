@@ -377,3 +377,67 @@ ERRORS.update({
     "empty_log": "审计日志为空",
     "chain_broken": "哈希链校验未通过",
 })
+
+#: Event types of the audit trail (``lianping:<Aggregate>.<Event>`` without the prefix).
+EVENT_TYPES: dict[str, str] = {
+    "Organization.Registered": "登记单位",
+    "Organization.SecretaryAppointed": "任命书记",
+    "Account.Opened": "开设账号",
+    "Account.RoleGranted": "授予角色",
+    "Account.RoleRevoked": "撤销角色",
+    "Account.PasswordSet": "设置密码",
+    "Account.PasswordChanged": "修改密码",
+    "Account.SessionsRevoked": "强制下线",
+    "ApiToken.Issued": "签发令牌",
+    "ApiToken.Revoked": "撤销令牌",
+    "Cycle.Created": "创建考核周期",
+    "CycleSlot.Claimed": "登记考核周期",
+    "Cycle.SchemeSet": "设置考核方案",
+    "Cycle.DeadlinesSet": "设置截止时间",
+    "Cycle.ParticipantAdded": "添加考核对象",
+    "Cycle.ParticipantRemoved": "移除考核对象",
+    "Cycle.PanelMemberAdded": "添加评议人",
+    "Cycle.PanelMemberRemoved": "移除评议人",
+    "Cycle.ConflictRecorded": "登记回避",
+    "Cycle.PhaseAdvanced": "进入下一阶段",
+    "Cycle.Reopened": "退回上一阶段",
+    "Cycle.Vetoed": "一票否决",
+    "Cycle.Finalized": "定档",
+    "Report.Submitted": "提交述职报告",
+    "Report.Returned": "退回述职报告",
+    "Report.Resubmitted": "重新提交述职报告",
+    "Rating.Recorded": "评议",
+    "Rating.Amended": "修改评议",
+    "IndicatorScore.Recorded": "评分",
+    "IndicatorScore.Amended": "修改评分",
+    "Feedback.Issued": "书面反馈",
+    "RectificationPlan.Submitted": "提交整改方案",
+    "RectificationPlan.Resubmitted": "重新提交整改方案",
+    "RectificationPlan.Returned": "退回整改方案",
+    "RectificationPlan.Approved": "批准整改方案",
+    "RectificationPlan.ProgressReported": "报告整改进展",
+    "RectificationPlan.CompletionClaimed": "申请销号",
+    "RectificationPlan.ItemVerified": "整改销号",
+    "RectificationPlan.ClaimRejected": "销号未通过",
+    "RectificationPlan.DeadlineExtended": "延期",
+    "InspectionNote.Recorded": "督查记录",
+}
+
+
+def event_type(topic: str) -> str:
+    """``lianping:Report.Submitted`` → 提交述职报告 (an unknown type as it is recorded)."""
+    name = topic.removeprefix("lianping:")
+    return EVENT_TYPES.get(name, name)
+
+
+def field_label(key: str) -> str:
+    """A recorded field's name for a person (a report's or plan's field, who, where), else as
+    it is recorded."""
+    for catalog in (REPORT_FIELDS, PLAN_FIELDS):
+        if key in catalog:
+            return catalog[key]
+    known = {"cycle_id": AUDIT["cycle_id"], "org_code": AUDIT["org_code"],
+             "actor": AUDIT["actor"], "reason": AUDIT["reason"], "version": AUDIT["version"],
+             "secretary": COLUMNS["secretary"], "items": "整改事项", "rating": COLUMNS["rating"],
+             "comment": COLUMNS["comment"], "points": "分数", "text": COLUMNS["feedback"]}
+    return known.get(key, key)

@@ -13,7 +13,6 @@ from tests.browser.support import sign_in
 
 pytestmark = pytest.mark.e2e
 
-TYPE = "lianping:Report.Submitted"
 
 
 def test_an_inspector_filters_the_trail_opens_an_event_and_verifies_the_chain(page: Page):
@@ -23,12 +22,12 @@ def test_an_inspector_filters_the_trail_opens_an_event_and_verifies_the_chain(pa
     for column in ("位置", "记录时间", "事件类型", "操作人", "理由"):
         expect(page.get_by_role("columnheader", name=column, exact=True)).to_be_visible()
 
-    page.get_by_label("事件类型").fill(TYPE)
+    page.get_by_label("事件类型").select_option(label="提交述职报告")
     page.get_by_role("button", name="筛选").click()
     rows = page.locator("tbody tr")
     expect(rows).to_have_count(22)  # 11 reports in each of the two demo years
     types = rows.locator("td:nth-child(3)").all_inner_texts()
-    assert set(types) == {"Report.Submitted"}
+    assert set(types) == {"提交述职报告"}
     for name in ("JSONL", "CSV"):
         expect(page.get_by_role("link", name=name)).to_have_attribute(
             "href", re.compile(r"^/audit/export\?format=.*type=lianping"))

@@ -103,7 +103,7 @@ def trail(
         next_page=paths.with_query(paths.AUDIT, after=found["next_after"], **query)
         if found["next_after"] else None,
         first_page=paths.with_query(paths.AUDIT, **query) if after else None,
-        types=sorted({e["type"] for e in found["events"]}), exports=exports,
+        exports=exports,
         cycles=_cycles(app, user),
     )
 
