@@ -24,6 +24,9 @@ SHOTS = [
     ("standings", "jz-zzb", "/cycles/jz-2026/standings"),
     ("review", "jz-pw01", "/cycles/jz-2026/review"),
     ("rating-form", "jz-pw01", "/cycles/jz-2026/participants/jz-sy/rate"),
+    ("report-form", "jz-yc-sj", "/cycles/jz-2026/participants/jz-yc/report"),
+    ("audit", "jz-jw", "/audit?cycle_id=jz-2026"),
+    ("admin-accounts", "admin", "/admin/accounts"),
 ]
 
 
