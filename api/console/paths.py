@@ -17,6 +17,14 @@ PASSWORD = "/password"
 CYCLES = "/cycles"
 AUDIT = "/audit"
 STATIC = "/static"
+AUDIT_NOTES = "/audit/notes"
+AUDIT_CHECKPOINTS = "/audit/checkpoints"
+AUDIT_VERIFY = "/audit/verify"
+AUDIT_EXPORT = "/audit/export"
+ADMIN = "/admin"
+ADMIN_ORGS = "/admin/organizations"
+ADMIN_ACCOUNTS = "/admin/accounts"
+ADMIN_IMPORT = "/admin/import"
 
 
 def _q(part: str) -> str:
@@ -75,6 +83,37 @@ def item(cycle_id: str, org_code: str, item_id: str) -> str:
     return f"{plan(cycle_id, org_code)}/items/{_q(item_id)}"
 
 
+def my_result(cycle_id: str, org_code: str) -> str:
+    """The secretary's own page of a cycle: result, anonymised reviews, feedback, plan."""
+    return f"{participant(cycle_id, org_code)}/result"
+
+
+def plan_editor(cycle_id: str, org_code: str) -> str:
+    """The secretary's 整改方案 editor."""
+    return f"{plan(cycle_id, org_code)}/edit"
+
+
+def item_progress(cycle_id: str, org_code: str, item_id: str) -> str:
+    """The secretary's page of one item: progress and the completion claim."""
+    return f"{item(cycle_id, org_code, item_id)}/progress"
+
+
+def audit_event(position: int) -> str:
+    return f"{AUDIT}/events/{int(position)}"
+
+
+def audit_history(aggregate_id: str) -> str:
+    return f"{AUDIT}/aggregates/{_q(aggregate_id)}"
+
+
+def audit_flags(cycle_id: str) -> str:
+    return f"{AUDIT}/flags?{urlencode({'cycle_id': cycle_id})}"
+
+
+def admin_account(account_id: str) -> str:
+    return f"{ADMIN_ACCOUNTS}/{_q(account_id)}"
+
+
 def with_query(path: str, **query: Any) -> str:
     given = {k: v for k, v in query.items() if v not in (None, "")}
     return f"{path}?{urlencode(given)}" if given else path
@@ -92,10 +131,10 @@ TASK_PAGES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "rate": _on(rate),
     "score": _on(score),
     "give_feedback": _on(feedback),
-    "submit_plan": _on(plan),
-    "resubmit_plan": _on(plan),
+    "submit_plan": _on(plan_editor),
+    "resubmit_plan": _on(plan_editor),
     "approve_plan": _on(plan),
-    "report_progress": lambda t: item(t["cycle_id"], t["org_code"], t["item_id"]),
+    "report_progress": lambda t: item_progress(t["cycle_id"], t["org_code"], t["item_id"]),
     "verify_item": lambda t: item(t["cycle_id"], t["org_code"], t["item_id"]),
 }
 API_PREFIX = "/api/v1"

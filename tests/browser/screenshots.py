@@ -27,6 +27,9 @@ SHOTS = [
     ("scheme-editor", "jz-zzb", "/cycles/new"),
     ("finalize", "jz-zzb", "/cycles/jz-2026/finalize"),
     ("manage", "jz-zzb", "/cycles/jz-2026/participants/jz-sy/manage"),
+    ("report-form", "jz-yc-sj", "/cycles/jz-2026/participants/jz-yc/report"),
+    ("audit", "jz-jw", "/audit?cycle_id=jz-2026"),
+    ("admin-accounts", "admin", "/admin/accounts"),
 ]
 
 

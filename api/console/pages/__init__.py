@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.console.pages import auth, cycles, home, organizing, reviewing, standings
+from api.console.pages import (
+    admin,
+    audit,
+    auth,
+    cycles,
+    home,
+    organizing,
+    reviewing,
+    secretary,
+    standings,
+)
 
 PAGES: list[APIRouter] = [
     auth.router,
@@ -14,4 +24,7 @@ PAGES: list[APIRouter] = [
     cycles.router,
     standings.router,
     reviewing.router,
+    secretary.router,
+    audit.router,
+    admin.router,
 ]
