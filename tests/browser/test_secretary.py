@@ -54,7 +54,8 @@ def test_a_secretary_submits_a_report_then_resubmits_it_with_the_reason_in_view(
 
     sign_in(page, "jz-yc-sj")
     assert poll_until(lambda: tasks_shown(page, "提交述职报告"), 10)
-    page.get_by_role("link", name="提交述职报告").filter(has_text="榆次区").click()
+    page.get_by_role("link", name="提交述职报告").filter(has_text="榆次区").and_(
+        page.locator("a[href*='/cycles/jz-2027/']")).click()
 
     expect(page.get_by_role("heading", name="述职报告", exact=True)).to_be_visible()
     expect(page).to_have_url(f"{base}/cycles/{CYCLE}/participants/jz-yc/report")
@@ -76,7 +77,8 @@ def test_a_secretary_submits_a_report_then_resubmits_it_with_the_reason_in_view(
 
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="我的待办").click()
     assert poll_until(lambda: tasks_shown(page, "修改后重新提交述职报告"), 10)
-    page.get_by_role("link", name="修改后重新提交述职报告").filter(has_text="榆次区").click()
+    page.get_by_role("link", name="修改后重新提交述职报告").filter(has_text="榆次区").and_(
+        page.locator("a[href*='/cycles/jz-2027/']")).click()
     expect(page.locator("#return-reason")).to_contain_text(REASON)
     expect(page.locator("#report-status")).to_have_text("第 1 版 · 已退回修改")
     expect(page.get_by_label("问题不足")).to_have_value("非公企业党建覆盖面不够。")
