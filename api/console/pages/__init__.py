@@ -5,11 +5,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.console.pages import auth, cycles, home, organizing, reviewing, standings
+from api.console.pages import (
+    auth,
+    ballots,
+    cycles,
+    documents,
+    home,
+    organizing,
+    reviewing,
+    standings,
+)
 
 PAGES: list[APIRouter] = [
     auth.router,
     home.router,
+    ballots.router,
+    documents.router,
     organizing.router,  # before cycles: /cycles/new is not a cycle id
     cycles.router,
     standings.router,
