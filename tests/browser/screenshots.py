@@ -27,6 +27,7 @@ SHOTS = [
     ("scheme-editor", "jz-zzb", "/cycles/new"),
     ("finalize", "jz-zzb", "/cycles/jz-2026/finalize"),
     ("manage", "jz-zzb", "/cycles/jz-2026/participants/jz-sy/manage"),
+    ("ballots", "jz-zzb", "/cycles/jz-2026/ballots"),
 ]
 
 
