@@ -700,3 +700,44 @@ def field_label(key: str) -> str:
              "secretary": COLUMNS["secretary"], "items": "整改事项", "rating": COLUMNS["rating"],
              "comment": COLUMNS["comment"], "points": "分数", "text": COLUMNS["feedback"]}
     return known.get(key, key)
+
+#: The organizer's 民主测评 page (api/console/pages/ballots.py) and the document buttons.
+BALLOTS: dict[str, str] = {
+    "page": "民主测评",
+    "batches": "测评票批次",
+    "category": "类别",
+    "kind": "方式",
+    "issued": "已发放",
+    "cast": "已投票",
+    "voided": "已作废",
+    "entered_by": "录入人",
+    "void_reason": "作废原因",
+    "void": "作废",
+    "issue": "发放测评码",
+    "count": "数量",
+    "issue_submit": "生成测评码",
+    "issued_codes": "新生成的测评码（只显示这一次，请立即打印）",
+    "print": "打印测评票",
+    "paper": "纸质测评票",
+    "template": "下载录入模板",
+    "file": "已填写的录入表（.xlsx）",
+    "dry_run": "仅检查（不录入）",
+    "upload": "上传",
+    "rejected": "以下单元格有误，全部未录入",
+    "row": "行",
+    "column": "列",
+    "error": "错误",
+    "accepted": "有效测评票",
+    "checked": "检查通过，未录入",
+    "imported": "已录入",
+    "no_file": "请选择要上传的文件",
+    "file_too_large": "文件过大",
+    "readonly": "仅考核组织者可以发放、作废和录入测评票。",
+}
+BALLOT_KINDS: dict[str, str] = {"codes": "扫码", "paper": "纸质"}
+DOCUMENTS: dict[str, str] = {
+    "standings_xlsx": "下载排名表",
+    "bulletin_docx": "下载结果通报",
+    "rectification_xlsx": "下载整改台账",
+    "feedback_docx": "下载反馈意见",
+}

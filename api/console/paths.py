@@ -178,3 +178,29 @@ def board(cycle_id: str) -> str:
 
 def flags(cycle_id: str) -> str:
     return cycle_action(cycle_id, "flags")
+
+
+# -- 民主测评 and documents (api/console/pages/ballots.py, documents.py) ---------------------------
+
+def ballots(cycle_id: str) -> str:
+    """The organizer's 民主测评 page of a cycle: batches, issuing, voiding, paper import."""
+    return cycle_action(cycle_id, "ballots")
+
+
+def ballots_action(cycle_id: str, action: str) -> str:
+    """``issue``, ``import``, ``template.xlsx`` of the cycle's 民主测评."""
+    return f"{ballots(cycle_id)}/{action}"
+
+
+def batch_action(cycle_id: str, batch_id: str, action: str) -> str:
+    """``sheet`` (printable slips) or ``void`` of one batch."""
+    return f"{ballots(cycle_id)}/{_q(batch_id)}/{action}"
+
+
+def document(cycle_id: str, name: str) -> str:
+    """A cycle's document: ``standings.xlsx``, ``bulletin.docx``, ``rectification.xlsx``."""
+    return cycle_action(cycle_id, name)
+
+
+def feedback_letter(cycle_id: str, org_code: str) -> str:
+    return f"{participant(cycle_id, org_code)}/feedback.docx"

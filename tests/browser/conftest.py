@@ -32,8 +32,9 @@ def seeded_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     env = demo_env(folder)
     subprocess.run([str(BIN / "lianping"), "audit", "keygen"], env=env, check=True,
                    capture_output=True, timeout=60)
-    subprocess.run([str(BIN / "lianping"), "demo"], env=env, check=True, capture_output=True,
-                   timeout=300)
+    seeded = subprocess.run([str(BIN / "lianping"), "demo"], env=env, check=True,
+                            capture_output=True, timeout=300, text=True)
+    (folder / "tokens.txt").write_text(seeded.stdout)  # "account<TAB>token" lines
     return folder
 
 

@@ -30,6 +30,7 @@ SHOTS = [
     ("report-form", "jz-yc-sj", "/cycles/jz-2026/participants/jz-yc/report"),
     ("audit", "jz-jw", "/audit?cycle_id=jz-2026"),
     ("admin-accounts", "admin", "/admin/accounts"),
+    ("ballots", "jz-zzb", "/cycles/jz-2026/ballots"),
 ]
 
 

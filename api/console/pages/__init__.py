@@ -9,7 +9,9 @@ from api.console.pages import (
     admin,
     audit,
     auth,
+    ballots,
     cycles,
+    documents,
     home,
     organizing,
     reviewing,
@@ -20,6 +22,8 @@ from api.console.pages import (
 PAGES: list[APIRouter] = [
     auth.router,
     home.router,
+    ballots.router,
+    documents.router,
     organizing.router,  # before cycles: /cycles/new is not a cycle id
     cycles.router,
     standings.router,
