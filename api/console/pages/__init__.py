@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.console.pages import auth, cycles, home, organizing, reviewing, standings
+from api.console.pages import auth, cycles, home, organizing, reviewing, standings, supervision
 
 PAGES: list[APIRouter] = [
     auth.router,
@@ -14,4 +14,5 @@ PAGES: list[APIRouter] = [
     cycles.router,
     standings.router,
     reviewing.router,
+    supervision.router,
 ]
