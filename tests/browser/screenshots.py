@@ -27,6 +27,8 @@ SHOTS = [
     ("scheme-editor", "jz-zzb", "/cycles/new"),
     ("finalize", "jz-zzb", "/cycles/jz-2026/finalize"),
     ("manage", "jz-zzb", "/cycles/jz-2026/participants/jz-sy/manage"),
+    ("supervision", "jz-jw", "/supervision"),
+    ("coverage", "jz-jw", "/organizations/jz/coverage?year=2026"),
 ]
 
 
