@@ -52,6 +52,6 @@ class TestReadModelsWithBallots:
         view = models.store.ensure(models.projections[flags.NAME])
         catch_up(models, view)
         with models.read(flags.NAME) as reader:
-            found = flags.cycle_flags(reader, "m", app.today())["flags"]
+            found = flags.cycle_flags(reader, "m", app.today(), app.tz)["flags"]
         assert [(f["kind"], f["actor"], f["reason"]) for f in found] == [
             ("ballots_voided", "organizer", "录入重复")]
