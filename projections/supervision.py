@@ -175,3 +175,18 @@ def list_orders(
         (after, *params, limit + 1),
     )
     return [{**order_view(row, today), "position": row["position"]} for row in found]
+
+
+def order_row(r: Reader, order_id: str, today: date) -> dict[str, Any] | None:
+    """One order as ``list_orders`` shows it (None: unknown); the caller checks the scope."""
+    found = r.fetch(f"SELECT * FROM {r.table(ORDERS)} WHERE order_id = ?", (order_id,))
+    return order_view(found[0], today) if found else None
+
+
+def participant_talks(r: Reader, cycle_id: str, org_code: str) -> list[dict[str, Any]]:
+    """The talks with one participant of a cycle, in the order they were scheduled."""
+    return [dict(row) for row in r.fetch(
+        f"SELECT talk_id, scheduled_for, held_on FROM {r.table(TALKS)} "
+        "WHERE cycle_id = ? AND org_code = ? ORDER BY scheduled_for, talk_id",
+        (cycle_id, org_code),
+    )]

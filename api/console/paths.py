@@ -136,7 +136,11 @@ TASK_PAGES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "approve_plan": _on(plan),
     "report_progress": lambda t: item_progress(t["cycle_id"], t["org_code"], t["item_id"]),
     "verify_item": lambda t: item(t["cycle_id"], t["org_code"], t["item_id"]),
+    "hold_talk": lambda t: talks(t["cycle_id"], t["org_code"]),
+    "answer_order": lambda t: order(str(t.get("path") or "").rstrip("/").split("/")[-2]),
 }
+#: Task kinds not tied to a cycle (their page is built from the task's own fields).
+CYCLELESS_TASKS = frozenset({"answer_order"})
 API_PREFIX = "/api/v1"
 
 
@@ -144,7 +148,7 @@ def task_page(task: Mapping[str, Any]) -> str:
     """The console page where a task (a row of the tasks read model) is done; a kind without
     its own entry goes to the console path mirroring its API path."""
     build = TASK_PAGES.get(task["kind"])
-    if build is not None and task.get("cycle_id"):
+    if build is not None and (task.get("cycle_id") or task["kind"] in CYCLELESS_TASKS):
         return build(task)
     path = str(task.get("path") or HOME)
     return path.removeprefix(API_PREFIX) or HOME
@@ -204,3 +208,34 @@ def document(cycle_id: str, name: str) -> str:
 
 def feedback_letter(cycle_id: str, org_code: str) -> str:
     return f"{participant(cycle_id, org_code)}/feedback.docx"
+
+
+# -- 督查督办 (api/console/pages/supervision.py) ------------------------------------------------
+
+SUPERVISION = "/supervision"
+ORDERS = f"{SUPERVISION}/orders"
+
+
+def order(order_id: str) -> str:
+    return f"{ORDERS}/{_q(order_id)}"
+
+
+def order_action(order_id: str, action: str) -> str:
+    """``response`` (the secretary's answer) or ``closure`` (通过 / 退回)."""
+    return f"{order(order_id)}/{action}"
+
+
+def coverage(org_code: str, year: int | None = None) -> str:
+    return with_query(f"/organizations/{_q(org_code)}/coverage", year=year)
+
+
+def talks(cycle_id: str, org_code: str) -> str:
+    return f"{participant(cycle_id, org_code)}/talks"
+
+
+def talk_record(cycle_id: str, org_code: str, talk_id: str) -> str:
+    return f"{talks(cycle_id, org_code)}/{_q(talk_id)}/record"
+
+
+def person(account_id: str) -> str:
+    return f"/people/{_q(account_id)}"

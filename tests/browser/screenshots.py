@@ -31,6 +31,8 @@ SHOTS = [
     ("audit", "jz-jw", "/audit?cycle_id=jz-2026"),
     ("admin-accounts", "admin", "/admin/accounts"),
     ("ballots", "jz-zzb", "/cycles/jz-2026/ballots"),
+    ("supervision", "jz-jw", "/supervision"),
+    ("coverage", "jz-jw", "/organizations/jz/coverage?year=2026"),
 ]
 
 

@@ -17,6 +17,7 @@ from api.console.pages import (
     reviewing,
     secretary,
     standings,
+    supervision,
 )
 
 PAGES: list[APIRouter] = [
@@ -31,4 +32,5 @@ PAGES: list[APIRouter] = [
     secretary.router,
     audit.router,
     admin.router,
+    supervision.router,
 ]
