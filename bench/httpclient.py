@@ -23,12 +23,15 @@ class Connection:
         self.writer: asyncio.StreamWriter | None = None
 
     async def request(
-        self, method: str, path: str, token: str | None = None, body: Any = None
+        self, method: str, path: str, token: str | None = None, body: Any = None,
+        cookie: str | None = None,
     ) -> tuple[int, bytes]:
-        """One request; reconnects once if the kept-alive connection was closed meanwhile."""
+        """One request (`token`: a bearer token; `cookie`: a Cookie header instead); reconnects
+        once if the kept-alive connection was closed meanwhile."""
         for attempt in (1, 2):
             try:
-                return await asyncio.wait_for(self._request(method, path, token, body), TIMEOUT)
+                return await asyncio.wait_for(
+                    self._request(method, path, token, body, cookie), TIMEOUT)
             except (ConnectionError, asyncio.IncompleteReadError) as error:
                 await self.close()
                 if attempt == 2:
@@ -36,7 +39,7 @@ class Connection:
         raise AssertionError("unreachable")
 
     async def _request(
-        self, method: str, path: str, token: str | None, body: Any
+        self, method: str, path: str, token: str | None, body: Any, cookie: str | None
     ) -> tuple[int, bytes]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
@@ -48,6 +51,8 @@ class Connection:
             lines.append("Content-Type: application/json")
         if token is not None:
             lines.append(f"Authorization: Bearer {token}")
+        if cookie is not None:
+            lines.append(f"Cookie: {cookie}")
         self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + payload)
         status_line = await self.reader.readline()
         if not status_line:

@@ -1,6 +1,7 @@
 """The HTTP load process (spawned): `writers` concurrent clients POSTing ratings, and optionally
-one standings reader and one audit-filter reader running meanwhile. It obeys the parent's
-``("run", seconds, with_readers)`` and ``("stop",)`` over a pipe, like writers.py."""
+one reader per kind of read (JSON reads with a bearer token, console pages with a session
+cookie) running meanwhile. It obeys the parent's ``("run", seconds, with_readers)`` and
+``("stop",)`` over a pipe, like writers.py."""
 
 from __future__ import annotations
 
@@ -20,6 +21,16 @@ from bench.server import HOST
 from bench.writers import AMENDMENT, GRADES
 
 Result = dict[str, Any]
+SESSION_COOKIE = "lianping_session"  # api/console/web.py's
+
+
+@dataclass(frozen=True)
+class Read:
+    """One GET a reader may make: with a bearer `token`, or as a console `session`."""
+
+    path: str
+    token: str | None = None
+    session: str | None = None
 
 
 @dataclass
@@ -27,10 +38,7 @@ class HttpPlan:
     port: int
     slots: list[Slot]
     tokens: dict[str, str]  # account id -> bearer token
-    standings: list[tuple[str, str]] = field(default_factory=list)  # (cycle_id, token)
-    audits: list[tuple[str, str, str]] = field(default_factory=list)  # (cycle, org, token)
-    coverages: list[tuple[str, int, str]] = field(default_factory=list)  # (org, year, token)
-    subtree_flags: list[tuple[str, str]] = field(default_factory=list)  # (org, token)
+    reads: dict[str, list[Read]] = field(default_factory=dict)  # kind -> one reader's choices
     writers: int = 16
 
 
@@ -48,17 +56,11 @@ class Load:
     async def run(self, seconds: float, with_readers: bool, go_at: float) -> dict[str, Result]:
         await asyncio.sleep(max(0.0, go_at - time.monotonic()))
         deadline = go_at + seconds
-        results = {"writes": _result(), "standings": _result(), "audit": _result(),
-                   "coverage": _result(), "subtree_flags": _result()}
+        results = {"writes": _result(), **{kind: _result() for kind in self.plan.reads}}
         tasks = [self.writer(deadline, results["writes"]) for _ in range(self.plan.writers)]
-        if with_readers and self.plan.standings:
-            tasks.append(self.reader(deadline, results["standings"], self.standings_path))
-        if with_readers and self.plan.audits:
-            tasks.append(self.reader(deadline, results["audit"], self.audit_path))
-        if with_readers and self.plan.coverages:
-            tasks.append(self.reader(deadline, results["coverage"], self.coverage_path))
-        if with_readers and self.plan.subtree_flags:
-            tasks.append(self.reader(deadline, results["subtree_flags"], self.flags_path))
+        if with_readers:
+            tasks += [self.reader(deadline, results[kind], reads)
+                      for kind, reads in self.plan.reads.items() if reads]
         await asyncio.gather(*tasks)
         for result in results.values():
             result["started"], result["ended"] = go_at, time.monotonic()
@@ -85,38 +87,22 @@ class Load:
         finally:
             await conn.close()
 
-    def standings_path(self) -> tuple[str, str]:
-        cycle_id, token = self.pick.choice(self.plan.standings)
-        return f"/api/v1/cycles/{quote(cycle_id)}/standings", token
-
-    def audit_path(self) -> tuple[str, str]:
-        cycle_id, org_code, token = self.pick.choice(self.plan.audits)
-        return (f"/api/v1/audit/events?cycle_id={quote(cycle_id)}&org_code={quote(org_code)}"
-                "&limit=100", token)
-
-    def coverage_path(self) -> tuple[str, str]:
-        org_code, year, token = self.pick.choice(self.plan.coverages)
-        return f"/api/v1/organizations/{quote(org_code)}/coverage?year={year}", token
-
-    def flags_path(self) -> tuple[str, str]:
-        org_code, token = self.pick.choice(self.plan.subtree_flags)
-        return f"/api/v1/audit/flags?org_code={quote(org_code)}", token
-
-    async def reader(self, deadline: float, out: Result, target: Any) -> None:
+    async def reader(self, deadline: float, out: Result, reads: list[Read]) -> None:
         conn = Connection(HOST, self.plan.port)
         try:
             while time.monotonic() < deadline:
-                path, token = target()
-                await self.call(conn, out, "GET", path, token, None)
+                read = self.pick.choice(reads)
+                cookie = f"{SESSION_COOKIE}={read.session}" if read.session else None
+                await self.call(conn, out, "GET", read.path, read.token, None, cookie)
         finally:
             await conn.close()
 
     @staticmethod
-    async def call(conn: Connection, out: Result, method: str, path: str, token: str,
-                   body: Any) -> bool:
+    async def call(conn: Connection, out: Result, method: str, path: str, token: str | None,
+                   body: Any, cookie: str | None = None) -> bool:
         began = time.monotonic()
         try:
-            status, data = await conn.request(method, path, token, body)
+            status, data = await conn.request(method, path, token, body, cookie)
         except HttpError as error:
             status, data = 0, repr(error).encode()
         if 200 <= status < 300:

@@ -40,6 +40,14 @@ class Row:
         )
 
 
+def errors(result: dict[str, Any]) -> str:
+    return f"errors {result['errors']}" + (f" ({result['error']})" if result["error"] else "")
+
+
+def times(gain: float | None) -> str:
+    return "-" if gain is None else f"{gain:.2f}x"
+
+
 def machine() -> dict[str, Any]:
     model = "unknown"
     try:

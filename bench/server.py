@@ -1,5 +1,7 @@
-"""The real server as a subprocess: ``lianping serve --workers N`` on a bench store, on loopback,
-stopped (and reaped) afterwards; its processes' peak resident memory read from /proc."""
+"""The real server as a subprocess: ``lianping serve --no-projections --workers N`` on a bench
+store, on loopback, with a ``lianping projections run`` worker beside it (both supported whether
+or not ``serve`` starts a projection worker of its own), stopped (and reaped) afterwards; its
+processes' peak resident memory and CPU time read from /proc."""
 
 from __future__ import annotations
 
@@ -12,9 +14,10 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import cpu
 from bench.store import Store
 
 HOST = "127.0.0.1"
@@ -33,6 +36,7 @@ class Server:
     port: int
     process: subprocess.Popen[bytes]
     log: Path
+    projection_workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def get(self, path: str, token: str | None = None, timeout: float = 10.0) -> tuple[int, bytes]:
         conn = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
@@ -44,15 +48,18 @@ class Server:
         finally:
             conn.close()
 
+    def roles(self) -> dict[int, str]:
+        """Every process of the server and of its projection workers, by role (bench/cpu.py)."""
+        return cpu.server_roles(self.process.pid, self.port,
+                                [w.pid for w in self.projection_workers if w.poll() is None])
+
+    def cpu(self) -> cpu.CpuReading:
+        return cpu.CpuReading.take(self.roles())
+
     def pids(self) -> list[int]:
-        """The server process and every process below it."""
-        found, frontier = [self.process.pid], [self.process.pid]
-        while frontier:
-            parent = frontier.pop()
-            for child in _children(parent):
-                found.append(child)
-                frontier.append(child)
-        return found
+        """The API processes: the server process and every process below it but a projection
+        worker."""
+        return [pid for pid, role in self.roles().items() if role == cpu.API]
 
     def peak_rss_mb(self) -> dict[str, float]:
         """VmHWM (peak resident set) of each server process, in MiB, by pid."""
@@ -65,22 +72,17 @@ class Server:
         return peaks
 
 
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    with suppress(OSError):
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            with suppress(OSError):
-                found.extend(int(c) for c in (task / "children").read_text().split())
-    return found
-
-
 @contextmanager
 def serve(store: Store, workers: int, folder: Path, pool_size: int = 8) -> Iterator[Server]:
     lianping = str(Path(sys.executable).parent / "lianping")
-    with _running(folder, store.env(pool_size), lambda port: [
+    env = store.env(pool_size)
+    with _running(folder, env, lambda port: [
         lianping, "serve", "--host", HOST, "--port", str(port), "--workers", str(workers),
-        "--log-level", "warning",
-    ]) as server:
+        "--log-level", "warning", "--no-projections",
+    ]) as server, _started(folder / f"projections-{server.port}.log", env, [
+        lianping, "projections", "run",
+    ]) as worker:
+        server.projection_workers.append(worker)
         yield server
 
 
@@ -98,15 +100,20 @@ def _running(folder: Path, env: dict[str, str],
              command: Callable[[int], list[str]]) -> Iterator[Server]:
     port = free_port()
     log = folder / f"server-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command(port), env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(port, process, log)
-    try:
+    with _started(log, env, command(port)) as process:
+        server = Server(port, process, log)
         _wait_healthy(server)
         yield server
+
+
+@contextmanager
+def _started(log: Path, env: dict[str, str],
+             command: list[str]) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        yield process
     finally:
         _stop(process)
 

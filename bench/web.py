@@ -1,5 +1,7 @@
-"""The HTTP benchmarks: rating POSTs through the real server from 16 clients in another process,
-reads under that load, and standings ``as_of`` on the full store against a 10x smaller one."""
+"""The HTTP benchmarks: rating POSTs through the real server from 16 clients in another process
+(their rate and the server's CPU per request, next to bench/ceiling.py's routes), reads and
+console pages under that load, and standings ``as_of`` on the full store against a 10x smaller
+one."""
 
 from __future__ import annotations
 
@@ -12,11 +14,12 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 from urllib.parse import quote
 
+from bench import cpu
 from bench.append import RAW_TABLE, WriterPool
 from bench.httpload import HttpPlan, Result, load_main
 from bench.ipc import exchange, stop
 from bench.server import Server
-from bench.stats import Rounds, ms, percentile
+from bench.stats import Rounds, median, ms, percentile
 from bench.store import Store
 
 
@@ -31,15 +34,21 @@ def _latency(results: list[Result]) -> dict[str, Any]:
 
 @dataclass
 class HttpResult:
-    append: Rounds = field(default_factory=Rounds)
-    ceilings: dict[str, Rounds] = field(default_factory=dict)  # bench/ceiling.py's apps
+    append: Rounds = field(default_factory=Rounds)  # lianping's write-only rate vs raw inserts
+    ceilings: dict[str, Rounds] = field(default_factory=dict)  # bench/ceiling.py's apps, same
+    against: dict[str, Rounds] = field(default_factory=dict)  # lianping vs each ceiling's rate
     writes: dict[str, Any] = field(default_factory=dict)
-    standings: dict[str, Any] = field(default_factory=dict)
-    audit: dict[str, Any] = field(default_factory=dict)
-    coverage: dict[str, Any] = field(default_factory=dict)
-    subtree_flags: dict[str, Any] = field(default_factory=dict)
+    writes_under_load: dict[str, Any] = field(default_factory=dict)
+    reads: dict[str, dict[str, Any]] = field(default_factory=dict)  # read kind -> latencies
     phases: list[dict[str, Any]] = field(default_factory=list)
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
+
+    def cpu_ms(self, server: str, role: str) -> float | None:
+        """The median over the rounds of `server`'s (lianping or a ceiling) CPU milliseconds
+        per write request spent by its processes of `role` (bench/cpu.py)."""
+        found = [p["cpu"][server][role] for p in self.phases
+                 if p["cpu"].get(server, {}).get(role) is not None]
+        return None if not found else round(median(found) or 0, 3)
 
 
 class LoadProcess:
@@ -64,53 +73,96 @@ def run_http(
     seconds: float, insert_seconds: float, warmup: float,
     ceilings: dict[str, Server] | None = None,
 ) -> HttpResult:
-    """Rounds of the load on `server` and on each of `ceilings` (bench/ceiling.py; without the
-    readers: it has no read routes), in an order rotating round by round, each round ending with
-    the raw inserts of the rows `server` stored in it."""
+    """Rounds of the write load alone on `server` and on each of `ceilings` (bench/ceiling.py),
+    in an order rotating round by round, each measured for its rate and its server's CPU per
+    write; then the write load on `server` with every reader of `plan` at once (the reads
+    under load); each round ends with the raw inserts of the rows `server` stored in it."""
     result = HttpResult()
-    load = LoadProcess(plan)
-    others = {name: LoadProcess(replace(plan, port=s.port)) for name, s in (ceilings or {}).items()}
-    writes, standings, audit, coverage, subtree_flags = [], [], [], [], []
+    servers = {"lianping": server, **(ceilings or {})}
+    loads = {"lianping": LoadProcess(plan)} | {
+        name: LoadProcess(replace(plan, port=s.port, reads={}))
+        for name, s in (ceilings or {}).items()}
+    writes, under_load = [], []
+    reads: dict[str, list[Result]] = {kind: [] for kind in plan.reads}
     try:
-        load.run(warmup, True)
-        for other in others.values():
-            other.run(warmup, False)
+        loads["lianping"].run(warmup, True)
+        for name in (ceilings or {}):
+            loads[name].run(warmup, False)
         for number in range(1, rounds + 1):
-            order = ["lianping", *others]
+            order = list(servers)
             shift = (number - 1) % len(order)
-            answers: dict[str, dict[str, Result]] = {}
             head = store.head()  # only lianping writes to the log
+            phase: dict[str, Any] = {"round": number, "ceilings": {}, "cpu": {}}
+            answers: dict[str, Result] = {}
             for name in order[shift:] + order[:shift]:
-                answers[name] = (load.run(seconds, True) if name == "lianping"
-                                 else others[name].run(seconds, False))
+                answers[name], phase["cpu"][name] = _writes_alone(
+                    servers[name], loads[name], seconds, name == "lianping")
+            loaded = loads["lianping"].run(seconds, True)
             rows = store.rows_after(head)
             raw = pool.insert("raw", RAW_TABLE, rows, insert_seconds)
-            answer = answers["lianping"]
-            rate = _rate(answer["writes"])
+            rate = _rate(answers["lianping"])
             result.append.add(raw["rate"], rate)
-            writes.append(answer["writes"])
-            standings.append(answer["standings"])
-            audit.append(answer["audit"])
-            coverage.append(answer["coverage"])
-            subtree_flags.append(answer["subtree_flags"])
-            phase: dict[str, Any] = {"round": number, "http_rate": round(rate, 1),
-                                     "rows": len(rows), "raw": raw,
-                                     "writes": _latency([answer["writes"]]), "ceilings": {}}
-            for name in others:
-                ceiling_rate = _rate(answers[name]["writes"])
+            writes.append(answers["lianping"])
+            under_load.append(loaded["writes"])
+            for kind in reads:
+                reads[kind].append(loaded[kind])
+            phase |= {"http_rate": round(rate, 1), "rows": len(rows), "raw": raw,
+                      "writes": _latency([answers["lianping"]]),
+                      "writes_under_load": {"rate": round(_rate(loaded["writes"]), 1),
+                                            **_latency([loaded["writes"]])}}
+            for name in ceilings or {}:
+                ceiling_rate = _rate(answers[name])
                 result.ceilings.setdefault(name, Rounds()).add(raw["rate"], ceiling_rate)
+                result.against.setdefault(name, Rounds()).add(ceiling_rate, rate)
                 phase["ceilings"][name] = {"rate": round(ceiling_rate, 1),
-                                           **_latency([answers[name]["writes"]])}
+                                           **_latency([answers[name]])}
             result.phases.append(phase)
         result.peak_rss_mb = server.peak_rss_mb()
     finally:
-        load.close()
-        for other in others.values():
-            other.close()
-    result.writes, result.standings, result.audit = (
-        _latency(writes), _latency(standings), _latency(audit))
-    result.coverage, result.subtree_flags = _latency(coverage), _latency(subtree_flags)
+        for load in loads.values():
+            load.close()
+    result.writes, result.writes_under_load = _latency(writes), _latency(under_load)
+    result.reads = {kind: _latency(found) for kind, found in reads.items()}
     return result
+
+
+CATCH_UP_SECONDS = 60.0
+
+
+def _writes_alone(server: Server, load: LoadProcess, seconds: float,
+                  has_read_models: bool) -> tuple[Result, dict[str, Any]]:
+    """The write load alone on `server`, and the CPU its processes spent per write request (ms):
+    the API processes' over the load, the projection worker's from the start of the load until
+    the read models have caught up with it (after catching up with earlier writes first)."""
+    caught_up = _catch_up(server) if has_read_models else True
+    before = server.cpu()
+    answer = load.run(seconds, False)["writes"]
+    after_load = server.cpu()
+    if has_read_models:
+        caught_up = _catch_up(server) and caught_up
+    spent_api = after_load.since(before)[cpu.API]
+    spent_projections = server.cpu().since(before)[cpu.PROJECTIONS]
+    count = answer["ops"]
+    return answer, {
+        "processes": {role: list(before.roles.values()).count(role)
+                      for role in (cpu.API, cpu.PROJECTIONS)},
+        "writes": count, "api_cpu_s": round(spent_api, 3),
+        cpu.API: round(1000 * spent_api / count, 3) if count else None,
+        **({"projections_cpu_s": round(spent_projections, 3),
+            cpu.PROJECTIONS: round(1000 * spent_projections / count, 3) if count else None,
+            "caught_up": caught_up} if has_read_models else {}),
+    }
+
+
+def _catch_up(server: Server, timeout: float = CATCH_UP_SECONDS) -> bool:
+    """Wait until every read model has caught up with the log (False if it did not in time)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, body = server.get("/readyz")
+        if status == 200 and max(json.loads(body).get("read_models", {}).values(), default=0) == 0:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def _rate(writes: Result) -> float:

@@ -19,7 +19,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
     bench = commands.add_parser(
         "bench",
-        help="benchmark a generated province on PostgreSQL (about 6 minutes): prints "
+        help="benchmark a generated province on PostgreSQL (about 7 minutes): prints "
         "a table and writes bench/results.json (LIANPING_BENCH_POSTGRES_URL)",
     )
     add_arguments(bench)
