@@ -82,7 +82,7 @@ def served(store: str, folder: Path) -> Iterator[Served]:
             )
         try:
             base = f"http://127.0.0.1:{port}"
-            wait_healthy(base, process, str(log), timeout=90)  # three processes start
+            wait_healthy(base, process, str(log))
             yield Served(process, base, token, env, log)
         finally:
             if process.poll() is None:
