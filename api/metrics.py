@@ -41,6 +41,12 @@ class Metrics:
             "lianping_read_model_lag", "Positions a read model is behind the head of the log",
             ["read_model"], registry=self.registry,
         )
+        self.runner_threads = Gauge(
+            "lianping_read_model_runner_threads",
+            "Read-model runner threads in this process (0 under `lianping serve`: its child runs "
+            "them)",
+            registry=self.registry,
+        )
         self._last = 0
 
     def observe_lag(self, lags: dict[str, int]) -> None:

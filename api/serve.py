@@ -7,20 +7,29 @@ takes every connection that is waiting: with a few keep-alive clients, such as a
 connection pool or a proxy, one worker got all of them and the other idled. Measured with 16
 clients: 0.8 and 0.0 cores.) The parent binds the address first, without listening, to fail
 early on a taken port and to keep the port reserved; it restarts a worker that dies and stops
-them all on SIGTERM or SIGINT.
+them all on SIGTERM or SIGINT. Workers exit when the parent is gone (even after a SIGKILL).
+
+The read models run in a supervised child of their own (api/read_model_process.py), started
+after the address is reserved and stopped after the workers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
+
+from api.read_model_process import read_model_process, when_parent_exits
+from application.settings import Settings
 
 APP = "api.main:create_app"
 GRACEFUL_SECONDS = 5
@@ -39,13 +48,15 @@ class ServeOptions:
     app: str = APP  # an app factory's import path (the benchmark serves its ceiling app so)
 
 
-def serve(options: ServeOptions) -> None:
+def serve(options: ServeOptions, read_models: Settings | None = None) -> None:
+    """Serve until SIGTERM or SIGINT; with ``read_models``, run them in a child process."""
     if options.workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
-        uvicorn.run(
-            options.app, factory=True, host=options.host, port=options.port,
-            workers=options.workers, log_level=options.log_level,
-            timeout_graceful_shutdown=GRACEFUL_SECONDS,
-        )
+        with _signals_after_uvicorn(), read_model_process(read_models):
+            uvicorn.run(
+                options.app, factory=True, host=options.host, port=options.port,
+                workers=options.workers, log_level=options.log_level,
+                timeout_graceful_shutdown=GRACEFUL_SECONDS,
+            )
         return
     try:
         reserved = _reuseport_socket(options.host, options.port)
@@ -54,7 +65,8 @@ def serve(options: ServeOptions) -> None:
                          f"{error.strerror}") from None
     try:
         port = reserved.getsockname()[1]
-        _supervise(dataclasses.replace(options, port=port))
+        with read_model_process(read_models):
+            _supervise(dataclasses.replace(options, port=port))
     finally:
         reserved.close()
 
@@ -78,11 +90,24 @@ def _worker(options: ServeOptions) -> None:
     # Bound, not yet listening: uvicorn listens once the app has started, so the kernel never
     # queues a connection for a worker that is still starting (a restarted one, say).
     sock = _reuseport_socket(options.host, options.port)
+    when_parent_exits(lambda: os.kill(os.getpid(), signal.SIGTERM))  # uvicorn stops gracefully
     config = uvicorn.Config(
         options.app, factory=True, log_level=options.log_level,
         timeout_graceful_shutdown=GRACEFUL_SECONDS, backlog=BACKLOG,
     )
     uvicorn.Server(config).run(sockets=[sock])
+
+
+@contextlib.contextmanager
+def _signals_after_uvicorn() -> Iterator[None]:
+    """uvicorn raises the signal that stopped it again once it has returned; caught here, so
+    that the read-model process is stopped before this one exits."""
+    previous = {s: signal.signal(s, lambda *_: None) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _supervise(options: ServeOptions) -> None:

@@ -38,6 +38,12 @@ class RunnerConfig:
 
 
 Committed = Callable[[str, int], None]
+THREAD_PREFIX = "read-model-"
+
+
+def runner_threads() -> int:
+    """How many runner threads this process runs (/metrics; none in `lianping serve`'s API)."""
+    return sum(1 for thread in threading.enumerate() if thread.name.startswith(THREAD_PREFIX))
 
 
 class ProjectionRunner:
@@ -146,7 +152,7 @@ class Runners:
             for p in projections
         }
         self.threads = [
-            threading.Thread(target=r.run, name=f"read-model-{r.name}", daemon=True)
+            threading.Thread(target=r.run, name=f"{THREAD_PREFIX}{r.name}", daemon=True)
             for r in self.runners.values()
         ]
         for thread in self.threads:

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from application.app import LianpingApp
 from application.settings import Settings
+from application.store.subscription import watch_head
 from projections.rebuild import READ_BATCH, rebuild_read_model, rebuild_read_models
 from projections.runner import RunnerConfig, Runners
 from projections.service import read_models
@@ -39,11 +40,13 @@ def run_projections(
     stop: threading.Event | None = None,
     config: RunnerConfig | None = None,
 ) -> None:
-    """Run the read models until ``stop`` is set (or Ctrl-C): a dedicated worker process."""
+    """Run the read models until ``stop`` is set (or Ctrl-C): a dedicated worker process (the
+    one `lianping serve` starts, or `lianping projections run`)."""
     stop = stop or threading.Event()
     app = LianpingApp(settings)
     try:
         runners = start_projections_in_background(app, settings, names, config)
+        watch_head(app.recorder, stop)  # SQLite: the API processes' saves wake no one here
         log.info("read models running: %s", ", ".join(runners.runners))
         try:
             while not stop.wait(1.0):

@@ -1,6 +1,8 @@
 """The read side as one process sees it: snapshots of the serving views, their positions, and
 waiting for a position (X-Min-Position). One instance per application, shared with the runners
-started in the same process so that waiters wake as soon as a batch commits."""
+started in the same process so that waiters wake as soon as a batch commits. Positions come from
+the store, so waiting works as well when another process runs the runners (`lianping serve`'s
+read-model process, `lianping projections run`): waiters then poll."""
 
 from __future__ import annotations
 

@@ -40,21 +40,25 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         for account, password in passwords.items():
             print(f"  {account:<11} {password}")
         sys.stdout.flush()
-    if args.no_projections:
-        os.environ["LIANPING_RUN_PROJECTIONS"] = "false"  # read by every uvicorn worker
-    serve(ServeOptions(args.host, args.port, args.workers, args.log_level))
+    # API processes never run read models: a child process does (api/read_model_process.py),
+    # unless --no-projections leaves them to `lianping projections run` workers.
+    os.environ["LIANPING_RUN_PROJECTIONS"] = "false"  # read by every uvicorn worker
+    read_models = None if args.no_projections else settings
+    serve(ServeOptions(args.host, args.port, args.workers, args.log_level), read_models)
     return 0
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    serve = commands.add_parser("serve", help="run the HTTP API (uvicorn)")
+    serve = commands.add_parser(
+        "serve", help="run the HTTP API (uvicorn) and, in a process of their own, the read models"
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument(
         "--no-projections",
         action="store_true",
-        help="leave the read models to `lianping projections run` workers",
+        help="run no read models: leave them to `lianping projections run` workers",
     )
     serve.add_argument(
         "--demo",

@@ -11,6 +11,7 @@ from api.auth import Application
 from api.routing import OneHopRoute
 from api.schemas.common import error_responses
 from api.schemas.health import HealthOut, ReadyOut
+from projections.runner import runner_threads
 from projections.runtime import lag
 
 router = APIRouter(tags=["operations"], route_class=OneHopRoute)
@@ -38,5 +39,6 @@ def readyz(app: Application) -> dict[str, Any]:
 def metrics(request: Request, app: Application) -> Response:
     """Prometheus text exposition."""
     request.app.state.metrics.observe_lag(lag(app))
+    request.app.state.metrics.runner_threads.set(runner_threads())
     registry = request.app.state.metrics.registry
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

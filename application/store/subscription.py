@@ -6,7 +6,9 @@ most ``poll_interval`` seconds. Wake-ups come from
 
 - this process's own saves on SQLite: ``ChainedSQLiteRecorder.insert_events`` calls ``saved()``
   after its commit (SQLite has no NOTIFY, and other processes' saves are found by polling);
-- PostgreSQL ``NOTIFY``: a listener thread on its own connection, reconnecting after errors.
+- PostgreSQL ``NOTIFY``: a listener thread on its own connection, reconnecting after errors;
+- in a process that reads a SQLite log others write (the read-model process), ``watch_head``:
+  a thread that polls the head every few milliseconds (one indexed MAX) and wakes on a change.
 
 So a lost notification or a LISTEN connection that died silently delays a reader by one poll,
 never forever. ``next_batch()`` hands out everything already read in one go, which lets a
@@ -60,6 +62,30 @@ def saved(recorder: ApplicationRecorder) -> None:
         events = list(_wakers.get(key, ()))
     for event in events:
         event.set()
+
+
+def watch_head(
+    recorder: ApplicationRecorder, stop: threading.Event, interval: float = 0.02
+) -> threading.Thread | None:
+    """Wake this process's subscriptions when another process appends to a SQLite log (SQLite
+    has no NOTIFY), until ``stop`` is set. None for PostgreSQL, whose listeners do that."""
+    if store_key(recorder) is None:
+        return None
+
+    def watch() -> None:
+        last = None
+        while not stop.wait(interval):
+            try:
+                head = recorder.max_notification_id()
+            except Exception:  # the subscriptions' own polls report store errors
+                continue
+            if head != last:
+                last = head
+                saved(recorder)
+
+    thread = threading.Thread(target=watch, name="sqlite-head-watch", daemon=True)
+    thread.start()
+    return thread
 
 
 def _register(key: str | None, event: threading.Event) -> None:

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from api.main import OPERATIONS_ROUTERS, ROUTERS, create_app
 from api.routing import OneHopRoute
 from application.settings import Settings
+from projections.registry import NAMES
 from tests.api.helpers import BASE, CYCLE, Api, error_code
 
 
@@ -191,6 +192,19 @@ class TestOperations:
         assert 'lianping_writes_total{route="/api/v1/accounts"} 1.0' in text
         assert f"lianping_last_event_position {float(write.headers['X-Event-Position'])}" in text
         assert "lianping_http_request_duration_seconds_bucket" in text
+
+    def test_metrics_count_the_runner_threads_of_the_process(
+        self, client: TestClient, settings: Settings
+    ) -> None:
+        """Given an application, an app runs no read models; one that builds its own runs them
+        in-process (`lianping serve`'s API processes do not: tests/e2e/test_read_model_process)."""
+        gauge = "lianping_read_model_runner_threads"
+        assert f"{gauge} 0.0" in client.get("/metrics").text
+
+        with TestClient(create_app(settings)) as owner:
+            text = owner.get("/metrics").text
+
+        assert f"{gauge} {float(len(NAMES))}" in text
 
     def test_openapi_documents_the_error_shape_and_chinese_examples(
         self, client: TestClient

@@ -85,7 +85,7 @@ def poll_until(condition: Callable[[], bool], timeout: float, interval: float = 
     return False
 
 
-def wait_healthy(base: str, process: subprocess.Popen, log_name: str, timeout: float = 30) -> None:
+def wait_healthy(base: str, process: subprocess.Popen, log_name: str, timeout: float = 90) -> None:
     def healthy() -> bool:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited early:\n{Path(log_name).read_text()}")
