@@ -10,9 +10,10 @@ import threading
 from typing import Any
 
 from application.settings import Settings
+from projections.registry import NAMES
 from projections.runtime import rebuild_all, run_projections, status
 
-READ_MODELS = ("audit", "flags", "rectification", "records")
+READ_MODELS = NAMES
 
 
 def _check(names: list[str]) -> None:
