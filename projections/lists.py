@@ -1,7 +1,7 @@
 """Finding things (API.md "Round 2"): the cycles, organizations and accounts a caller may see,
 from the finding read model. Whatever lies outside the caller's scope
 is left out (never 403); who may read a cycle or a participant is decided by
-application/access.py, called here, not restated."""
+application/access/, called here, not restated."""
 
 from __future__ import annotations
 
@@ -10,11 +10,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from application.access import (
-    can_read_cycle,
-    inspects_org,
-    is_organizer,
-)
+from application.access.cycles import can_read_cycle, is_organizer
+from application.access.scope import inspects_org
 from application.app import LianpingApp
 from application.principal import GLOBAL_SCOPE, Principal, require_admin
 from domain import ids

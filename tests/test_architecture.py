@@ -2,7 +2,7 @@
 projections → domain), the domain stays pure, and only the bench command imports `bench`.
 
 Projections may also use application's infrastructure (the Application, settings, the store's
-recorders and subscriptions, the principal, paging, and the scope rules of application/access.py
+recorders and subscriptions, the principal, paging, and the scope rules of application/access/
 with the lookups that load their facts) but never a use case (``application.usecases``)."""
 
 from __future__ import annotations

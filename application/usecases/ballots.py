@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from application import lookups
-from application.access import sees_reviewers
+from application.access.cycles import sees_reviewers
 from application.app import LianpingApp, Outcome, Request, of_type
 from application.principal import Principal, forbid, require_organizer
 from domain import ids

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from application.access import can_read_cycle
+from application.access.cycles import can_read_cycle
 from application.app import Request
 from application.usecases import cycles, directory, participants, passwords, rectification
 from domain import ids
@@ -332,7 +332,7 @@ class TestMyTasks:
 
 
 def test_the_cycle_list_holds_exactly_the_cycles_access_lets_each_caller_read(api: Api):
-    """The list's SQL only narrows the candidates; application/access.py decides. If
+    """The list's SQL only narrows the candidates; application/access/ decides. If
     the access rules ever widen beyond the candidates, this oracle fails."""
     api.cycle_in("reviewing")
     second_city(api)
