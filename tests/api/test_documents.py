@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import unquote
@@ -20,25 +19,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from api.documents import DOCX, XLSX
 from application.usecases import cycles, notes, participants, rectification
 from domain import ids
-from projections.runtime import start_projections_in_background
-from tests.api.helpers import CYCLE, Api, error_code
+from tests.api.helpers import CYCLE, Api, error_code, fresh
 from tests.application.world import worked_example
-from tests.projections.conftest import FAST
 
 C = f"/cycles/{CYCLE}"
-
-
-@pytest.fixture
-def runners(app) -> Iterator[None]:
-    handle = start_projections_in_background(app, config=FAST)
-    try:
-        yield
-    finally:
-        handle.stop()
-
-
-def fresh(api: Api) -> dict[str, str]:
-    return {"X-Min-Position": str(api.position())}
 
 
 def sheet_of(response: Response, name: str | None = None) -> Worksheet:

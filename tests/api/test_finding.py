@@ -13,12 +13,11 @@ from application.app import Request
 from application.usecases import cycles, directory, participants, passwords, rectification
 from domain import ids
 from domain.cycle import Cycle
-from tests.api.finding_support import finding_runner, read  # noqa: F401 (fixture)
-from tests.api.helpers import CYCLE, REPORT, Api, error_code
+from tests.api.helpers import CYCLE, REPORT, Api, error_code, read
 from tests.application.world import ADMIN, INDICATORS, REVIEWERS
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.usefixtures("finding_runner")
+pytestmark = [pytest.mark.usefixtures("runners"), pytest.mark.read_models("finding", "audit")]
 
 
 def second_city(api: Api) -> None:
