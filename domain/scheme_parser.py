@@ -196,11 +196,23 @@ class SchemeParser:
         self.at_most(shares, path, _ONE)
         return shares
 
-    def indicators(self, value: Any) -> tuple[Indicator, ...]:
+    def listed(self, value: Any, path: str, shape: str) -> list[Any] | tuple[Any, ...] | None:
+        """A list section's items; None when it is absent, or not a list (a problem)."""
         if value is None:
-            return ()
+            return None
         if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
-            self.problem("indicators", "must be a list of {code, name, max_points}")
+            self.problem(path, f"must be a list of {shape}")
+            return None
+        return value
+
+    def code_and_name(self, item: Mapping[str, Any], path: str) -> tuple[str | None, str | None]:
+        code = self.text(item.get("code"), f"{path}.code") if "code" in item else None
+        name = self.text(item.get("name"), f"{path}.name") if "name" in item else None
+        return code, name
+
+    def indicators(self, value: Any) -> tuple[Indicator, ...]:
+        value = self.listed(value, "indicators", "{code, name, max_points}")
+        if value is None:
             return ()
         if not value:
             self.problem("indicators", "at least one indicator is required")
@@ -214,8 +226,7 @@ class SchemeParser:
             self.problem(path, "must be an object {code, name, max_points}")
             return None
         self.check_keys(item, path, _INDICATOR_KEYS)
-        code = self.text(item.get("code"), f"{path}.code") if "code" in item else None
-        name = self.text(item.get("name"), f"{path}.name") if "name" in item else None
+        code, name = self.code_and_name(item, path)
         max_points = None
         if "max_points" in item:
             max_points = self.number(item["max_points"], f"{path}.max_points")
@@ -228,10 +239,8 @@ class SchemeParser:
 
     def categories(self, value: Any) -> tuple[BallotCategory, ...]:
         """Optional; either every category has a weight (in 0..1, summing to 1) or none has."""
+        value = self.listed(value, "ballot_categories", "{code, name, weight?}")
         if value is None:
-            return ()
-        if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
-            self.problem("ballot_categories", "must be a list of {code, name, weight?}")
             return ()
         parsed: list[BallotCategory] = []
         for index, item in enumerate(value):
@@ -240,8 +249,7 @@ class SchemeParser:
                 self.problem(path, "must be an object {code, name, weight?}")
                 continue
             self.check_keys(item, path, _CATEGORY_KEYS, ("weight",))
-            code = self.text(item.get("code"), f"{path}.code") if "code" in item else None
-            name = self.text(item.get("name"), f"{path}.name") if "name" in item else None
+            code, name = self.code_and_name(item, path)
             weight = None
             if item.get("weight") is not None:
                 weight = self.number(item["weight"], f"{path}.weight")
