@@ -1,7 +1,7 @@
 """The conflict-of-interest rule for ratings (DOMAIN.md "Round 2"), as a pure function of facts.
 
 It lives in the domain because both sides apply it: the rating command (through
-``application/access.py``, which loads the facts from aggregates) and the read models'
+``application/access/``, which loads the facts from aggregates) and the read models'
 expected counts and ``rate`` tasks (which load the same facts from their tables)."""
 
 from __future__ import annotations

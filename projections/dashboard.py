@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from application import lookups
-from application.access import can_read_cycle, can_read_participant, sees_reviewers
+from application.access.cycles import can_read_cycle, can_read_participant, sees_reviewers
 from application.app import LianpingApp
 from application.principal import Principal, forbid
 from domain.conflicts import rating_conflicts

@@ -1,7 +1,7 @@
 """Finding things (API.md "Round 2"): the cycles, organizations and accounts a caller may see,
 from the finding read model. Whatever lies outside the caller's scope
 is left out (never 403); who may read a cycle or a participant is decided by
-application/access.py, called here, not restated."""
+application/access/, called here, not restated."""
 
 from __future__ import annotations
 
@@ -10,11 +10,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from application.access import (
-    can_read_cycle,
-    inspects_org,
-    is_organizer,
-)
+from application.access.cycles import can_read_cycle, is_organizer
+from application.access.scope import inspects_org
 from application.app import LianpingApp
 from application.principal import GLOBAL_SCOPE, Principal, require_admin
 from domain import ids
@@ -42,6 +39,27 @@ def like_escape(text: str) -> str:
 
 
 LIKE = " LIKE ? ESCAPE '\\'"
+
+
+class Where:
+    """Conditions joined by AND, with their parameters in order."""
+
+    def __init__(self) -> None:
+        self.conditions: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, condition: str, *params: Any) -> None:
+        self.conditions.append(condition)
+        self.params.extend(params)
+
+    def equal(self, columns: dict[str, Any]) -> None:
+        """``column = ?`` for each column given a value (None: not filtered)."""
+        for column, value in columns.items():
+            if value is not None:
+                self.add(f"{column} = ?", value)
+
+    def sql(self) -> str:
+        return " AND ".join(self.conditions) or "1 = 1"
 
 
 def bad_cursor(after: str) -> ValidationError:
@@ -221,19 +239,17 @@ def cycles(
 ) -> dict[str, Any]:
     """The cycles the caller may read, newest year first (then by cycle id)."""
     scope, params = _candidates(r, principal)
-    where = [scope]
-    for column, value in (("organizer_org", organizer_org), ("level", level), ("year", year),
-                          ("phase", phase)):
-        if value is not None:
-            where.append(f"c.{column} = ?")
-            params.append(value)
+    where = Where()
+    where.add(scope, *params)
+    where.equal({"c.organizer_org": organizer_org, "c.level": level, "c.year": year,
+                 "c.phase": phase})
     cursor = _parse_cycle_cursor(after) if after is not None else None
     memo = Lookups(app)
     app = cast(LianpingApp, memo)
     found: list[dict[str, Any]] = []
     while len(found) <= limit:
         paging = ""
-        paged = list(params)
+        paged = list(where.params)
         if cursor is not None:
             paging = " AND (c.year < ? OR (c.year = ? AND c.cycle_id > ?))"
             paged += [cursor[0], cursor[0], cursor[1]]
@@ -242,7 +258,7 @@ def cycles(
             f"c.title, c.phase, c.version, (SELECT COUNT(*) FROM {r.table(PARTICIPANTS)} n "
             f"WHERE n.cycle_id = c.cycle_id) AS participants "
             f"FROM {r.table(CYCLES)} c LEFT JOIN {r.table(ORGS)} o ON o.code = c.organizer_org "
-            f"WHERE {' AND '.join(where)}{paging} ORDER BY c.year DESC, c.cycle_id LIMIT ?",
+            f"WHERE {where.sql()}{paging} ORDER BY c.year DESC, c.cycle_id LIMIT ?",
             (*paged, limit + 1),
         )
         _prime_orgs(r, memo, {row["organizer_org"] for row in batch})
@@ -268,28 +284,21 @@ def organizations(
     q: str | None = None, limit: int = 100, after: str | None = None,
 ) -> dict[str, Any]:
     """Orgs in the subtrees of the caller's grants (a global admin: all), in tree order."""
-    where: list[str] = []
-    params: list[Any] = []
+    where = Where()
     scopes = {org for _, org in principal.grants}
     if GLOBAL_SCOPE not in scopes:
         sql, more = _in_subtrees("path", org_paths(r, sorted(scopes)))
-        where.append(sql)
-        params += more
-    for column, value in (("parent_code", parent_code), ("level", level)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
+        where.add(sql, *more)
+    where.equal({"parent_code": parent_code, "level": level})
     if q:
         sql, more = _contains(("code", "name"), q)
-        where.append(sql)
-        params += more
+        where.add(sql, *more)
     if after is not None:
-        where.append("path > ?")
-        params.append(after)
+        where.add("path > ?", after)
     found = r.fetch(
         f"SELECT code, name, level, parent_code, secretary AS secretary_name, path "
-        f"FROM {r.table(ORGS)} WHERE {' AND '.join(where) or '1 = 1'} ORDER BY path LIMIT ?",
-        (*params, limit + 1),
+        f"FROM {r.table(ORGS)} WHERE {where.sql()} ORDER BY path LIMIT ?",
+        (*where.params, limit + 1),
     )
     rows, next_after = page(found, limit, lambda row: row["path"])
     for row in rows:
@@ -306,34 +315,27 @@ def accounts(
 ) -> dict[str, Any]:
     """Accounts in the caller's admin scope (admins only), by account id."""
     require_admin(principal)
-    where: list[str] = []
-    params: list[Any] = []
+    where = Where()
     scopes = principal.roles("admin")
     if GLOBAL_SCOPE not in scopes:
         sql, more = _in_subtrees("o.path", org_paths(r, scopes))
-        where.append(sql)
-        params += more
-    if org_code is not None:
-        where.append("a.org_code = ?")
-        params.append(org_code)
+        where.add(sql, *more)
+    where.equal({"a.org_code": org_code})
     if role is not None:
-        where.append(
+        where.add(
             f"EXISTS (SELECT 1 FROM {r.table(GRANTS)} g WHERE g.account_id = a.account_id "
-            "AND g.role = ?)"
+            "AND g.role = ?)", role,
         )
-        params.append(role)
     if q:
         sql, more = _contains(("a.account_id", "a.name"), q)
-        where.append(sql)
-        params += more
+        where.add(sql, *more)
     if after is not None:
-        where.append("a.account_id > ?")
-        params.append(after)
+        where.add("a.account_id > ?", after)
     found = r.fetch(
         f"SELECT a.account_id, a.name, a.org_code, a.grants, a.has_password "
         f"FROM {r.table(ACCOUNTS)} a LEFT JOIN {r.table(ORGS)} o ON o.code = a.org_code "
-        f"WHERE {' AND '.join(where) or '1 = 1'} ORDER BY a.account_id LIMIT ?",
-        (*params, limit + 1),
+        f"WHERE {where.sql()} ORDER BY a.account_id LIMIT ?",
+        (*where.params, limit + 1),
     )
     rows, next_after = page(found, limit, lambda row: row["account_id"])
     return {

@@ -142,37 +142,34 @@ def list_orders(
     the ``own`` orgs), optionally of ``org_code``'s subtree and one status; in issue order,
     ``limit`` + 1 rows. Filters never widen scope."""
     from projections.finding import ORGS
-    from projections.lists import LIKE, _in_subtrees, like_escape, org_paths
+    from projections.lists import LIKE, Where, _in_subtrees, like_escape, org_paths
 
-    where: list[str] = []
-    params: list[Any] = []
+    where = Where()
+    where.add("x.position > ?", after)
     if not everything:
         scoped: list[str] = []
+        scoped_params: list[Any] = []
         paths = org_paths(r, sorted(set(subtrees))) if subtrees else []
         if paths:
             sql, more = _in_subtrees("o.path", paths)
             scoped.append(sql)
-            params.extend(more)
+            scoped_params.extend(more)
         if own:
             scoped.append(f"x.org_code IN ({', '.join('?' for _ in own)})")
-            params.extend(own)
+            scoped_params.extend(own)
         if not scoped:
             return []
-        where.append("(" + " OR ".join(scoped) + ")")
+        where.add("(" + " OR ".join(scoped) + ")", *scoped_params)
     if org_code is not None:
         path = org_paths(r, [org_code])
         if not path:
             return []
-        where.append(f"o.path{LIKE}")
-        params.append(like_escape(path[0]) + "%")
-    if status is not None:
-        where.append("x.status = ?")
-        params.append(status)
+        where.add(f"o.path{LIKE}", like_escape(path[0]) + "%")
+    where.equal({"x.status": status})
     found = r.fetch(
         f"SELECT x.* FROM {r.table(ORDERS)} x JOIN {r.table(ORGS)} o ON o.code = x.org_code "
-        f"WHERE x.position > ? {''.join(' AND ' + w for w in where)} "
-        f"ORDER BY x.position LIMIT ?",
-        (after, *params, limit + 1),
+        f"WHERE {where.sql()} ORDER BY x.position LIMIT ?",
+        (*where.params, limit + 1),
     )
     return [{**order_view(row, today), "position": row["position"]} for row in found]
 

@@ -17,6 +17,7 @@ import pytest
 from application.app import LianpingApp
 from application.settings import Settings
 from tests import postgres_server
+from tests.application.world import World
 
 # Tests make a fresh signing key file per store (and the servers they start inherit this).
 os.environ.setdefault("LIANPING_CREATE_SIGNING_KEY", "true")
@@ -124,3 +125,9 @@ def app(settings: Settings) -> Iterator[LianpingApp]:
         yield application
     finally:
         application.close()
+
+
+@pytest.fixture
+def world(app: LianpingApp) -> World:
+    """The org tree, accounts and grants of tests/application/world.py, on ``app``."""
+    return World(app)

@@ -1,8 +1,9 @@
 """The layering of ARCHITECTURE.md, checked: imports point inward (api → application → domain,
-projections → domain), the domain stays pure, and only the bench command imports `bench`.
+projections → domain), the domain stays pure, only the bench command imports `bench`, and no product
+module grows past 400 lines.
 
 Projections may also use application's infrastructure (the Application, settings, the store's
-recorders and subscriptions, the principal, paging, and the scope rules of application/access.py
+recorders and subscriptions, the principal, paging, and the scope rules of application/access/
 with the lookups that load their facts) but never a use case (``application.usecases``)."""
 
 from __future__ import annotations
@@ -25,6 +26,14 @@ ALLOWED = {
 # ... except these parts of an allowed layer.
 FORBIDDEN = {"projections": ("application.usecases",)}
 BENCH_COMMAND = Path("api/cli/bench.py")
+MAX_LINES = 400
+# Over MAX_LINES while other branches split them (issue #13). The lead removes each entry once its
+# split is merged; the test then keeps the module under the limit for good.
+OVER_THE_LIMIT_FOR_NOW = {
+    "api/console/labels.py",
+    "api/console/pages/organizing.py",
+    "application/usecases/cycles.py",
+}
 THIRD_PARTY_FORBIDDEN_IN_DOMAIN = {
     "fastapi",
     "pydantic",
@@ -104,3 +113,20 @@ def test_the_domain_imports_only_the_stdlib_and_eventsourcing_domain():
                 offending.append(f"{path.relative_to(ROOT)} imports {name}")
     assert offending == []
     assert modules_of("domain"), "the domain package is missing"
+
+
+def test_no_product_module_exceeds_400_lines():
+    sizes = {
+        path.relative_to(ROOT).as_posix(): len(path.read_text(encoding="utf-8").splitlines())
+        for layer in LAYERS
+        for path in modules_of(layer)
+    }
+    allowed = {path: sizes.get(path) for path in sorted(OVER_THE_LIMIT_FOR_NOW)}
+    over = {
+        path: lines
+        for path, lines in sorted(sizes.items())
+        if lines > MAX_LINES and path not in OVER_THE_LIMIT_FOR_NOW
+    }
+    assert over == {}, f"split these modules (lines): {over}; allowed for now: {allowed}"
+    back_under = {path: lines for path, lines in allowed.items() if (lines or 0) <= MAX_LINES}
+    assert back_under == {}, f"now within {MAX_LINES} lines: drop from OVER_THE_LIMIT_FOR_NOW"

@@ -25,8 +25,10 @@ from api.schemas.audit_trail import (
     NoteIn,
     NoteOut,
 )
-from application import access as rules
 from application import lookups
+from application.access.reviewers import ReviewerMask
+from application.access.scope import trail_scope
+from application.access.supervision import require_subtree_flags_reader
 from application.app import Request as AppRequest
 from application.paging import cap_page
 from application.principal import Principal
@@ -61,13 +63,13 @@ Filters = Annotated[audit.Filters, Depends(_filters)]
 
 def _scope(principal: Principal, *, organizers: bool = True) -> audit.Scope:
     access.require_auditor(principal)
-    scope = rules.trail_scope(principal, organizers=organizers)
+    scope = trail_scope(principal, organizers=organizers)
     return audit.Scope(scope.everything, scope.subtree_orgs, scope.organizer_orgs)
 
 
 def _shown(app: Any, principal: Principal, actor: str | None = None) -> audit.Shown:
     """Rows as this reader may see them: reviewers by pseudonym outside their knowledge."""
-    mask = rules.ReviewerMask(app, principal)
+    mask = ReviewerMask(app, principal)
     return lambda rows: mask.events(rows, actor)
 
 
@@ -203,7 +205,7 @@ def get_flags(
             raise ValidationError("invalid_query", "give cycle_id or org_code", [
                 {"field": "cycle_id", "message": "cycle_id or org_code is required"}])
         lookups.org(app, org_code)
-        rules.require_subtree_flags_reader(app, request.principal, org_code)
+        require_subtree_flags_reader(app, request.principal, org_code)
         with read_models(app).read(flags.NAME) as view:
             body = flags.subtree_flags(view, org_code, app.today(), app.tz)
         inside = body.pop("inside")

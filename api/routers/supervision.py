@@ -15,7 +15,7 @@ from api.schemas.common import Code, IsoDate, Name, Note, Reason, Strict, Text, 
 from api.schemas.finding import FilterCode, Limit
 from api.schemas.participants import FeedbackOut, ProblemIn
 from application import lookups
-from application.access import (
+from application.access.supervision import (
     order_readers_scope,
     person_record_filter,
     require_coverage_reader,

@@ -21,16 +21,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from psycopg.sql import Identifier
 
-from application.store.postgres import ChainedPostgresRecorder
-from application.store.sqlite import ChainedSQLiteRecorder
+from application.store.side_tables import SideTableStore, side_store
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -91,26 +88,24 @@ def _checkpoint(row: Sequence[Any]) -> Checkpoint:
                       bytes(public_key))
 
 
-class CheckpointStore:
-    """The checkpoints table; subclasses run SQL on their store's own connections."""
+class CheckpointStore(SideTableStore):
+    """The checkpoints table."""
 
-    placeholder = "?"
+    TABLES: ClassVar[dict[str, str]] = {"checkpoints": TABLE}
 
-    def __init__(self, table: str) -> None:
-        self.table = table
-
-    def _run(self, statement: str, params: Sequence[Any] = (), *, commit: bool = False
-             ) -> list[Sequence[Any]]:
-        raise NotImplementedError
-
-    def create_table(self) -> None:
-        raise NotImplementedError
+    def ddl(self) -> list[str]:
+        integer, blob = ("bigint", "bytea") if self.database.postgres else ("INTEGER", "BLOB")
+        return [
+            f"CREATE TABLE IF NOT EXISTS {{checkpoints}} (position {integer} PRIMARY KEY, "
+            f"hash {blob} NOT NULL, created_at text NOT NULL, signature {blob} NOT NULL, "
+            f"public_key {blob} NOT NULL)"
+        ]
 
     def insert(self, checkpoint: Checkpoint) -> bool:
         """Store it unless a checkpoint at its position exists; True when this one was stored."""
-        p = ",".join([self.placeholder] * 5)
         self._run(
-            f"INSERT INTO {self.table} ({_COLUMNS}) VALUES ({p}) ON CONFLICT (position) DO NOTHING",
+            f"INSERT INTO {{checkpoints}} ({_COLUMNS}) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (position) DO NOTHING",
             (checkpoint.position, checkpoint.hash, checkpoint.created_at, checkpoint.signature,
              checkpoint.public_key),
             commit=True,
@@ -118,9 +113,7 @@ class CheckpointStore:
         return self.at(checkpoint.position) == checkpoint
 
     def at(self, position: int) -> Checkpoint | None:
-        rows = self._run(
-            f"SELECT {_COLUMNS} FROM {self.table} WHERE position = {self.placeholder}", (position,)
-        )
+        rows = self._run(f"SELECT {_COLUMNS} FROM {{checkpoints}} WHERE position = ?", (position,))
         return _checkpoint(rows[0]) if rows else None
 
     def latest(self) -> Checkpoint | None:
@@ -129,80 +122,17 @@ class CheckpointStore:
 
     def newest_first(self, limit: int, before: int | None = None) -> list[Checkpoint]:
         """Up to `limit` checkpoints with position < `before` (all when None), newest first."""
-        where = "" if before is None else f"WHERE position < {self.placeholder} "
+        where = "" if before is None else "WHERE position < ? "
         params = ([] if before is None else [before]) + [limit]
         rows = self._run(
-            f"SELECT {_COLUMNS} FROM {self.table} {where}ORDER BY position DESC "
-            f"LIMIT {self.placeholder}",
-            params,
+            f"SELECT {_COLUMNS} FROM {{checkpoints}} {where}ORDER BY position DESC LIMIT ?", params
         )
         return [_checkpoint(row) for row in rows]
 
 
-class SQLiteCheckpoints(CheckpointStore):
-    def __init__(self, recorder: ChainedSQLiteRecorder) -> None:
-        super().__init__(TABLE)
-        self.datastore = recorder.datastore
-
-    def _run(self, statement: str, params: Sequence[Any] = (), *, commit: bool = False
-             ) -> list[Sequence[Any]]:
-        with self.datastore.transaction(commit=commit) as cursor:
-            cursor.execute(statement, tuple(params))
-            return [tuple(row) for row in cursor.fetchall()]
-
-    def create_table(self) -> None:
-        self._run(
-            f"CREATE TABLE IF NOT EXISTS {self.table} ("
-            "position INTEGER PRIMARY KEY, hash BLOB NOT NULL, created_at TEXT NOT NULL, "
-            "signature BLOB NOT NULL, public_key BLOB NOT NULL)",
-            commit=True,
-        )
-
-
-class PostgresCheckpoints(CheckpointStore):
-    placeholder = "%s"
-
-    def __init__(self, recorder: ChainedPostgresRecorder) -> None:
-        self.datastore = recorder.datastore
-        super().__init__(Identifier(self.datastore.schema, TABLE).as_string(None))
-
-    def _run(self, statement: str, params: Sequence[Any] = (), *, commit: bool = False
-             ) -> list[Sequence[Any]]:
-        with self.datastore.transaction(commit=commit) as cursor:
-            cursor.execute(statement, tuple(params))  # type: ignore[arg-type]
-            if cursor.description is None:
-                return []
-            return [tuple(row.values()) for row in cursor.fetchall()]
-
-    def create_table(self) -> None:
-        # Several processes may start at once: concurrent CREATE TABLE IF NOT EXISTS can still
-        # collide in the catalog, so serialise it.
-        with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self.table,))
-            cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {self.table} ("  # type: ignore[arg-type]
-                "position bigint PRIMARY KEY, hash bytea NOT NULL, created_at text NOT NULL, "
-                "signature bytea NOT NULL, public_key bytea NOT NULL)"
-            )
-
-
-_STORES: WeakKeyDictionary[object, CheckpointStore] = WeakKeyDictionary()
-
-
 def checkpoint_store(recorder: object) -> CheckpointStore:
     """The checkpoints table next to `recorder`'s event log (created on first use)."""
-    store = _STORES.get(recorder)
-    if store is None:
-        if isinstance(recorder, ChainedSQLiteRecorder):
-            store = SQLiteCheckpoints(recorder)
-        elif isinstance(recorder, ChainedPostgresRecorder):
-            store = PostgresCheckpoints(recorder)
-        else:
-            msg = f"checkpoints need a chained recorder, not {type(recorder).__name__}"
-            raise TypeError(msg)
-        store.create_table()
-        _STORES[recorder] = store
-    return store
+    return side_store(recorder, CheckpointStore)
 
 
 __all__ = [

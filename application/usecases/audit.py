@@ -12,15 +12,9 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from application import lookups
-from application.access import (
-    ReviewerMask,
-    administers,
-    inspects_org,
-    masked_id,
-    oversees_cycle,
-    reads_subtree,
-    unmasked_id,
-)
+from application.access.cycles import oversees_cycle
+from application.access.reviewers import ReviewerMask, masked_id, unmasked_id
+from application.access.scope import administers, inspects_org, reads_subtree
 from application.app import LianpingApp
 from application.principal import Principal, forbid
 from domain import ids

@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from application import lookups
-from application.access import sees_reviewers
+from application.access.cycles import sees_reviewers
 from application.app import LianpingApp, Outcome, Request, of_type
 from application.principal import Principal, forbid, require_organizer
 from domain import ids
@@ -121,10 +121,10 @@ class OpenBallot:
     participants: list[tuple[str, str]]  # (org_code, org_name)
 
 
-def open_ballot(app: LianpingApp, code: str) -> OpenBallot:
-    """For the phone page: 404 ballot_not_found (unknown, used or voided), 409 outside
-    reviewing."""
-    ballot = app.find(Ballot, ballot_id_of(code), read_only=True)
+def _castable(app: LianpingApp, code: str, *, read_only: bool) -> tuple[Ballot, Cycle]:
+    """The ballot of ``code`` and its cycle: 404 ballot_not_found (unknown, used or voided),
+    409 outside reviewing."""
+    ballot = app.find(Ballot, ballot_id_of(code), read_only=read_only)
     if ballot is None or ballot.used:
         raise ballot_not_found()
     book = app.find(BallotBook, ids.ballot_book_id(ballot.cycle_id), read_only=True)
@@ -132,6 +132,13 @@ def open_ballot(app: LianpingApp, code: str) -> OpenBallot:
         raise ballot_not_found()
     cycle = lookups.cycle(app, ballot.cycle_id, read_only=True)
     cycle.require_phase("casting a ballot", "reviewing")
+    return ballot, cycle
+
+
+def open_ballot(app: LianpingApp, code: str) -> OpenBallot:
+    """For the phone page: 404 ballot_not_found (unknown, used or voided), 409 outside
+    reviewing."""
+    _, cycle = _castable(app, code, read_only=True)
     found = app.find_all([ids.report_id(cycle.cycle_id, o) for o in cycle.participants])
     names = app.find_all([ids.org_id(o) for o in cycle.participants])
     rows = []
@@ -146,14 +153,7 @@ def open_ballot(app: LianpingApp, code: str) -> OpenBallot:
 def cast_ballot(
     app: LianpingApp, request: Request, code: str, ratings: Mapping[str, str | None]
 ) -> Outcome:
-    ballot = app.find(Ballot, ballot_id_of(code))
-    if ballot is None or ballot.used:
-        raise ballot_not_found()
-    book = app.find(BallotBook, ids.ballot_book_id(ballot.cycle_id), read_only=True)
-    if book is None or book.batch(ballot.batch_id)["voided"]:
-        raise ballot_not_found()
-    cycle = lookups.cycle(app, ballot.cycle_id, read_only=True)
-    cycle.require_phase("casting a ballot", "reviewing")
+    ballot, cycle = _castable(app, code, read_only=False)
     clean = _check_ratings(app, cycle, ratings)
     ballot.cast(clean)
     return app.commit(request, ballot, item=ballot, body={"accepted": len(clean)}, created=True)

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from application import lookups
-from application.access import require_admin_of
+from application.access.scope import require_admin_of
 from application.app import LianpingApp, Outcome, Request
 from application.keys import derive_secret
 from application.principal import GLOBAL_SCOPE, Principal, require_admin

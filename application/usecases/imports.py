@@ -15,7 +15,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from application import access
+from application.access.scope import administers, administers_new_org
 from application.app import LianpingApp, Outcome, Request, of_type
 from application.principal import Principal, require_admin
 from application.usecases.directory import ANY_ORG
@@ -34,8 +34,8 @@ MAX_CODE, MAX_NAME = 64, 200
 
 
 class AdminScope:
-    """Which orgs this admin administers (``access.administers``), with the orgs new in the file
-    decided by ``access.administers_new_org`` (in scope when their parent is) as they are
+    """Which orgs this admin administers (``administers``), with the orgs new in the file
+    decided by ``administers_new_org`` (in scope when their parent is) as they are
     planned. Answers are cached: a file names the same orgs on many rows."""
 
     def __init__(self, app: LianpingApp, principal: Principal) -> None:
@@ -45,12 +45,12 @@ class AdminScope:
 
     def covers(self, code: str | None) -> bool:
         if code not in self._known:
-            self._known[code] = access.administers(self.app, self.principal, code)
+            self._known[code] = administers(self.app, self.principal, code)
         return self._known[code]
 
     def planned(self, code: str, parent: str | None) -> None:
         """A new org of the file (its parent possibly new in the file too)."""
-        self._known[code] = access.administers_new_org(
+        self._known[code] = administers_new_org(
             self.app, self.principal, code, parent, parent_in_scope=self.covers(parent)
         )
 

@@ -7,7 +7,8 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
-from application.access import ReviewerMask, inspects_org, unmasked_id
+from application.access.reviewers import ReviewerMask, unmasked_id
+from application.access.scope import inspects_org
 from application.app import LianpingApp, Outcome, Request
 from application.principal import forbid
 from application.usecases.audit import shown_aggregate_id, subject_of

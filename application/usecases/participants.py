@@ -7,15 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from application import lookups
-from application.access import (
-    appointed_secretary,
-    can_read_participant,
-    can_read_report,
-    pseudonym,
-    require_organizer_of,
-    require_reviewer,
-    sees_reviewers,
-)
+from application.access.conflicts import appointed_secretary, require_organizer_of, require_reviewer
+from application.access.cycles import can_read_participant, can_read_report, sees_reviewers
+from application.access.reviewers import pseudonym
 from application.app import LianpingApp, Outcome, Request, of_type
 from application.principal import forbid, require_secretary
 from application.usecases.rectification import plan_view

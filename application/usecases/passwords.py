@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from application import lookups
-from application.access import require_admin_of
+from application.access.scope import require_admin_of
 from application.app import LianpingApp, Outcome, Request
 from application.principal import require_admin
 from application.store.credentials import CredentialStore, credential_store

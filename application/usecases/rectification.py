@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from application import lookups
-from application.access import require_organizer_of
+from application.access.conflicts import require_organizer_of
 from application.app import LianpingApp, Outcome, Request
 from application.principal import require_secretary
 from domain import ids

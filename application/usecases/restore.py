@@ -142,13 +142,7 @@ def check_decoded(lines: Iterable[str], mapper: Mapper[Any]) -> None:
     what its stored bytes decode to: the chain cannot show a change there, and a reader of the
     file would be misled (the restore itself writes only the stored bytes)."""
     decoder = cast(LianpingApp, SimpleNamespace(mapper=mapper))
-    for line_no, text in enumerate(lines, 1):
-        if not text.strip() or (line_no == 1 and f'"{EXPORT_HEADER}"' in text[:40]):
-            continue
-        try:
-            row, _ = parse_row(line_no, text)
-        except BadLineError as error:
-            raise _changed(error.position, str(error)) from None
+    for row, text in _parsed(lines):
         expected = json.loads(_line(decoded_fields(decoder, row)))
         if "decode_error" in expected:
             continue  # stored bytes that do not decode are restored as they are
@@ -164,6 +158,12 @@ def check_decoded(lines: Iterable[str], mapper: Mapper[Any]) -> None:
 
 def export_rows(lines: Iterable[str]) -> Iterator[ChainRow]:
     """The rows of an export, in file order (the header line skipped)."""
+    for row, _ in _parsed(lines):
+        yield row
+
+
+def _parsed(lines: Iterable[str]) -> Iterator[tuple[ChainRow, str]]:
+    """Each row of an export with its line (the header line and blank lines skipped)."""
     for line_no, text in enumerate(lines, 1):
         if not text.strip() or (line_no == 1 and f'"{EXPORT_HEADER}"' in text[:40]):
             continue
@@ -171,7 +171,7 @@ def export_rows(lines: Iterable[str]) -> Iterator[ChainRow]:
             row, _ = parse_row(line_no, text)
         except BadLineError as error:
             raise _changed(error.position, str(error)) from None
-        yield row
+        yield row, text
 
 
 def _changed(position: int | None, reason: str) -> RestoreRefusedError:

@@ -12,7 +12,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from application import lookups
-from application.access import oversees_cycle
+from application.access.cycles import oversees_cycle
 from application.app import LianpingApp, Request, of_type
 from application.principal import forbid
 from application.usecases.history import state_at

@@ -11,11 +11,11 @@ from typing import Any
 from uuid import UUID
 
 from application import lookups
-from application.access import (
+from application.access.conflicts import require_organizer_of
+from application.access.supervision import (
     issuing_scope,
     require_order_answerer,
     require_order_closer,
-    require_organizer_of,
     require_talk_holder,
 )
 from application.app import LianpingApp, Outcome, Request

@@ -121,3 +121,13 @@ def error_code(response: Response) -> str:
 
 
 __all__ = ["BASE", "COUNTIES", "CYCLE", "REPORT", "Api", "Caller", "error_code"]
+
+
+def fresh(api: Api) -> dict[str, str]:
+    """Read your writes: the headers of a read that waits for every write made so far."""
+    return {"X-Min-Position": str(api.position())}
+
+
+def read(api: Api, who: str, path: str, **params: Any) -> Response:
+    """GET as ``who``, once the read models reflect every write so far."""
+    return api.as_(who).get(path, params=params, headers=fresh(api))

@@ -30,7 +30,7 @@ with warnings.catch_warnings():
 from api.console import ballot_sheet
 from api.documents import DOCX, XLSX
 from api.main import create_app
-from application.access import masked_id
+from application.access.reviewers import masked_id
 from application.app import LianpingApp, Request
 from application.usecases import (
     ballots,

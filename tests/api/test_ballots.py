@@ -5,30 +5,17 @@ for unknown and used codes, rate limited guessing), voiding, the counts, paper i
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from openpyxl import load_workbook
 
 from application.app import Request
 from application.usecases import ballots
 from domain.errors import DomainError
-from projections.runtime import start_projections_in_background
 from tests.api.ballot_meeting import CYCLE, Meeting
 from tests.api.helpers import Api, error_code
-from tests.projections.conftest import FAST
 
 ZERO = {"good": 0, "fairly_good": 0, "average": 0, "poor": 0}
-
-
-@pytest.fixture
-def runners(app) -> Iterator[None]:
-    handle = start_projections_in_background(app, config=FAST)
-    try:
-        yield
-    finally:
-        handle.stop()
 
 
 class TestTheWorkedExample:

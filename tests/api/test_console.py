@@ -15,7 +15,6 @@ from application.app import Request
 from application.usecases import passwords, sessions
 from projections import finding
 from projections.service import read_models
-from tests.api.finding_support import finding_runner  # noqa: F401 (fixture)
 from tests.api.helpers import Api
 from tests.application.world import ADMIN
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
@@ -166,7 +165,8 @@ class TestForcedPasswordChange:
         assert sessions.sign_in(api.app, "sec-county-a", NEW, None).must_change_password is False
 
 
-@pytest.mark.usefixtures("finding_runner")
+@pytest.mark.usefixtures("runners")
+@pytest.mark.read_models("finding", "audit")
 class TestPages:
     def test_the_home_page_links_each_task_to_its_console_page(self, api: Api):
         cycle_id = api.cycle_in("reporting")

@@ -5,31 +5,19 @@ board, flags, plan approval and 销号."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import unquote
 
 import pytest
 
 from api.console import paths
-from application.app import LianpingApp, Request
+from application.app import Request
 from application.usecases import cycles, rectification
-from projections.runtime import start_projections_in_background
 from tests.api.helpers import Api
 from tests.api.test_console import csrf_of, given_password, main_text, sign_in
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
-from tests.projections.conftest import FAST
 
-pytestmark = pytest.mark.usefixtures("cheap_hashes", "pages_runner")
-
-
-@pytest.fixture
-def pages_runner(app: LianpingApp) -> Iterator[None]:
-    handle = start_projections_in_background(
-        app, names=["finding", "rectification", "flags"], config=FAST)
-    try:
-        yield
-    finally:
-        handle.stop()
+pytestmark = [pytest.mark.usefixtures("cheap_hashes", "runners"),
+              pytest.mark.read_models("finding", "rectification", "flags")]
 
 
 def organizer(api: Api) -> str:

@@ -8,13 +8,13 @@ import pytest
 
 from api.console import paths
 from application.usecases import sessions
-from tests.api.finding_support import finding_runner  # noqa: F401 (fixture)
 from tests.api.helpers import Api
 from tests.api.test_console import csrf_of, given_password, main_text, sign_in
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
 from tests.e2e.server import poll_until
 
-pytestmark = pytest.mark.usefixtures("cheap_hashes", "finding_runner")
+pytestmark = [pytest.mark.usefixtures("cheap_hashes", "runners"),
+              pytest.mark.read_models("finding", "audit")]
 
 REPORT = {"title": "甲县书记述职报告", "achievements": "成效一\r\n成效二", "problems": "问题",
           "plans": "打算"}

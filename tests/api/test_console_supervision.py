@@ -5,32 +5,19 @@ close; coverage, talks and a person's record pages."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import unquote
 
 import pytest
 
 from api.console import paths
-from application.app import LianpingApp
-from projections.runtime import start_projections_in_background
 from tests.api.helpers import CYCLE, Api
 from tests.api.test_console import csrf_of, given_password, main_text, sign_in
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
 from tests.e2e.server import poll_until
-from tests.projections.conftest import FAST
 
-pytestmark = pytest.mark.usefixtures("cheap_hashes", "pages_runner")
-
-
-@pytest.fixture
-def pages_runner(app: LianpingApp) -> Iterator[None]:
-    handle = start_projections_in_background(
-        app, names=["finding", "records"], config=FAST)
-    try:
-        yield
-    finally:
-        handle.stop()
+pytestmark = [pytest.mark.usefixtures("cheap_hashes", "runners"),
+              pytest.mark.read_models("finding", "records")]
 
 
 def as_(api: Api, account_id: str) -> None:

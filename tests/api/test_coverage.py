@@ -3,33 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from application.app import LianpingApp
 from application.usecases import cycles, directory, participants
-from projections.runtime import start_projections_in_background
-from tests.api.helpers import CYCLE, Api, error_code
+from tests.api.helpers import CYCLE, Api, error_code, fresh
 from tests.application.world import ADMIN
-from tests.projections.conftest import FAST
 
-pytestmark = pytest.mark.usefixtures("runners")
-
-
-@pytest.fixture
-def runners(app: LianpingApp) -> Iterator[None]:
-    handle = start_projections_in_background(app, names=["finding", "flags"], config=FAST)
-    try:
-        yield
-    finally:
-        handle.stop()
-
-
-def fresh(api: Api) -> dict[str, str]:
-    return {"X-Min-Position": str(api.position())}
+pytestmark = [pytest.mark.usefixtures("runners"), pytest.mark.read_models("finding", "flags")]
 
 
 def county_cycle(api: Api, county: str, towns: int, year: int = 2026) -> str:

@@ -3,32 +3,14 @@ panel, setting and moving deadlines, and what the cycle, its flags and its board
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from urllib.parse import quote
 
-import pytest
-
 from application.usecases import cycles, participants
-from projections.runtime import start_projections_in_background
-from tests.api.helpers import COUNTIES, CYCLE, Api, error_code
+from tests.api.helpers import COUNTIES, CYCLE, Api, error_code, fresh
 from tests.application.world import REVIEWERS
-from tests.projections.conftest import FAST
 
 C = f"/cycles/{CYCLE}"
-
-
-@pytest.fixture
-def runners(app) -> Iterator[None]:
-    handle = start_projections_in_background(app, config=FAST)
-    try:
-        yield
-    finally:
-        handle.stop()
-
-
-def fresh(api: Api) -> dict[str, str]:
-    return {"X-Min-Position": str(api.position())}
 
 
 class TestRemoval:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 from httpx import Response
 from openpyxl import load_workbook
@@ -20,25 +20,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from api.documents import DOCX, XLSX
 from application.usecases import cycles, notes, participants, rectification
 from domain import ids
-from projections.runtime import start_projections_in_background
-from tests.api.helpers import CYCLE, Api, error_code
+from tests.api.helpers import CYCLE, Api, error_code, fresh
 from tests.application.world import worked_example
-from tests.projections.conftest import FAST
 
 C = f"/cycles/{CYCLE}"
-
-
-@pytest.fixture
-def runners(app) -> Iterator[None]:
-    handle = start_projections_in_background(app, config=FAST)
-    try:
-        yield
-    finally:
-        handle.stop()
-
-
-def fresh(api: Api) -> dict[str, str]:
-    return {"X-Min-Position": str(api.position())}
 
 
 def sheet_of(response: Response, name: str | None = None) -> Worksheet:
@@ -48,6 +33,14 @@ def sheet_of(response: Response, name: str | None = None) -> Worksheet:
     sheet = workbook[name] if name else workbook.active
     assert sheet is not None
     return sheet
+
+
+def document_of(response: Response) -> tuple[DocxDocument, str]:
+    """The DOCX answered, and its paragraphs' text."""
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == DOCX
+    document = Document(io.BytesIO(response.content))
+    return document, "\n".join(p.text for p in document.paragraphs)
 
 
 def rows_of(sheet: Worksheet, first: int = 4) -> list[list[Any]]:
@@ -126,11 +119,8 @@ class TestFeedbackLetter:
 
         response = api.as_("sec-county-a").get(f"{C}/participants/county-a/feedback.docx")
 
-        assert response.status_code == 200, response.text
-        assert response.headers["content-type"] == DOCX
+        document, text = document_of(response)
         assert filename(response) == "甲县述职评议反馈意见.docx"
-        document = Document(io.BytesIO(response.content))
-        text = "\n".join(p.text for p in document.paragraphs)
         assert document.paragraphs[0].text == "中共某市委员会"
         assert "中共甲县委员会、甲县书记同志：" in text
         assert "现以中共某市委员会的名义" in text and "书面反馈" in text
@@ -172,11 +162,8 @@ class TestBulletin:
 
         response = api.as_("inspector").get(f"{C}/bulletin.docx")
 
-        assert response.status_code == 200, response.text
-        assert response.headers["content-type"] == DOCX
+        document, text = document_of(response)
         assert filename(response) == "2026年度述职评议结果通报.docx"
-        document = Document(io.BytesIO(response.content))
-        text = "\n".join(p.text for p in document.paragraphs)
         assert "关于2026年度述职评议结果的通报" in text
         rows = [[c.text for c in row.cells] for row in document.tables[0].rows]
         assert rows[0] == ["排名", "单位", "总分", "等次", "位次变化"]
@@ -280,5 +267,5 @@ def test_a_rating_in_a_document_never_names_a_reviewer(api: Api) -> None:
 
     letter = api.as_("sec-county-b").get(f"{C}/participants/county-b/feedback.docx")
 
-    text = "\n".join(p.text for p in Document(io.BytesIO(letter.content)).paragraphs)
+    _, text = document_of(letter)
     assert "reviewer-" not in text and "无。" in text

@@ -8,17 +8,16 @@ from decimal import Decimal
 
 import pytest
 
-from application.access import can_read_cycle
+from application.access.cycles import can_read_cycle
 from application.app import Request
 from application.usecases import cycles, directory, participants, passwords, rectification
 from domain import ids
 from domain.cycle import Cycle
-from tests.api.finding_support import finding_runner, read  # noqa: F401 (fixture)
-from tests.api.helpers import CYCLE, REPORT, Api, error_code
+from tests.api.helpers import CYCLE, REPORT, Api, error_code, read
 from tests.application.world import ADMIN, INDICATORS, REVIEWERS
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.usefixtures("finding_runner")
+pytestmark = [pytest.mark.usefixtures("runners"), pytest.mark.read_models("finding", "audit")]
 
 
 def second_city(api: Api) -> None:
@@ -332,7 +331,7 @@ class TestMyTasks:
 
 
 def test_the_cycle_list_holds_exactly_the_cycles_access_lets_each_caller_read(api: Api):
-    """The list's SQL only narrows the candidates; application/access.py decides. If
+    """The list's SQL only narrows the candidates; application/access/ decides. If
     the access rules ever widen beyond the candidates, this oracle fails."""
     api.cycle_in("reviewing")
     second_city(api)

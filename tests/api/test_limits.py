@@ -5,7 +5,6 @@ in bytes as well as rows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +16,10 @@ from application.paging import cap_page
 from application.settings import Settings
 from application.store import chain
 from application.usecases import integrity
-from projections.runtime import start_projections_in_background
+from projections.runner import Runners
 from tests.api.helpers import CYCLE, REPORT, Api, error_code
 from tests.api.test_rectification import plan
 from tests.conftest import make_settings
-from tests.projections.conftest import FAST
 
 PARTICIPANT = f"/cycles/{CYCLE}/participants/county-a"
 
@@ -248,23 +246,13 @@ class TestVerify:
         assert answered.status_code == 200
 
 
-@pytest.fixture
-def projected(api: Api) -> Iterator[Api]:
-    runners = start_projections_in_background(api.app, config=FAST)
-    try:
-        yield api
-    finally:
-        runners.stop()
-
-
 class TestPagesCappedInBytes:
     BIG = 10_000  # Chinese characters per report section: a report is about 90 KB as JSON
 
     @limited(max_page_bytes=250_000)
     def test_a_page_stops_at_max_page_bytes_and_gives_next_after(
-        self, projected: Api, limits: Any
+        self, api: Api, runners: Runners, limits: Any
     ) -> None:
-        api = projected
         api.cycle_in("reporting")
         secretary = api.as_("sec-county-a")
         big = {key: f"{value}{'进' * self.BIG}" if key != "title" else value
@@ -289,9 +277,8 @@ class TestPagesCappedInBytes:
 
     @limited(max_page_bytes=5_000)
     def test_one_event_larger_than_the_cap_still_comes_alone(
-        self, projected: Api, limits: Any
+        self, api: Api, runners: Runners, limits: Any
     ) -> None:
-        api = projected
         api.cycle_in("reporting")
         big = {**REPORT, "achievements": "进" * 20_000}
         api.as_("sec-county-a").post(f"{PARTICIPANT}/report", big)
@@ -307,8 +294,7 @@ class TestPagesCappedInBytes:
         assert api.app.settings.max_page_bytes == 8 * 1024 * 1024
 
     @limited(max_page_bytes=4096 + 20_000)
-    def test_flags_page_on_in_bytes_too(self, projected: Api, limits: Any) -> None:
-        api = projected
+    def test_flags_page_on_in_bytes_too(self, api: Api, runners: Runners, limits: Any) -> None:
         api.cycle_in("reporting")
         secretary, reason = api.as_("sec-county-a"), "退回" * 2_500  # ~15 KB as JSON
         for _ in range(3):

@@ -10,8 +10,7 @@ from application.store.credentials import credential_store
 from application.usecases import sessions
 from domain import ids
 from domain.account import Account
-from tests.api.finding_support import finding_runner, read  # noqa: F401 (fixture)
-from tests.api.helpers import Api, error_code
+from tests.api.helpers import Api, error_code, read
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("cheap_hashes")
@@ -119,7 +118,8 @@ class TestSessionRevocation:
         assert api.admin.post("/accounts/nobody/sessions/revocation", {}).status_code == 404
 
 
-@pytest.mark.usefixtures("finding_runner")
+@pytest.mark.usefixtures("runners")
+@pytest.mark.read_models("finding", "audit")
 class TestCredentialsAreNotHistory:
     def test_no_password_hash_or_session_id_in_events_feed_or_exports(self, api: Api):
         api.world  # noqa: B018

@@ -4,7 +4,6 @@ reports stored before it was recorded."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -14,19 +13,8 @@ from application.app import LianpingApp
 from application.usecases import directory, participants
 from domain import ids
 from domain.report import Report
-from projections.runtime import start_projections_in_background
-from tests.api.helpers import Api, error_code
+from tests.api.helpers import Api, error_code, fresh
 from tests.application.world import ADMIN
-from tests.projections.conftest import FAST
-
-
-@pytest.fixture
-def runners(app: LianpingApp) -> Iterator[None]:
-    handle = start_projections_in_background(app, names=["records"], config=FAST)
-    try:
-        yield
-    finally:
-        handle.stop()
 
 
 def moved(api: Api) -> None:
@@ -48,11 +36,8 @@ def moved(api: Api) -> None:
     world.run("sec-county-a", participants.submit_report, "city-2027", "county-c", content)
 
 
-def fresh(api: Api) -> dict[str, str]:
-    return {"X-Min-Position": str(api.position())}
-
-
 @pytest.mark.usefixtures("runners")
+@pytest.mark.read_models("records")
 class TestPersonRecord:
     def test_the_person_reads_every_cycle_they_reported_in(self, api: Api):
         moved(api)

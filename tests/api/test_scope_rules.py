@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,26 +15,11 @@ import pytest
 
 from application.usecases import cycles, directory, participants
 from domain import ids
-from projections.runtime import start_projections_in_background
-from tests.api.helpers import CYCLE, Api, error_code
+from projections.runner import Runners
+from tests.api.helpers import CYCLE, Api, error_code, fresh
 from tests.application.world import ADMIN
-from tests.projections.conftest import FAST
 
 P = f"/cycles/{CYCLE}/participants"
-
-
-@pytest.fixture
-def running(api: Api) -> Iterator[Api]:
-    """The api with its read models' runners in the background."""
-    handle = start_projections_in_background(api.app, config=FAST)
-    try:
-        yield api
-    finally:
-        handle.stop()
-
-
-def fresh(api: Api) -> dict[str, str]:
-    return {"X-Min-Position": str(api.position())}
 
 
 def on_panel(api: Api, account_id: str, org: str | None, *grants: tuple[str, str]) -> None:
@@ -216,9 +200,8 @@ class TestAdminScope:
         assert me["grants"] == [{"role": "admin", "org_code": "*"}]
 
     def test_an_org_admin_reads_the_audit_trail_of_its_subtree_only(
-        self, running: Api
+        self, api: Api, runners: Runners
     ) -> None:
-        api = running
         admin = self.county_admin(api)
         api.cycle_in("reviewing")
 
@@ -230,8 +213,9 @@ class TestAdminScope:
         assert [e["position"] for e in feed] == [e["position"] for e in events]
 
 
-    def test_filters_outside_the_subtree_are_left_out_not_refused(self, running: Api) -> None:
-        api = running
+    def test_filters_outside_the_subtree_are_left_out_not_refused(
+        self, api: Api, runners: Runners
+    ) -> None:
         admin = self.county_admin(api)
         api.cycle_in("reviewing")
         api.world.run("organizer", cycles.veto, CYCLE, "county-a", "否决")
@@ -253,8 +237,7 @@ class TestReviewerPseudonyms:
     """The participant's inspector sees 评议人N for the same rating everywhere."""
 
     @pytest.fixture
-    def rated(self, running: Api) -> Api:
-        api = running
+    def rated(self, api: Api, runners: Runners) -> Api:
         api.world.person("insp-ca", "甲县纪委", "county-a", ("inspector", "county-a"))
         api.cycle_in("reviewing")
         world = api.world
@@ -352,8 +335,7 @@ class TestReviewerPseudonyms:
         assert [(f["kind"], f["actor"]) for f in flags] == [("amendment", "评议人3")]
         assert [(f["kind"], f["actor"]) for f in named] == [("amendment", "reviewer-3")]
 
-    def test_a_late_rating_s_flag_names_the_pseudonym(self, running: Api) -> None:
-        api = running
+    def test_a_late_rating_s_flag_names_the_pseudonym(self, api: Api, runners: Runners) -> None:
         world = api.world
         world.person("insp-ca", "甲县纪委", "county-a", ("inspector", "county-a"))
         world.run("organizer", cycles.create_cycle, "city", "county", 2026, "评议",

@@ -3,33 +3,18 @@ and what they add to flags and tasks."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from application.app import LianpingApp
-from projections.runtime import start_projections_in_background
-from tests.api.helpers import CYCLE, Api, error_code
-from tests.projections.conftest import FAST
+from tests.api.helpers import CYCLE, Api, error_code, fresh
 
 P = f"/cycles/{CYCLE}/participants"
 TALK = {"scheduled_for": "2027-01-10", "with_name": "甲县书记", "reason": "年度考核等次为差"}
 ORDERS = "/supervision/orders"
 
-
-@pytest.fixture
-def runners(app: LianpingApp) -> Iterator[None]:
-    handle = start_projections_in_background(app, names=["finding", "flags"], config=FAST)
-    try:
-        yield
-    finally:
-        handle.stop()
-
-
-def fresh(api: Api) -> dict[str, str]:
-    return {"X-Min-Position": str(api.position())}
+pytestmark = pytest.mark.read_models("finding", "flags")
 
 
 def graded_good(api: Api, county: str) -> None:

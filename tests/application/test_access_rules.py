@@ -1,4 +1,4 @@
-"""The scope rules of application/access.py: the pure ones (conflicts of interest, the
+"""The scope rules of application/access/: the pure ones (conflicts of interest, the
 organizer's own-org conflict, subtree scope) from the facts the use cases load, and an admin's
 scope over a store."""
 
@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from application.access import administers, organizer_conflicts
+from application.access.conflicts import organizer_conflicts
+from application.access.scope import administers
 from application.principal import GLOBAL_SCOPE, Principal, within
 from domain.conflicts import rating_conflicts
 from tests.application.world import World

@@ -5,24 +5,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-import pytest
-
 from application.app import Request
 from application.usecases import cycles, directory, participants
 from domain.scheme import DEFAULT_SCHEME
 from tests.application.scenario import event_types_since, position, then_refused
-from tests.application.world import ADMIN, COUNTIES, World
-
-
-@pytest.fixture
-def world(app):
-    return World(app)
-
-
-@pytest.fixture
-def preparing(world):
-    world.cycle("c1", 2026)
-    return world
+from tests.application.world import ADMIN, COUNTIES
 
 
 class TestCreateCycle:

@@ -18,17 +18,6 @@ from tests.application.scenario import event_types_since, position, then_refused
 from tests.application.world import COUNTIES, REVIEWERS, World
 
 
-@pytest.fixture
-def world(app):
-    return World(app)
-
-
-@pytest.fixture
-def preparing(world):
-    world.cycle("c1", 2026)
-    return world
-
-
 def view(world: World, cycle_id: str = "c1", as_of=None) -> dict:
     return cycles.get_cycle(world.app, Request(world.who("organizer")), cycle_id, as_of)
 

@@ -11,12 +11,7 @@ from application.principal import Principal
 from application.usecases import directory
 from domain.errors import UnauthorizedError
 from tests.application.scenario import event_types_since, position, then_refused
-from tests.application.world import ADMIN, World
-
-
-@pytest.fixture
-def world(app):
-    return World(app)
+from tests.application.world import ADMIN
 
 
 class TestRegisterOrganization:

@@ -153,7 +153,7 @@ class TestRectificationOnce:
     def test_a_progress_report_is_recorded_once(self, app, proxy, rectifying):
         submit_plan(rectifying, 30)
         rectifying.run("organizer", rectification.approve_plan, "c1", "county-a")
-        when_the_commit_reply_is_lost(
+        outcome = when_the_commit_reply_is_lost(
             app,
             proxy,
             lambda: rectifying.run(
@@ -161,6 +161,7 @@ class TestRectificationOnce:
             ),
             "RectificationPlan.ProgressReported",
         )
+        assert outcome.body["item"]["status"] == "in_progress"
 
 
 class TestANoteOnce:

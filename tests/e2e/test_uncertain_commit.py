@@ -136,10 +136,11 @@ def test_a_plan_resubmission_is_recorded_once(setup):
 
 
 def test_a_progress_report_is_recorded_once(setup):
-    when_the_commit_reply_is_lost(
+    response = when_the_commit_reply_is_lost(
         setup, "sec-county-b", "/cycles/c1/participants/county-b/rectification/items/I1/progress",
         {"note": "已整顿", "percent": 50}, 200, "RectificationPlan.ProgressReported",
     )
+    assert response.json()["item"]["status"] == "in_progress"
 
 
 def test_a_note_is_recorded_once(setup):

@@ -16,7 +16,6 @@ from projections.runtime import start_projections_in_background
 from projections.service import ReadModels, read_models
 from projections.tables import Projection, Row, fold_all
 from projections.views import View
-from tests.application.world import World
 
 #: Fast enough for tests: lock retries and polls in tens of milliseconds.
 FAST = RunnerConfig(batch_size=50, poll_interval=0.05, lock_retry=0.02, backoff_initial=0.01,
@@ -26,11 +25,6 @@ FAST = RunnerConfig(batch_size=50, poll_interval=0.05, lock_retry=0.02, backoff_
 @pytest.fixture
 def models(app: LianpingApp) -> ReadModels:
     return read_models(app)
-
-
-@pytest.fixture
-def world(app: LianpingApp) -> World:
-    return World(app)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from application.settings import Settings
 from domain import ids
 from projections.runtime import start_projections_in_background
 from projections.service import read_models
-from tests.api.helpers import Api, error_code
+from tests.api.helpers import Api, error_code, fresh
 from tests.conftest import POSTGRES_URL, postgres_connection
 from tests.projections.conftest import FAST
 from tests.projections.scripts import rich_history
@@ -64,11 +64,6 @@ def api(served) -> Api:
 @pytest.fixture
 def history(served) -> dict[str, Any]:
     return served[1]
-
-
-def fresh(api: Api) -> dict[str, str]:
-    """Read your writes: wait for everything recorded so far."""
-    return {"X-Min-Position": str(api.position())}
 
 
 class TestAuditEvents:

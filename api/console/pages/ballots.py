@@ -26,7 +26,7 @@ from api.console.web import (
 )
 from api.documents import attachment
 from application import lookups
-from application.access import is_organizer
+from application.access.cycles import is_organizer
 from application.app import LianpingApp
 from application.usecases import ballots
 from domain.errors import DomainError

@@ -16,7 +16,7 @@ from api.console.pages import organizing
 from api.console.web import ConsoleRoute, CurrentUser, read_request, render
 from api.schemas.finding import Cursor
 from application import lookups
-from application.access import oversees_cycle
+from application.access.cycles import oversees_cycle
 from application.usecases import cycles
 from domain import ids
 from domain.organization import Organization

@@ -26,9 +26,8 @@ from api.console.web import (
     render,
 )
 from application import lookups
-from application.access import (
-    in_scope,
-    inspects_org,
+from application.access.scope import in_scope, inspects_org
+from application.access.supervision import (
     order_readers_scope,
     person_record_filter,
     require_coverage_reader,
