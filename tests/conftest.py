@@ -13,11 +13,19 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 
 from application.app import LianpingApp
 from application.settings import Settings
 from tests import postgres_server
 from tests.application.world import World
+
+# Property tests judge correctness, not speed: on a loaded 2-core host input generation is slow
+# and examples take longer than hypothesis's default 200 ms (speed belongs in `make bench`).
+settings.register_profile(
+    "lianping", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("lianping")
 
 # Tests make a fresh signing key file per store (and the servers they start inherit this).
 os.environ.setdefault("LIANPING_CREATE_SIGNING_KEY", "true")
