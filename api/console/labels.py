@@ -799,3 +799,8 @@ DONE.update({
     "talk_scheduled": "约谈已安排",
     "talk_recorded": "约谈已记录",
 })
+
+# -- 红黄灯 and reminders ---------------------------------------------------------------------
+LIGHTS: dict[str, str] = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+COLUMNS.update({"light": "红黄灯"})
+EVENT_TYPES.update({"Cycle.WarnDaysSet": "设置预警天数"})
