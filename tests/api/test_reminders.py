@@ -19,7 +19,7 @@ from application.usecases import rectification
 from projections.runtime import start_projections_in_background
 from projections.service import read_models
 from tests.api.helpers import CYCLE, Api, error_code
-from tests.api.test_console import given_password, sign_in
+from tests.api.test_console import csrf_of, given_password, sign_in
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
 from tests.mail_support import smtp_server, webhook_server
 from tests.projections.conftest import FAST
@@ -273,3 +273,48 @@ def test_the_cycle_page_tells_the_organizer_of_failed_reminders(api: Api):
 
     assert page.status_code == 200
     assert "提醒发送失败" in page.text and paths.reminders(CYCLE) in page.text
+
+
+@pytest.mark.usefixtures("cheap_hashes")
+class TestConsole:
+    def test_the_admin_sets_contact_details_on_the_account_page(self, api: Api):
+        api.world  # noqa: B018
+        api.client.cookies.clear()
+        given_password(api, "admin")
+        sign_in(api.client, "admin")
+        here = paths.admin_account(SECRETARY)
+        page = api.client.get(here)
+        assert page.status_code == 200 and "提醒联系方式" in page.text
+
+        saved = api.client.post(here, data={
+            "csrf_token": csrf_of(page.text), "action": "contact",
+            "email": "yc-sj@example.cn", "mobile": "13800000000"}, follow_redirects=False)
+        refused = api.client.post(here, data={
+            "csrf_token": csrf_of(page.text), "action": "contact", "email": "nope",
+            "mobile": ""}, follow_redirects=False)
+
+        assert saved.status_code == 303
+        assert 'value="yc-sj@example.cn"' in api.client.get(here).text
+        assert refused.status_code == 422 and "联系方式格式不正确" in refused.text
+        assert api.admin.get(f"/accounts/{SECRETARY}/contact").json()["email"] == \
+            "yc-sj@example.cn"
+
+    def test_the_reminders_page_lists_failed_ones_with_their_error(self, api: Api):
+        plan_item_due_in(api, 1)
+        with smtp_server() as box:
+            settings = configured(api.app, reminder_sender="smtp", smtp_port=box.port)
+            run_once(api, Reminders(api.app, settings=settings))
+        api.client.cookies.clear()
+        given_password(api, "organizer")
+        sign_in(api.client, "organizer")
+
+        page = api.client.get(paths.reminders(CYCLE))
+        api.client.cookies.clear()
+        given_password(api, SECRETARY)
+        sign_in(api.client, SECRETARY)
+        refused = api.client.get(paths.reminders(CYCLE))
+
+        assert page.status_code == 200
+        assert "发送失败" in page.text and "no e-mail address" in page.text
+        assert 'data-light="yellow"' in page.text
+        assert refused.status_code == 403

@@ -15,7 +15,7 @@ from application.usecases import audit as access
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
 
-@router.get(paths.reminders("{cycle_id}"))
+@router.get(f"{paths.CYCLES}/{{cycle_id}}/reminders")
 def reminders_page(cycle_id: str, request: Request, user: CurrentUser) -> Response:
     app = application_of(request)
     cycle = access.check_board_reader(app, user.principal, cycle_id)
