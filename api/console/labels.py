@@ -838,3 +838,4 @@ CONTACT: dict[str, str] = {
 REMINDER_STATUSES: dict[str, str] = {
     "pending": "待发送", "delivered": "已发送", "failed": "发送失败",
 }
+CONTACT.update({"warn_days": "黄灯预警天数（截止前几天亮黄灯）"})

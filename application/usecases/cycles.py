@@ -326,9 +326,11 @@ def set_deadlines(
     cycle = _organizer_cycle(app, request, cycle_id)
     in_force = {name: date.fromisoformat(due) for name, due in cycle.deadlines.items()}
     _check_deadline_order({**in_force, **given}, prefix="")
-    if given or warn_days == cycle.warn_days:
+    moved = any(cycle.deadlines.get(k) != v.isoformat() for k, v in given.items())
+    new_warning = warn_days is not None and warn_days != cycle.warn_days
+    if moved or not new_warning:  # (nothing changed at all: 409 deadlines_unchanged)
         cycle.set_deadlines({k: v.isoformat() for k, v in given.items()}, reason, request.actor)
-    if warn_days is not None and warn_days != cycle.warn_days:
+    if new_warning and warn_days is not None:
         cycle.set_warn_days(warn_days, request.actor)
     return _cycle_outcome(app, request, cycle, {"deadlines": dict(cycle.deadlines)})
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import unquote
 
 import pytest
 
@@ -14,7 +15,7 @@ from application.app import LianpingApp
 from application.usecases import cycles, rectification, supervision
 from projections.runtime import start_projections_in_background
 from tests.api.helpers import CYCLE, Api
-from tests.api.test_console import given_password, sign_in
+from tests.api.test_console import csrf_of, given_password, sign_in
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
 from tests.e2e.server import poll_until
 from tests.projections.conftest import FAST
@@ -101,3 +102,24 @@ def test_the_supervision_board_shows_order_lights(api: Api):
     as_(api, "inspector")
 
     assert badges(api, paths.SUPERVISION, 2) == [("yellow", "黄灯"), ("green", "绿灯")]
+
+
+def test_the_organizer_sets_warn_days_with_the_deadlines(api: Api):
+    api.cycle_in("reporting")
+    api.world.run("organizer", cycles.set_deadlines, CYCLE,
+                  {"report_due": api.app.today() + timedelta(days=5)}, None)
+    as_(api, "organizer")
+    page = api.client.get(paths.cycle(CYCLE))
+    assert 'name="warn_days"' in page.text and 'value="3"' in page.text
+    token = csrf_of(page.text)
+    due = (api.app.today() + timedelta(days=5)).isoformat()
+
+    kept = api.client.post(paths.cycle_action(CYCLE, "deadlines"), data={
+        "csrf_token": token, "report_due": due, "warn_days": "7"}, follow_redirects=False)
+    bad = api.client.post(paths.cycle_action(CYCLE, "deadlines"), data={
+        "csrf_token": token, "report_due": due, "warn_days": "99"}, follow_redirects=False)
+
+    assert kept.status_code == 303 and bad.status_code == 303
+    assert "预警天数" in unquote(bad.headers.get("set-cookie", ""))
+    assert api.organizer.get(f"/cycles/{CYCLE}").json()["warn_days"] == 7
+    assert badges(api, paths.cycle(CYCLE), 3) == [("yellow", "黄灯")] * 3
