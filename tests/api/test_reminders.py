@@ -12,15 +12,19 @@ import pytest
 
 from api.cli import main as cli_main
 from api.console import paths
+from api.main import create_app
 from api.reminders.process import Reminders
 from application.app import LianpingApp
 from application.settings import Settings
+from application.store.reminders import reminder_store
 from application.usecases import rectification
 from projections.runtime import start_projections_in_background
 from projections.service import read_models
+from tests.api.conftest import TestClient
 from tests.api.helpers import CYCLE, Api, error_code
 from tests.api.test_console import csrf_of, given_password, sign_in
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
+from tests.e2e.server import poll_until
 from tests.mail_support import smtp_server, webhook_server
 from tests.projections.conftest import FAST
 
@@ -318,3 +322,15 @@ class TestConsole:
         assert "发送失败" in page.text and "no e-mail address" in page.text
         assert 'data-light="yellow"' in page.text
         assert refused.status_code == 403
+
+
+def test_the_served_app_runs_the_reminders_beside_its_read_models(api: Api, app: LianpingApp):
+    plan_item_due_in(api, 1)
+    settings = configured(app, reminder_interval_seconds=0.05, checkpoint_interval_seconds=0)
+    store = reminder_store(app.recorder)
+
+    with TestClient(create_app(settings)):  # owns its application: runners and reminders
+        assert poll_until(lambda: store.counts(CYCLE)["delivered"] >= 1, 20.0)
+
+    logged = outbox(api, status="delivered")["reminders"]
+    assert (SECRETARY, "yellow") in {(r["account_id"], r["light"]) for r in logged}
