@@ -15,6 +15,7 @@ from api.docs import install_docs
 from api.errors import UnescapedJSONResponse, install_error_handlers
 from api.limits import EdgeMiddleware, Limits
 from api.metrics import Metrics
+from api.reminders.process import start_reminders_in_background
 from api.routers import OPERATIONS_ROUTERS, ROUTERS
 from api.routers.deps import DEFAULT_MIN_POSITION_WAIT
 from api.schemas.common import COMMON_ERRORS, document_conventions
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, application: LianpingApp | None
         if owned:
             if settings.run_projections:
                 stoppers.append(start_projections_in_background(lianping, settings).stop)
+                stoppers.append(start_reminders_in_background(lianping))  # goes with them
             stoppers.append(start_periodic_checkpoints(lianping))
         try:
             yield

@@ -45,7 +45,9 @@ def when_parent_exits(callback: Callable[[], None]) -> None:
 
 
 def run_read_models(settings: Settings) -> None:
-    """The child's body: every read model, until SIGTERM or until the server is gone."""
+    """The child's body: every read model (and the reminders, which go where they go), until
+    SIGTERM or until the server is gone."""
+    from api.reminders.process import start_reminders_in_background
     from projections.runtime import run_projections
 
     with contextlib.suppress(OSError), open("/proc/self/comm", "w") as comm:
@@ -57,7 +59,7 @@ def run_read_models(settings: Settings) -> None:
     # Ctrl-C reaches the whole process group: the server decides when this process stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     when_parent_exits(stop.set)
-    run_projections(settings, stop=stop)
+    run_projections(settings, stop=stop, companions=[start_reminders_in_background])
 
 
 class ReadModelProcess:

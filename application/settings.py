@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote, urlparse
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +47,26 @@ class Settings(BaseSettings):
     aggregate_cache_size: int = 4096
     # The demo accounts' console password (`lianping serve --demo`); unset: derived from the key.
     demo_password: str | None = None
+    # Reminders (红黄灯): each yellow or red task is sent once to its person by ``reminder_sender``
+    # (log: a log line; smtp: e-mail to the account's address; webhook: JSON POSTed to
+    # ``webhook_url``, e.g. an SMS gateway). Lights are checked every reminder_interval_seconds
+    # by the process that runs the read models; failed sends are retried after
+    # reminder_backoff_seconds, doubling up to reminder_backoff_max_seconds, until
+    # reminder_max_attempts, then shown to the organizer as failed.
+    run_reminders: bool = True
+    reminder_sender: Literal["log", "smtp", "webhook"] = "log"
+    reminder_interval_seconds: float = 60
+    reminder_max_attempts: int = 8
+    reminder_backoff_seconds: float = 30
+    reminder_backoff_max_seconds: float = 3600
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_sender: str = "lianping@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    webhook_url: str | None = None
+    send_timeout_seconds: float = 10
 
     @property
     def is_postgres(self) -> bool:

@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain import ids
+from domain.deadlines import DEFAULT_WARN_DAYS, check_warn_days
 from domain.errors import RuleViolationError, ValidationError
 from domain.rules import require_reason
 from domain.scheme import Scheme
@@ -32,6 +33,8 @@ class WrongPhaseError(RuleViolationError):
 
 class Cycle(Aggregate):
     TOPIC = "lianping:Cycle"
+    # 红黄灯: deadlines turn yellow this many days ahead (set by WarnDaysSet; older cycles: 3).
+    warn_days: int = DEFAULT_WARN_DAYS
 
     @staticmethod
     def create_id(cycle_id: str) -> UUID:
@@ -209,6 +212,15 @@ class Cycle(Aggregate):
             reason=reason,
             actor=actor,
         )
+
+    def set_warn_days(self, days: int, actor: str) -> None:
+        """How many days ahead the cycle's deadlines turn yellow (红黄灯), until closed."""
+        self.require_phase("setting warn_days", *PHASES[:-1])
+        self._warn_days_set(days=check_warn_days(days), actor=actor)
+
+    @event("WarnDaysSet", topic="lianping:Cycle.WarnDaysSet")
+    def _warn_days_set(self, days: int, actor: str) -> None:
+        self.warn_days = days
 
     @event("DeadlinesSet", topic="lianping:Cycle.DeadlinesSet")
     def _deadlines_set(

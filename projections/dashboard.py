@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from application import lookups
@@ -13,6 +14,8 @@ from application.access.cycles import can_read_cycle, can_read_participant, sees
 from application.app import LianpingApp
 from application.principal import Principal, forbid
 from domain.conflicts import rating_conflicts
+from domain.cycle import Cycle
+from domain.deadlines import light
 from domain.scheme import GRADE_LABELS
 from projections.finding import (
     ACCOUNTS,
@@ -83,6 +86,9 @@ def dashboard(r: Reader, app: LianpingApp, principal: Principal, cycle_id: str) 
     rows: list[dict[str, Any]] = []
     if full:
         rows = _full_rows(r, cycle_id, [row for row in found if row["org_code"] in full])
+        problems = {row["org_code"]: row["problems"] for row in found}
+        for row in rows:
+            row.update(participant_light(cycle, row, problems[row["org_code"]], app.today()))
     by_org = {row["org_code"]: row for row in rows}
     answer = []
     for row in found:
@@ -92,6 +98,27 @@ def dashboard(r: Reader, app: LianpingApp, principal: Principal, cycle_id: str) 
             answer.append({"org_code": row["org_code"], "org_name": row["org_name"],
                            "report": _report(row)})
     return {"cycle_id": cycle_id, "position": r.position, "participants": answer}
+
+
+def participant_light(
+    cycle: Cycle, row: dict[str, Any], problems: int | None, today: date
+) -> dict[str, Any]:
+    """红黄灯 of a participant's work in the cycle's current phase: its report by report_due
+    (reporting), its ratings and scores by review_due (reviewing), its plan by plan_due
+    (rectifying, when it was given problems): {due, light}, both null when none applies."""
+    report = row["report"] or {}
+    match cycle.phase:
+        case "reporting":
+            due, done = cycle.deadlines.get("report_due"), report.get("status") == "submitted"
+        case "reviewing":
+            due = cycle.deadlines.get("review_due")
+            done = all(row[n]["recorded"] >= row[n]["expected"] for n in ("ratings", "scores"))
+        case "rectifying" if problems:
+            due = cycle.deadlines.get("plan_due")
+            done = row["plan_status"] in ("submitted", "approved")
+        case _:
+            due, done = None, False
+    return {"due": due, "light": light(due, done, today, cycle.warn_days)}
 
 
 def _report(row: Row) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from projections.context import CONTEXTS, context, fold_contexts, path_segment
+from projections.deadlines import WARNINGS, fold_warnings
 from projections.envelope import Envelope
 from projections.plans import PLAN_TABLES, fold_plans
 from projections.supervision import SUPERVISION_TABLES, fold_supervision
@@ -183,11 +184,12 @@ def fold(rows: Rows, e: Envelope) -> Iterator[Change]:
     yield from fold_cycles(rows, e)
     yield from fold_plans(rows, e)
     yield from fold_supervision(rows, e)
+    yield from fold_warnings(rows, e)
 
 
 PROJECTION = Projection(
     NAME,
     (CONTEXTS, ORGS, ACCOUNTS, GRANTS, CYCLES, PARTICIPANTS, PANEL, CONFLICTS, RATINGS, SCORES,
-     *PLAN_TABLES, *SUPERVISION_TABLES),
+     *PLAN_TABLES, *SUPERVISION_TABLES, WARNINGS),
     fold,
 )

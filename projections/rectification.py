@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from domain.deadlines import DEFAULT_WARN_DAYS, light
 from domain.plan import is_overdue
 from domain.scoring import fmt4
 from projections.envelope import Envelope
@@ -43,7 +44,8 @@ def completion_rate(verified: int, total: int) -> str | None:
     return fmt4(Decimal(verified) / Decimal(total)) if total else None
 
 
-def board(r: Reader, cycle_id: str, today: date) -> dict[str, Any]:
+def board(r: Reader, cycle_id: str, today: date,
+          warn_days: int = DEFAULT_WARN_DAYS) -> dict[str, Any]:
     plans = {
         row["org_code"]: row["status"]
         for row in r.fetch(
@@ -79,6 +81,7 @@ def board(r: Reader, cycle_id: str, today: date) -> dict[str, Any]:
             "status": row["status"],
             "percent": row["percent"],
             "overdue": is_overdue(row, today),
+            "light": light(row["due_date"], row["status"] == "verified", today, warn_days),
         }
         for row in rows
     ]

@@ -39,21 +39,27 @@ def run_projections(
     names: Sequence[str] | None = None,
     stop: threading.Event | None = None,
     config: RunnerConfig | None = None,
+    companions: Sequence[Callable[[LianpingApp], Callable[[], None]]] = (),
 ) -> None:
     """Run the read models until ``stop`` is set (or Ctrl-C): a dedicated worker process (the
-    one `lianping serve` starts, or `lianping projections run`)."""
+    one `lianping serve` starts, or `lianping projections run`). ``companions``: other periodic
+    work that goes where the read models go (the reminders); each starts on the application and
+    returns its stop function."""
     stop = stop or threading.Event()
     app = LianpingApp(settings)
     try:
         runners = start_projections_in_background(app, settings, names, config)
         watch_head(app.recorder, stop)  # SQLite: the API processes' saves wake no one here
         log.info("read models running: %s", ", ".join(runners.runners))
+        stoppers = [start(app) for start in companions]
         try:
             while not stop.wait(1.0):
                 pass
         except KeyboardInterrupt:
             log.info("stopping read models")
         finally:
+            for halt in stoppers:
+                halt()
             runners.stop()
     finally:
         app.close()

@@ -9,7 +9,9 @@ from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from domain.deadlines import DEFAULT_WARN_DAYS, light
 from projections.context import context
+from projections.deadlines import warn_days_of
 from projections.envelope import Envelope, utc_text
 from projections.tables import Change, Delete, Put, Rows, table, updated
 from projections.views import Reader
@@ -84,11 +86,13 @@ def order_overdue(order: dict[str, Any], today: date) -> bool:
     return order["status"] != "closed" and order["due_date"] < today.isoformat()
 
 
-def order_view(row: dict[str, Any], today: date) -> dict[str, Any]:
+def order_view(row: dict[str, Any], today: date,
+               warn_days: int = DEFAULT_WARN_DAYS) -> dict[str, Any]:
     return {
         "order_id": row["order_id"], "org_code": row["org_code"], "cycle_id": row["cycle_id"],
         "issuer_org": row["issuer_org"], "subject": row["subject"], "due_date": row["due_date"],
         "status": row["status"], "overdue": order_overdue(row, today),
+        "light": light(row["due_date"], row["status"] == "closed", today, warn_days),
         "responses": json.loads(row["responses"]),
     }
 
@@ -171,13 +175,18 @@ def list_orders(
         f"WHERE {where.sql()} ORDER BY x.position LIMIT ?",
         (*where.params, limit + 1),
     )
-    return [{**order_view(row, today), "position": row["position"]} for row in found]
+    warn = warn_days_of(r, [row["cycle_id"] for row in found])
+    return [{**order_view(row, today, warn[row["cycle_id"]]), "position": row["position"]}
+            for row in found]
 
 
 def order_row(r: Reader, order_id: str, today: date) -> dict[str, Any] | None:
     """One order as ``list_orders`` shows it (None: unknown); the caller checks the scope."""
     found = r.fetch(f"SELECT * FROM {r.table(ORDERS)} WHERE order_id = ?", (order_id,))
-    return order_view(found[0], today) if found else None
+    if not found:
+        return None
+    cycle_id = found[0]["cycle_id"]
+    return order_view(found[0], today, warn_days_of(r, [cycle_id])[cycle_id])
 
 
 def participant_talks(r: Reader, cycle_id: str, org_code: str) -> list[dict[str, Any]]:

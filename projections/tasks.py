@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from application.principal import Principal
 from domain.conflicts import rating_conflicts
+from projections.deadlines import Lights
 from projections.finding import CONFLICTS, CYCLES, ORGS, PANEL, PARTICIPANTS, RATINGS, SCORES
 from projections.lists import path_codes
 from projections.plans import ITEMS, PLANS
@@ -244,4 +245,6 @@ def tasks(r: Reader, principal: Principal, today: date) -> dict[str, Any]:
     found = [task for source in SOURCES for task in source(caller)]
     found.sort(key=lambda t: (t.due is None, t.due or "", KINDS.index(t.kind), t.cycle_id or "",
                               t.org_code, t.item_id or ""))
-    return {"tasks": [asdict(task) for task in found], "position": r.position}
+    lights = Lights(r, today)  # 红黄灯: derived as of today, the tasks' work being undone
+    return {"tasks": [{**asdict(task), "light": lights.of(task.cycle_id, task.due)}
+                      for task in found], "position": r.position}

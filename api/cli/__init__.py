@@ -7,11 +7,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from api.cli import admin, audit, bench, projections, serve
+from api.cli import admin, audit, bench, projections, reminders, serve
 from api.cli.common import Command
 from application.settings import Settings
 
-GROUPS = (serve, admin, audit, projections, bench)
+GROUPS = (serve, admin, audit, projections, bench, reminders)
 
 
 def build_parser() -> argparse.ArgumentParser:

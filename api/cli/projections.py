@@ -9,6 +9,7 @@ import signal
 import threading
 from typing import Any
 
+from api.reminders.process import start_reminders_in_background
 from application.settings import Settings
 from projections.registry import NAMES
 from projections.runtime import rebuild_all, run_projections, status
@@ -30,7 +31,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    run_projections(settings, args.names or None, stop)
+    run_projections(settings, args.names or None, stop,
+                    companions=[start_reminders_in_background])
     return 0
 
 

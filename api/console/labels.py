@@ -799,3 +799,43 @@ DONE.update({
     "talk_scheduled": "约谈已安排",
     "talk_recorded": "约谈已记录",
 })
+
+# -- 红黄灯 and reminders ---------------------------------------------------------------------
+LIGHTS: dict[str, str] = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+COLUMNS.update({"light": "红黄灯"})
+EVENT_TYPES.update({"Cycle.WarnDaysSet": "设置预警天数"})
+#: A reminder's words (api/reminders/process.py): {light} 黄灯/红灯, {kind} the task, {title} the
+#: cycle, {org} the participant, {due} the date, {when} yellow/red below.
+REMINDERS: dict[str, str] = {
+    "subject": "【联评】{light}提醒：{kind}",
+    "text": "【联评】{light}提醒：{title} · {org} · {kind}，截止日期 {due}，{when}。",
+    "yellow": "即将到期",
+    "red": "已逾期",
+}
+ERRORS.update({
+    "invalid_contact": "联系方式格式不正确",
+    "invalid_warn_days": "预警天数须为 0 至 60 的整数",
+})
+DONE.update({"contact_set": "联系方式已保存"})
+#: Contact details (admin account page) and the reminders of a cycle (its page, its list).
+CONTACT: dict[str, str] = {
+    "title": "提醒联系方式",
+    "email": "电子邮箱",
+    "mobile": "手机号码",
+    "hint": "用于红黄灯提醒；留空即删除（不记入审计日志）",
+    "save": "保存联系方式",
+    "reminders_line": "提醒发送失败 {failed} 条 · 待发送 {pending} 条",
+    "reminders": "红黄灯提醒",
+    "person": "提醒对象",
+    "task": "事项",
+    "due": "截止日期",
+    "light": "灯",
+    "status": "状态",
+    "attempts": "尝试次数",
+    "next_attempt_at": "下次尝试",
+    "last_error": "最近错误",
+}
+REMINDER_STATUSES: dict[str, str] = {
+    "pending": "待发送", "delivered": "已发送", "failed": "发送失败",
+}
+CONTACT.update({"warn_days": "黄灯预警天数（截止前几天亮黄灯）"})

@@ -239,3 +239,8 @@ def talk_record(cycle_id: str, org_code: str, talk_id: str) -> str:
 
 def person(account_id: str) -> str:
     return f"/people/{_q(account_id)}"
+
+
+def reminders(cycle_id: str) -> str:
+    """A cycle's 红黄灯 reminders not yet delivered (organizer, inspectors)."""
+    return cycle_action(cycle_id, "reminders")

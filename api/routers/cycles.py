@@ -49,7 +49,7 @@ def create_cycle(
     outcome = app.execute(
         request, cycles.create_cycle, body.organizer_org, body.level, body.year, body.title,
         cycle_id=body.cycle_id, scheme=body.scheme, previous_cycle_id=body.previous_cycle_id,
-        deadlines=deadlines,
+        deadlines=deadlines, warn_days=body.warn_days,
     )
     return written(response, outcome)
 
@@ -135,9 +135,11 @@ def set_deadlines(
     one once its phase has begun (report_due from reporting, review_due from reviewing, plan_due
     from rectifying) needs a reason and is flagged `deadline_changed`; setting one that had none
     is not a change; 409 `deadlines_unchanged` when every date given is already in force. Late
-    submissions are judged by the deadline in force when they came in."""
+    submissions are judged by the deadline in force when they came in. `warn_days` (0–60): how
+    many days ahead the cycle's deadlines turn yellow (红黄灯; default 3)."""
     deadlines = body.model_dump(include={"report_due", "review_due", "plan_due"})
-    outcome = app.execute(request, cycles.set_deadlines, cycle_id, deadlines, body.reason)
+    outcome = app.execute(request, cycles.set_deadlines, cycle_id, deadlines, body.reason,
+                          warn_days=body.warn_days)
     return written(response, outcome)
 
 

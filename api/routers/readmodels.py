@@ -38,10 +38,12 @@ def get_rectification_board(
 ) -> dict[str, Any]:
     """整改 board (organizer, inspectors): every item of the approved plans, `overdue` as of
     today in the service's timezone, and per org (every participant that received feedback
-    problems, with or without a plan) its name, plan status and the share verified (销号)."""
-    access.check_board_reader(app, request.principal, cycle_id)
+    problems, with or without a plan) its name, plan status and the share verified (销号).
+    Each item's `light` (红黄灯): red overdue, yellow due within the cycle's warn_days, else
+    green (verified items stay green)."""
+    cycle = access.check_board_reader(app, request.principal, cycle_id)
     with read_models(app).read(rectification.NAME) as view:
-        return rectification.board(view, cycle_id, app.today())
+        return rectification.board(view, cycle_id, app.today(), cycle.warn_days)
 
 
 @router.get("/organizations/{code}/record", response_model=RecordOut)

@@ -113,6 +113,8 @@ class OrderOut(BaseModel):
     due_date: str
     status: Literal["open", "answered", "closed"]
     overdue: bool
+    light: Literal["green", "yellow", "red"] = Field(
+        default="green", description="红黄灯 as of today (closed orders stay green)")
     responses: list[OrderResponseOut]
 
 

@@ -85,6 +85,10 @@ class CycleIn(Strict):
     scheme: SchemeDoc | None = Field(default=None, description="default scheme when omitted")
     previous_cycle_id: Code | None = None
     deadlines: DeadlinesIn | None = None
+    warn_days: StrictInt | None = Field(
+        default=None, ge=0, le=60,
+        description="红黄灯: deadlines turn yellow this many days ahead (default 3)",
+    )
 
 
 class SchemeIn(Strict):
@@ -171,6 +175,10 @@ class SetDeadlinesIn(Strict):
     reason: Reason | None = Field(
         default=None, description="required to change a deadline once its phase has begun"
     )
+    warn_days: StrictInt | None = Field(
+        default=None, ge=0, le=60,
+        description="红黄灯: deadlines turn yellow this many days ahead (default 3)",
+    )
 
 
 class EmptyIn(Strict):
@@ -237,6 +245,7 @@ class CycleOut(BaseModel):
         "movement): previous_cycle_id, else the same organizer and level the year before",
     )
     deadlines: dict[str, str] = Field(description="as in force now, or at as_of")
+    warn_days: int = Field(default=3, description="红黄灯: days ahead deadlines turn yellow")
     vetoes: list[VetoOut]
     conflicts: list[ConflictOut]
     version: int

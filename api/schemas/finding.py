@@ -91,6 +91,9 @@ class DashboardRowOut(BaseModel):
     )
     grade: str | None = None
     grade_label: str | None = None
+    due: str | None = Field(default=None, description="the deadline of the phase's work")
+    light: Literal["green", "yellow", "red"] | None = Field(
+        default=None, description="红黄灯 of that work as of today (null: no deadline applies)")
 
 
 class DashboardOut(BaseModel):
@@ -143,6 +146,9 @@ class TaskOut(BaseModel):
     path: str = Field(description="the API path to act on",
                       examples=["/api/v1/cycles/jz-2026/participants/jz-yc/reviews"])
     item_id: str | None = Field(default=None, description="the plan item, for item tasks")
+    light: Literal["green", "yellow", "red"] | None = Field(
+        default=None, description="红黄灯 as of today in the service's time zone: red past due, "
+        "yellow due within the cycle's warn_days (default 3), else green; null: no due date")
 
 
 class TasksOut(BaseModel):

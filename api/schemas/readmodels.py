@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -15,6 +17,8 @@ class BoardItemOut(BaseModel):
     status: str
     percent: int
     overdue: bool
+    light: Literal["green", "yellow", "red"] = Field(
+        default="green", description="红黄灯 as of today (verified/closed stays green)")
 
 
 class BoardOrgOut(BaseModel):

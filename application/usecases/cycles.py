@@ -46,6 +46,7 @@ def cycle_view(
         "panel_categories": dict(cycle.panel_categories) if show_reviewers else {},
         "previous_cycle_id": cycle.previous_cycle_id,
         "deadlines": cycle.deadlines,
+        "warn_days": cycle.warn_days,
         "vetoes": [
             {"org_code": o, "reason": r}
             for o, r in cycle.vetoes.items()
@@ -97,6 +98,7 @@ def create_cycle(
     scheme: dict[str, Any] | None = None,
     previous_cycle_id: str | None = None,
     deadlines: dict[str, date] | None = None,
+    warn_days: int | None = None,
 ) -> Outcome:
     organizer = lookups.org(app, organizer_org, "body", "organizer_org")
     require_organizer(request.principal, organizer_org)
@@ -129,6 +131,8 @@ def create_cycle(
         deadlines={k: v.isoformat() for k, v in (deadlines or {}).items() if v is not None},
         actor=request.actor,
     )
+    if warn_days is not None and warn_days != cycle.warn_days:
+        cycle.set_warn_days(warn_days, request.actor)
     slot = CycleSlot(
         organizer_org=organizer_org,
         level=level,
@@ -309,10 +313,12 @@ def set_deadlines(
     cycle_id: str,
     deadlines: dict[str, date],
     reason: str | None,
+    warn_days: int | None = None,
 ) -> Outcome:
-    """Set or move cycle deadlines until the cycle is closed; the result must stay in order."""
+    """Set or move cycle deadlines until the cycle is closed; the result must stay in order.
+    ``warn_days``: how many days ahead they turn yellow (红黄灯)."""
     given = {name: due for name, due in deadlines.items() if due is not None}
-    if not given:
+    if not given and warn_days is None:
         raise ValidationError(
             "no_deadlines", "give at least one of report_due, review_due, plan_due",
             [{"field": name, "message": "at least one deadline"} for name in DEADLINE_ORDER],
@@ -320,7 +326,12 @@ def set_deadlines(
     cycle = _organizer_cycle(app, request, cycle_id)
     in_force = {name: date.fromisoformat(due) for name, due in cycle.deadlines.items()}
     _check_deadline_order({**in_force, **given}, prefix="")
-    cycle.set_deadlines({k: v.isoformat() for k, v in given.items()}, reason, request.actor)
+    moved = any(cycle.deadlines.get(k) != v.isoformat() for k, v in given.items())
+    new_warning = warn_days is not None and warn_days != cycle.warn_days
+    if moved or not new_warning:  # (nothing changed at all: 409 deadlines_unchanged)
+        cycle.set_deadlines({k: v.isoformat() for k, v in given.items()}, reason, request.actor)
+    if new_warning and warn_days is not None:
+        cycle.set_warn_days(warn_days, request.actor)
     return _cycle_outcome(app, request, cycle, {"deadlines": dict(cycle.deadlines)})
 
 

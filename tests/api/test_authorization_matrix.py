@@ -471,6 +471,11 @@ TABLE: list[Route] = [
         "current_password": PASSWORD, "new_password": f"{PASSWORD}-{who}"}),
     Route("POST", "/accounts/target/sessions/revocation", PASSWORD_ADMINS, NOT_ADMIN,
           lambda who: {"reason": "账号交接"}),
+    # -- Reminders (红黄灯): contact details outside the log, a cycle's outbox ---------------
+    Route("GET", "/accounts/target/contact", PASSWORD_ADMINS, NOT_ADMIN),
+    Route("POST", "/accounts/target/contact", PASSWORD_ADMINS, NOT_ADMIN,
+          lambda who: {"email": f"{who}@example.cn", "mobile": "13800000000"}),
+    Route("GET", "/cycles/items/reminders", {OC: 200, IC: 200}, (403, "organizer_or_inspector")),
     # -- Setting up and correcting a cycle ---------------------------------------------------
     Route("POST", "/cycles/rm/participants/county-c/removal", {OC: 200}, NOT_ORGANIZER,
           lambda who: {"reason": "机构调整"}),
@@ -763,6 +768,7 @@ def _template(path: str) -> str:
         "/supervision/orders/{order_answered}/closure": "/supervision/orders/{order_id}/closure",
         "/accounts/target/password": "/accounts/{account_id}/password",
         "/accounts/target/sessions/revocation": "/accounts/{account_id}/sessions/revocation",
+        "/accounts/target/contact": "/accounts/{account_id}/contact",
     }
     if path in known:
         return known[path]

@@ -120,6 +120,7 @@ class TestDashboard:
             "report": {"version": 1, "status": "submitted"},
             "ratings": {"recorded": 2, "expected": 11}, "scores": {"recorded": 1, "expected": 5},
             "feedback_issued": False, "plan_status": "none", "grade": None, "grade_label": None,
+            "due": None, "light": None,
         }
         assert rows["county-b"]["ratings"] == {"recorded": 0, "expected": 10}  # declared
         assert rows["county-c"]["ratings"] == {"recorded": 0, "expected": 10}  # own org
@@ -268,6 +269,7 @@ class TestMyTasks:
             "kind": "submit_report", "cycle_id": CYCLE, "org_code": "county-a",
             "org_name": "甲县", "title": "述职评议", "due": "2020-01-31", "overdue": True,
             "path": f"/api/v1/cycles/{CYCLE}/participants/county-a/report", "item_id": None,
+            "light": "red",
         }]
         posted = api.as_("sec-county-a").post(tasks[0]["path"].removeprefix("/api/v1"), REPORT)
         assert posted.status_code == 201

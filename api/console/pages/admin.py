@@ -25,7 +25,8 @@ from api.schemas.finding import Cursor
 from api.schemas.passwords import PasswordIn
 from application.app import LianpingApp
 from application.principal import require_admin
-from application.usecases import directory, passwords
+from application.store.reminders import reminder_store
+from application.usecases import contacts, directory, passwords
 from domain import ids
 from domain.account import Account
 from domain.errors import DomainError, NotFoundError
@@ -166,7 +167,8 @@ def _account_page(request: Request, user: ConsoleUser, account_id: str,
         raise NotFoundError("unknown_account", f"no account {account_id} in your scope")
     return render(request, "admin/account.html", status_code=status_code, account=row,
                   grants=[list(g) for g in account.grants], roles=list(labels.ROLES.items()),
-                  errors=errors or {}, token=token)
+                  errors=errors or {}, token=token,
+                  contact=reminder_store(app.recorder).contact(account_id))
 
 
 @router.get("/admin/accounts/{account_id}")
@@ -176,7 +178,7 @@ def account_page(account_id: str, request: Request, user: CurrentUser) -> Respon
 
 ACCOUNT_REFUSALS = ("unknown_account", "unknown_org", "outside_admin_scope", "unknown_role",
                     "grant_exists", "grant_not_found", "unknown_token", "password_too_short",
-                    "invalid_password", "admin_required", "last_admin")
+                    "invalid_password", "admin_required", "last_admin", "invalid_contact")
 
 
 @router.post("/admin/accounts/{account_id}")
@@ -224,6 +226,10 @@ def account_write(account_id: str, request: Request, posted: FormPost) -> Respon
                 app.execute(posted.request, directory.revoke_token, account_id, token_id,
                             revocation.reason)
                 return redirect_with_flash(request, here, labels.DONE["token_revoked"])
+        elif action == "contact":
+            contacts.set_contact(app, posted.user.principal, account_id,
+                                 posted.optional("email"), posted.optional("mobile"))
+            return redirect_with_flash(request, here, labels.DONE["contact_set"])
         elif action == "sessions":
             reason = posted.optional("sessions_reason")
             app.execute(posted.request, passwords.revoke_sessions, account_id,

@@ -17,6 +17,7 @@ from api.console.web import ConsoleRoute, CurrentUser, read_request, render
 from api.schemas.finding import Cursor
 from application import lookups
 from application.access.cycles import oversees_cycle
+from application.store.reminders import reminder_store
 from application.usecases import cycles
 from domain import ids
 from domain.organization import Organization
@@ -65,5 +66,7 @@ def cycle_page(cycle_id: str, request: Request, user: CurrentUser) -> Response:
         panel_member=aggregate.is_panel_member(user.principal.account_id),
         organizer_name=organizer.name if organizer else cycle["organizer_org"],
         full_board=any("ratings" in row for row in board), percent=percent,
+        reminders=reminder_store(app.recorder).counts(cycle_id)
+        if oversees_cycle(app, user.principal, aggregate) else None,
         **organizing.cycle_tools(app, user, aggregate),
     )

@@ -35,6 +35,7 @@ from application.usecases.audit import flags_in_scope
 from application.usecases.standings import standings_rows
 from domain import ids
 from domain.cycle import PHASES, Cycle
+from domain.deadlines import MAX_WARN_DAYS
 from domain.errors import DomainError, ForbiddenError, ValidationError
 from domain.organization import Organization, level_below
 from domain.scheme import DEFAULT_SCHEME, GATED_GRADES, GRADES, WEIGHT_KEYS, Scheme
@@ -258,6 +259,7 @@ def cycle_tools(app: LianpingApp, user: ConsoleUser, cycle: Cycle) -> dict[str, 
         "previous_phase": PHASES[index - 1] if index > 0 else None,
         "preparing": cycle.phase == "preparing",
         "deadlines": dict(cycle.deadlines),
+        "warn_days": cycle.warn_days,
     }}
 
 
@@ -337,12 +339,15 @@ def copy_from_previous(cycle_id: str, request: Request, posted: FormPost) -> Res
 def set_deadlines(cycle_id: str, request: Request, posted: FormPost) -> Response:
     errors: dict[str, str] = {}
     given = {k: _day(posted.get(k), k, errors) for k in labels.DEADLINES}
+    warn = (posted.optional("warn_days") or "").strip()
+    if warn and not (warn.isdigit() and int(warn) <= MAX_WARN_DAYS):
+        errors["warn_days"] = labels.error_message("invalid_warn_days")
     if errors:
         return redirect_with_flash(request, _back(cycle_id), next(iter(errors.values())),
                                    "error")
     return _act(request, posted, _back(cycle_id), "deadlines_set", cycles.set_deadlines,
                 cycle_id, {k: v for k, v in given.items() if v is not None},
-                posted.optional("reason"))
+                posted.optional("reason"), int(warn) if warn else None)
 
 
 @router.get("/cycles/{cycle_id}/advance")
