@@ -152,17 +152,12 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         """The library's query (one aggregate's events: every repository read), its statement
         rendered once per shape instead of composed and rendered on every call, as tuples."""
         shape = (gt is not None, lte is not None, desc, limit is not None)
-        statement = self._events_statements.get(shape)
-        if statement is None:
-            statement = self._render(
+        if (statement := self._events_statements.get(shape)) is None:
+            statement = self._events_statements[shape] = self._render(
                 "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
-                "WHERE originator_id = %s"
-                + (" AND originator_version > %s" if gt is not None else "")
-                + (" AND originator_version <= %s" if lte is not None else "")
-                + (" ORDER BY originator_version DESC" if desc else
-                   " ORDER BY originator_version ASC")
-                + (" LIMIT %s" if limit is not None else ""))
-            self._events_statements[shape] = statement
+                "WHERE originator_id = %s" + " AND originator_version > %s" * shape[0]
+                + " AND originator_version <= %s" * shape[1] + " ORDER BY originator_version "
+                + ("DESC" if desc else "ASC") + " LIMIT %s" * shape[3])
         params = [originator_id, *(p for p in (gt, lte, limit) if p is not None)]
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(statement, params, prepare=True)
@@ -175,8 +170,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     @FAIL_FAST
     def max_notification_id(self) -> int | None:
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(self.select_max_id_statement, prepare=True)
-            row = curs.fetchone()
+            row = curs.execute(self.select_max_id_statement, prepare=True).fetchone()
         return None if row is None else row[0]
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
@@ -395,16 +389,9 @@ def open_postgres_recorder(
     Close it with ``recorder.datastore.close()``. The schema must exist.
     """
     datastore = PostgresDatastore(
-        dbname=dbname,
-        host=host,
-        port=port,
-        user=user,
-        password=password,
-        connect_timeout=connect_timeout,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        lock_timeout=lock_timeout,
-        schema=schema,
+        dbname=dbname, host=host, port=port, user=user, password=password,
+        connect_timeout=connect_timeout, pool_size=pool_size, max_overflow=max_overflow,
+        lock_timeout=lock_timeout, schema=schema,
     )
     recorder = ChainedPostgresRecorder(datastore, events_table_name=events_table_name)
     if create_table:
