@@ -95,8 +95,9 @@ class TestRouteGates:
         assert (wrong.status_code, error_code(wrong)) == (405, "method_not_allowed")
         assert wrong.headers["Allow"] == "POST"
 
-    def test_console_pages_are_still_matched(self, api: Api) -> None:
-        assert api.client.get("/login").status_code == 200
+    @pytest.mark.parametrize("path", ["/login", "/docs", "/healthz", "/api/v1/healthz"])
+    def test_pages_outside_the_document_are_still_matched(self, api: Api, path: str) -> None:
+        assert api.client.get(path).status_code == 200
 
 
 class TestAccessLog:
