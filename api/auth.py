@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from starlette.concurrency import run_in_threadpool
 
 from application.app import LianpingApp
@@ -48,11 +49,24 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_sche
 
 
 def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
-    if credentials is None or not credentials.credentials:
+    return _checked_token(None if credentials is None else credentials.credentials)
+
+
+def bearer_token_of(request: Request) -> str:
+    """The token of ``Authorization: Bearer <token>`` read from the request itself, exactly as
+    ``bearer_scheme`` and ``bearer_token`` read it (one dependency instead of two)."""
+    authorization = request.headers.get("authorization")
+    scheme, credentials = get_authorization_scheme_param(authorization)
+    bearer = bool(authorization and credentials) and scheme.lower() == "bearer"
+    return _checked_token(credentials if bearer else None)
+
+
+def _checked_token(credentials: str | None) -> str:
+    if not credentials:
         raise UnauthorizedError(
             "missing_token", "send Authorization: Bearer <token> (see POST /accounts/{id}/tokens)"
         )
-    token = credentials.credentials.strip()
+    token = credentials.strip()
     if len(token) > MAX_TOKEN_LENGTH:
         raise UnauthorizedError("invalid_token", "the bearer token is unknown, revoked or expired")
     return token
@@ -74,11 +88,14 @@ class Writer:
 
 
 async def current_writer(application: Application, credentials: Credentials) -> Writer:
+    return await writer_of(application, bearer_token(credentials))
+
+
+async def writer_of(application: LianpingApp, token: str) -> Writer:
     """Writes authenticate inside their command (``Request.authenticate``: the token and
     account are then guarded by its save), so here the cache is enough when it knows the token:
     no thread hop and no round trip. Otherwise (or if the cached token is not valid) the store
     answers, as for reads, so an invalid token is 401 before anything else is checked."""
-    token = bearer_token(credentials)
     principal = directory.authenticate_from_cache(application, token)
     if principal is None:
         principal = await run_in_threadpool(directory.authenticate, application, token)

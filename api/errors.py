@@ -80,7 +80,7 @@ def _count_store_error(request: Request, exc: Exception) -> None:
 
 # -- handlers ------------------------------------------------------------------------------------
 
-def _domain_error(request: Request, exc: Exception) -> Response:
+async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     status = STATUS_BY_KIND.get(exc.kind, 409)
     headers = None
@@ -92,7 +92,7 @@ def _domain_error(request: Request, exc: Exception) -> Response:
     return error_response(status, exc.code, exc.message, exc.details, headers)
 
 
-def _api_error(request: Request, exc: Exception) -> Response:
+async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
     return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
@@ -106,7 +106,7 @@ def field_path(loc: Sequence[str | int]) -> tuple[str, str]:
     return where, path or where
 
 
-def _validation_error(request: Request, exc: Exception) -> Response:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     if any(error.get("type") == "json_invalid" for error in errors):
@@ -133,7 +133,7 @@ _HTTP_CODES = {
 }
 
 
-def _http_error(request: Request, exc: Exception) -> Response:
+async def _http_error(request: Request, exc: Exception) -> Response:
     """Starlette's own refusals: no such route (404), wrong method (405), undecodable body."""
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
@@ -145,7 +145,7 @@ def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, code, message, None, exc.headers)
 
 
-def _store_error(request: Request, exc: Exception) -> Response:
+async def _store_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, IntegrityError):
         # The command runner retries lost races; one that still escapes is a write conflict.
         return error_response(409, "write_conflict", "a concurrent write won; retry")
@@ -157,12 +157,14 @@ def _store_error(request: Request, exc: Exception) -> Response:
     )
 
 
-def _internal_error(request: Request, exc: Exception) -> Response:
+async def _internal_error(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "an internal error occurred")
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """The handlers are ``async`` (they do no I/O): Starlette runs a sync handler in the thread
+    pool, one hop per refused request."""
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

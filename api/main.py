@@ -3,6 +3,7 @@ on ``app.state.lianping`` and closed on shutdown when this factory built it."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,6 +19,7 @@ from api.metrics import Metrics
 from api.reminders.process import start_reminders_in_background
 from api.routers import OPERATIONS_ROUTERS, ROUTERS
 from api.routers.deps import DEFAULT_MIN_POSITION_WAIT
+from api.routing import gate_included_routers
 from api.schemas.common import COMMON_ERRORS, document_conventions
 from application.app import LianpingApp
 from application.settings import Settings
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None, application: LianpingApp | None
         docs_url=None,  # served offline by install_docs
         redoc_url=None,
     )
+    _access_log(settings.access_log)
     app.state.lianping = lianping
     app.state.metrics = Metrics(API_PREFIX)
     app.state.min_position_wait = DEFAULT_MIN_POSITION_WAIT
@@ -79,6 +82,7 @@ def create_app(settings: Settings | None = None, application: LianpingApp | None
     install_ballot_pages(app)
     install_docs(app)
     install_console(app)  # the web console at / (api/console)
+    gate_included_routers(app)  # match a path against the one router that serves it
     _document_conventions(app)
     install_error_handlers(app)
     # One pure-ASGI layer: rate per address, unstorable text, body size, security headers, metrics.
@@ -87,6 +91,16 @@ def create_app(settings: Settings | None = None, application: LianpingApp | None
         metrics=app.state.metrics,
     )
     return app
+
+
+def _access_log(enabled: bool) -> None:
+    """Off unless LIANPING_ACCESS_LOG=true, as uvicorn's ``access_log=False`` does it: its
+    access logger without handlers, so no line is formatted per request. (uvicorn has set up its
+    logging by the time it builds the app, and checks the logger per connection.)"""
+    if not enabled:
+        access = logging.getLogger("uvicorn.access")
+        access.handlers = []
+        access.propagate = False
 
 
 def _document_conventions(app: FastAPI) -> None:

@@ -145,19 +145,32 @@ class LianpingApp(Application[UUID]):
 
     # -- lookups --------------------------------------------------------------------------------
 
-    def find(self, cls: type[A], aggregate_id: UUID, *, read_only: bool = False) -> A | None:
+    def find(
+        self, cls: type[A], aggregate_id: UUID, *, read_only: bool = False,
+        new_unless_cached: bool = False,
+    ) -> A | None:
         """The aggregate, or None. ``read_only``: a cached aggregate is handed out as it is, not
         copied (the copy protects the cache from a command's changes); the caller must then
         never call a command method on it.
 
         Inside a command's first attempt a cached aggregate is taken as cached, without asking
         the store for newer events: the save asserts every version the command read (see
-        ``execute``), so a stale read can only cost a second attempt, never a wrong write."""
+        ``execute``), so a stale read can only cost a second attempt, never a wrong write.
+
+        ``new_unless_cached``: the command creates this aggregate when it is absent (a rating,
+        a score). On the first attempt one this process has not cached is taken as absent
+        without reading the store: if it does exist, the save of the new one fails on its
+        version like a lost race, and the next attempt reads the store. A new item costs no
+        read; one made by another process (or evicted) costs a failed save instead."""
         attempt = _ATTEMPT.get()
         aggregate: Any = None
         if attempt is not None and not attempt.fresh:
             aggregate = self._cached(aggregate_id, copy=not read_only)
             attempt.unchecked |= aggregate is not None
+            if aggregate is None and new_unless_cached and self.repository.cache is not None:
+                attempt.unchecked = True
+                attempt.saw(aggregate_id, None)
+                return None
         if aggregate is None:
             try:
                 aggregate = self.repository.get(aggregate_id, deepcopy_from_cache=not read_only)

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     public_base_url: str | None = None
     verify_concurrency: int = 1  # POST /audit/verify running at once per process
     run_projections: bool = True  # false: leave read models to `lianping projections run`
+    access_log: bool = False  # true: uvicorn logs a line per request (off: CPU for the requests)
     # Aggregates kept in memory per process. A repository read fetches their newer events first
     # (fast-forward, onto a copy: application/cache.py); a command's first attempt and
     # `LianpingApp.cached` take them as cached, possibly stale (the save asserts the versions a

@@ -50,7 +50,8 @@ class MemoryApp:
     def today(self) -> date:
         return self.app.today()
 
-    def find(self, cls: type[A], aggregate_id: UUID, *, read_only: bool = False) -> A | None:
+    def find(self, cls: type[A], aggregate_id: UUID, *, read_only: bool = False,
+             new_unless_cached: bool = False) -> A | None:
         found = self.aggregates.get(aggregate_id)
         return found if isinstance(found, cls) else None
 
@@ -125,8 +126,10 @@ class ExecuteRunner:
         self.transactions += 1
         return self.app.execute(Request(who), use_case, *args)
 
-    def find(self, cls: type[A], aggregate_id: UUID, *, read_only: bool = False) -> A | None:
-        return self.app.find(cls, aggregate_id, read_only=read_only)
+    def find(self, cls: type[A], aggregate_id: UUID, *, read_only: bool = False,
+             new_unless_cached: bool = False) -> A | None:
+        return self.app.find(cls, aggregate_id, read_only=read_only,
+                             new_unless_cached=new_unless_cached)
 
     def find_all(
         self, aggregate_ids: Iterable[UUID], as_of: datetime | None = None

@@ -11,11 +11,20 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import StringConstraints, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import CurrentPrincipal, CurrentWriter, application_of
+from api.auth import (
+    CurrentPrincipal,
+    application_of,
+    bearer_scheme,
+    bearer_token_of,
+    writer_of,
+)
 from api.errors import ApiError
 from api.limits import limits_of
+from api.routing import documented_by
 from application.app import Outcome
 from application.app import Request as AppRequest
 
@@ -59,18 +68,50 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
-async def write_request(
-    request: Request,
-    writer: CurrentWriter,
-    idempotency_key: Annotated[
-        str | None,
-        Header(min_length=1, max_length=MAX_IDEMPOTENCY_KEY,
-               description="Retry-safe key (≤ 200 chars), scoped to the calling account"),
-    ] = None,
-    if_match: Annotated[
-        str | None, Header(description='Conditional write: "<version>" of the item written')
-    ] = None,
-) -> AppRequest:
+_IDEMPOTENCY_KEY: TypeAdapter[str] = TypeAdapter(
+    Annotated[str, StringConstraints(min_length=1, max_length=MAX_IDEMPOTENCY_KEY)]
+)
+_IDEMPOTENCY_DESCRIPTION = "Retry-safe key (≤ 200 chars), scoped to the calling account"
+_IF_MATCH_DESCRIPTION = 'Conditional write: "<version>" of the item written'
+
+#: What write_request reads from the request itself, as the OpenAPI document shows it.
+WRITE_REQUEST_OPENAPI: dict[str, Any] = {
+    "parameters": [
+        {"name": "idempotency-key", "in": "header", "required": False,
+         "description": _IDEMPOTENCY_DESCRIPTION,
+         "schema": {"anyOf": [{"type": "string", "minLength": 1,
+                               "maxLength": MAX_IDEMPOTENCY_KEY}, {"type": "null"}],
+                    "title": "Idempotency-Key", "description": _IDEMPOTENCY_DESCRIPTION}},
+        {"name": "if-match", "in": "header", "required": False,
+         "description": _IF_MATCH_DESCRIPTION,
+         "schema": {"anyOf": [{"type": "string"}, {"type": "null"}], "title": "If-Match",
+                    "description": _IF_MATCH_DESCRIPTION}},
+    ],
+    "security": [{bearer_scheme.scheme_name: []}],
+}
+
+
+def idempotency_key_of(request: Request) -> str | None:
+    """The Idempotency-Key header; an empty or over-long one is a 422 validation_error of the
+    header, in the same shape as a refused body field."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return None
+    try:
+        return _IDEMPOTENCY_KEY.validate_python(key)
+    except ValidationError as error:
+        raise RequestValidationError([
+            {**e, "loc": ("header", "idempotency-key")} for e in error.errors()
+        ]) from None
+
+
+@documented_by(WRITE_REQUEST_OPENAPI)
+async def write_request(request: Request) -> AppRequest:
+    """The one dependency of a JSON write, reading the request itself (one call per request, not
+    a tree of dependencies): the bearer token (401), Idempotency-Key (422), the account's write
+    rate (429), the media type (415) and If-Match (400), in that order."""
+    writer = await writer_of(application_of(request), bearer_token_of(request))
+    idempotency_key = idempotency_key_of(request)
     limits_of(request.app).check_account(writer.principal.account_id)
     body = await request.body()  # already read (and size-checked) before routing
     if body and not _is_json(request.headers.get("content-type")):
@@ -82,7 +123,7 @@ async def write_request(
         principal=writer.principal,
         idempotency_key=idempotency_key,
         fingerprint=fingerprint(request.method, request.url.path, body),
-        if_match=parse_if_match(if_match),
+        if_match=parse_if_match(request.headers.get("if-match")),
         authenticate=writer.authenticate,
     )
 

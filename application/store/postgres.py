@@ -12,6 +12,7 @@ save is a batch of one; saves made concurrently in this process are grouped (gro
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -45,8 +46,6 @@ from application.store.records import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from psycopg import Cursor
     from psycopg.rows import DictRow
 
@@ -132,13 +131,47 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "FROM {schema}.{idempotency} WHERE key_id = %s")
         self.lock_timeout_setting = f"{int(self.datastore.lock_timeout)}s"
         self._notification_statements: dict[str, bytes] = {}
+        self._events_statements: dict[tuple[bool, bool, bool, bool], bytes] = {}
+        self.select_max_id_statement = self._render(
+            "SELECT MAX(notification_id) FROM {schema}.{table}")
 
     def _render(self, template: str) -> bytes:
         """A statement with this recorder's names filled in, as the bytes sent: built once."""
         return SQL(template).format(**self._names).as_bytes(None)  # type: ignore[arg-type]
 
-    select_events = FAIL_FAST(PostgresApplicationRecorder.select_events.__wrapped__)
-    max_notification_id = FAIL_FAST(PostgresApplicationRecorder.max_notification_id.__wrapped__)
+    @FAIL_FAST
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """The library's query (one aggregate's events: every repository read), its statement
+        rendered once per shape instead of composed and rendered on every call, as tuples."""
+        shape = (gt is not None, lte is not None, desc, limit is not None)
+        if (statement := self._events_statements.get(shape)) is None:
+            statement = self._events_statements[shape] = self._render(
+                "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
+                "WHERE originator_id = %s" + " AND originator_version > %s" * shape[0]
+                + " AND originator_version <= %s" * shape[1] + " ORDER BY originator_version "
+                + ("DESC" if desc else "ASC") + " LIMIT %s" * shape[3])
+        params = [originator_id, *(p for p in (gt, lte, limit) if p is not None)]
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(statement, params, prepare=True)
+            return [
+                StoredEvent(originator_id=row[0], originator_version=row[1], topic=row[2],
+                            state=bytes(row[3]))
+                for row in curs.fetchall()
+            ]
+
+    @FAIL_FAST
+    def max_notification_id(self) -> int | None:
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            row = curs.execute(self.select_max_id_statement, prepare=True).fetchone()
+        return None if row is None else row[0]
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         # Serialise concurrent create_table() calls (several processes starting at once):
@@ -356,16 +389,9 @@ def open_postgres_recorder(
     Close it with ``recorder.datastore.close()``. The schema must exist.
     """
     datastore = PostgresDatastore(
-        dbname=dbname,
-        host=host,
-        port=port,
-        user=user,
-        password=password,
-        connect_timeout=connect_timeout,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        lock_timeout=lock_timeout,
-        schema=schema,
+        dbname=dbname, host=host, port=port, user=user, password=password,
+        connect_timeout=connect_timeout, pool_size=pool_size, max_overflow=max_overflow,
+        lock_timeout=lock_timeout, schema=schema,
     )
     recorder = ChainedPostgresRecorder(datastore, events_table_name=events_table_name)
     if create_table:

@@ -86,7 +86,8 @@ def rate(
 ) -> Outcome:
     cycle = lookups.participant(app, cycle_id, org_code)
     require_reviewer(app, request.principal, cycle, org_code)
-    existing = app.find(Rating, ids.rating_id(cycle_id, org_code, request.actor))
+    existing = app.find(Rating, ids.rating_id(cycle_id, org_code, request.actor),
+                        new_unless_cached=True)
     request.check_version(existing)
     cycle.require_phase("rating", "reviewing")
     if app.find(Report, ids.report_id(cycle_id, org_code), read_only=True) is None:
@@ -127,7 +128,8 @@ def score(
 ) -> Outcome:
     cycle = lookups.participant(app, cycle_id, org_code)
     require_organizer_of(app, request.principal, cycle, org_code)
-    existing = app.find(IndicatorScore, ids.score_id(cycle_id, org_code, indicator))
+    existing = app.find(IndicatorScore, ids.score_id(cycle_id, org_code, indicator),
+                        new_unless_cached=True)
     request.check_version(existing)
     cycle.require_phase("scoring", "reviewing")
     check_points(points, Scheme.from_dict(cycle.scheme).indicator(indicator).max_points, indicator)
