@@ -19,6 +19,7 @@ from api.routers import (
     passwords,
     plans,
     readmodels,
+    screen,
     standings,
     supervision,
 )
@@ -38,6 +39,7 @@ ROUTERS: list[APIRouter] = [
     imports.router,
     ballots.router,
     supervision.router,
+    screen.router,
 ]
 
 #: Served at the root (and, hidden from the schema, under /api/v1 as well).

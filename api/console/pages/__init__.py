@@ -15,6 +15,7 @@ from api.console.pages import (
     home,
     organizing,
     reviewing,
+    screen,
     secretary,
     standings,
     supervision,
@@ -33,4 +34,5 @@ PAGES: list[APIRouter] = [
     audit.router,
     admin.router,
     supervision.router,
+    screen.router,
 ]
