@@ -15,7 +15,7 @@ from projections.views import Reader
 
 
 def panel_progress(r: Reader, cycle_id: str) -> list[dict[str, Any]]:
-    """Per participant (code order): its name, whether its report is in, and the panel's
+    """Per participant (org code order): its name, whether its report is in, and the panel's
     ratings recorded / expected. Counts only: never who rated."""
     found = r.fetch(
         f"SELECT p.org_code, p.report_version, o.name AS org_name, o.secretary_account "
@@ -43,7 +43,9 @@ def panel_progress(r: Reader, cycle_id: str) -> list[dict[str, Any]]:
 
 def screen(r: Reader, app: LianpingApp, viewer: Viewer, cycle_id: str) -> dict[str, Any]:
     figures = screen_figures(app, viewer, cycle_id)
-    participants = panel_progress(r, cycle_id)
+    order = {code: n for n, code in enumerate(figures.pop("order"))}
+    participants = sorted(panel_progress(r, cycle_id),
+                          key=lambda p: order.get(p["org_code"], len(order)))
     figures["panel"] = {
         "recorded": sum(p["panel"]["recorded"] for p in participants),
         "expected": sum(p["panel"]["expected"] for p in participants),

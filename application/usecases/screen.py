@@ -168,12 +168,13 @@ def ballot_returns(app: LianpingApp, cycle: Cycle) -> list[dict[str, Any]]:
 
 
 def tally(app: LianpingApp, cycle: Cycle) -> list[dict[str, Any]]:
-    """Per participant, in code order: how many ratings of each grade count (panel ratings and
-    ballots, as the standings count them; frozen once finalized). Counts only."""
+    """Per participant, in the cycle's order (as added): how many ratings of each grade count
+    (panel ratings and ballots, as the standings count them; frozen once finalized). Counts
+    only."""
     rows = cycle.results if cycle.results is not None else standings_rows(app, cycle, None)
     by_org = {row["org_code"]: row for row in rows}
     answer = []
-    for org_code in sorted(cycle.participants):
+    for org_code in cycle.participants:
         row = by_org.get(org_code)
         counts = row["ratings"] if row else {}
         answer.append({"org_code": org_code, "org_name": row["org_name"] if row else None,
@@ -199,4 +200,5 @@ def screen_figures(app: LianpingApp, viewer: Viewer, cycle_id: str) -> dict[str,
         "revealed": revealed,
         "revealed_at": screen.revealed_at.isoformat() if screen and screen.revealed_at else None,
         "tally": tally(app, cycle) if revealed else None,
+        "order": list(cycle.participants),  # the participants' order on the screen
     }

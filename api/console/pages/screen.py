@@ -62,6 +62,11 @@ def _data(app: LianpingApp, viewer: hall.Viewer, cycle_id: str) -> dict[str, Any
         return screen_data(view, app, viewer, cycle_id)
 
 
+def _clock(app: LianpingApp) -> str:
+    """The time of the figures, on the server's clock in the configured zone."""
+    return app.now().astimezone(app.tz).strftime("%H:%M:%S")
+
+
 def percent(rate: str | None) -> str:
     return "—" if rate is None else f"{float(rate) * 100:.1f}%"
 
@@ -76,14 +81,15 @@ def screen_page(cycle_id: str, request: Request, k: str | None = None) -> Respon
                   percent=percent, widest=widest, source=paths.screen_data(cycle_id, k),
                   live_every=LIVE_EVERY, quiet_every=QUIET_EVERY,
                   no_script_every=NO_SCRIPT_EVERY,
-                  updated=app.now().astimezone(app.tz).strftime("%H:%M:%S"))
+                  updated=_clock(app))
 
 
 @router.get("/screen/{cycle_id}/data")
 def screen_json(cycle_id: str, request: Request, k: str | None = None) -> Response:
     app = application_of(request)
     viewer = _viewer(request, k)
-    response = JSONResponse(_data(app, viewer, cycle_id), headers={"Cache-Control": "no-store"})
+    data = {**_data(app, viewer, cycle_id), "updated": _clock(app)}
+    response = JSONResponse(data, headers={"Cache-Control": "no-store"})
     user = signed_in_user(request) if k is None else None
     if user is not None:  # a screen left open keeps its session, as a page view does
         set_cookie(request, response, SESSION_COOKIE, user.session_id,

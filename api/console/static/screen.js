@@ -67,11 +67,8 @@
     });
   }
 
-  function stamp(live) {
-    var now = new Date();
-    var pad = function (n) { return (n < 10 ? "0" : "") + n; };
-    set(body, "updated", pad(now.getHours()) + ":" + pad(now.getMinutes()) + ":" +
-      pad(now.getSeconds()));
+  function stamp(live, data) {
+    if (data && data.updated) { set(body, "updated", data.updated); }
     set(body, "status", live ? body.dataset.liveLabel : body.dataset.pausedLabel);
     body.classList.toggle("stale", !live);
   }
@@ -90,11 +87,11 @@
       })
       .then(function (data) {
         show(data);
-        stamp(true);
+        stamp(true, data);
         window.setTimeout(poll, every(data));
       })
       .catch(function () {
-        stamp(false);
+        stamp(false, null);
         window.setTimeout(poll, every(null));
       });
   }
