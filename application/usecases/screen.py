@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from copy import deepcopy
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 from application import lookups
 from application.access import sees_reviewers
@@ -182,10 +184,31 @@ def tally(app: LianpingApp, cycle: Cycle) -> list[dict[str, Any]]:
     return answer
 
 
+#: The figures last computed per app, by (cycle, log position): screens poll every 2 s and most
+#: polls find nothing new (a few cycles' entries; the viewer is checked on every poll).
+_COMPUTED: WeakKeyDictionary[LianpingApp, dict[tuple[str, int], dict[str, Any]]] = (
+    WeakKeyDictionary())
+_KEPT = 8
+
+
 def screen_figures(app: LianpingApp, viewer: Viewer, cycle_id: str) -> dict[str, Any]:
     """What the hall screen shows, but the panel's progress (from the finding read model)."""
     position = app.recorder.max_notification_id() or 0
     cycle, screen = screen_cycle(app, viewer, cycle_id)
+    computed = _COMPUTED.setdefault(app, {})
+    found = computed.get((cycle_id, position))
+    if found is None:
+        found = _figures(app, cycle, screen, position)
+        if len(computed) >= _KEPT:
+            computed.pop(next(iter(computed)))
+        computed[(cycle_id, position)] = found
+    return deepcopy(found)
+
+
+def _figures(
+    app: LianpingApp, cycle: Cycle, screen: HallScreen | None, position: int
+) -> dict[str, Any]:
+    cycle_id = cycle.cycle_id
     categories = ballot_returns(app, cycle)
     issued = sum(c["issued"] for c in categories)
     cast = sum(c["cast"] for c in categories)
