@@ -5,11 +5,13 @@ nothing once revoked); who may see and do what; the console's page and its data.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
 
 from api.console import paths
+from api.console.ballot import RedactBallotCodes
 from tests.api.ballot_meeting import CYCLE, Meeting
 from tests.api.finding_support import finding_runner, read  # noqa: F401 (fixture)
 from tests.api.helpers import Api, error_code
@@ -236,3 +238,12 @@ class TestTheConsole:
         assert stranger.status_code == 303 and stranger.headers["location"].startswith("/login")
         assert secretary.status_code == 403 and "测评票回收率" not in secretary.text
         assert data.status_code == 403
+
+
+def test_the_access_log_never_writes_a_screen_links_key() -> None:
+    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s "%s %s"',
+                               ("127.0.0.1", "GET", "/screen/c-2026/data?k=SECRETKEY&x=1"), None)
+
+    RedactBallotCodes().filter(record)
+
+    assert record.args == ("127.0.0.1", "GET", "/screen/c-2026/data?k=***&x=1")
