@@ -177,6 +177,17 @@ def test_the_hall_screen_moves_live_and_shows_the_bars_once_revealed(
     expect(console.get_by_text("结果已公布").first).to_be_visible()
     console.screenshot(path=str(SCREENSHOT_DIR / f"screen-console-{store}.png"), full_page=True)
     console.close()
+    pocket = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                 base_url=server.base, storage_state=context.storage_state())
+    phone_console = pocket.new_page()
+    phone_console.goto(f"/cycles/{cid}/ballots")
+    phone_console.get_by_role("button", name="生成只读链接").click()
+    expect(phone_console.locator("#new-link")).to_contain_text(f"/screen/{cid}?k=")
+    expect(phone_console.get_by_role("button", name="撤销")).to_have_count(1)
+    phone_console.screenshot(path=str(SCREENSHOT_DIR / f"screen-console-390-{store}.png"),
+                             full_page=True)
+    phone_width = phone_console.evaluate("document.documentElement.scrollWidth")
+    pocket.close()
 
     cards = screen.locator(".results li")
     expect(cards).to_have_count(len(COUNTIES), timeout=15000)
@@ -204,5 +215,6 @@ def test_the_hall_screen_moves_live_and_shows_the_bars_once_revealed(
     wall.context.close()
 
     assert (width, height) == (1920, 1080)  # one screen, nothing to scroll
+    assert phone_width <= 390
     assert requests and all(url.startswith(server.base) for url in requests), requests
     assert all("status of 404" in p for p in problems), problems

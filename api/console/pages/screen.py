@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from api.auth import application_of
 from api.console import labels, paths
+from api.console.ballot import base_url
 from api.console.pages.ballots import error_status
 from api.console.pages.ballots import page as ballots_page
 from api.console.web import (
@@ -122,7 +123,7 @@ def create_link(cycle_id: str, request: Request, posted: FormPost) -> Response:
         return ballots_page(request, app, posted.user, cycle_id, error_status(error),
                             screen_error=labels.error_message(error.code))
     # The key exists in this answer only: shown once, never redirected through a URL.
-    link = str(request.base_url).rstrip("/") + paths.screen(cycle_id, outcome.body["key"])
+    link = base_url(request, app) + paths.screen(cycle_id, outcome.body["key"])
     return ballots_page(request, app, posted.user, cycle_id, new_link=link)
 
 
