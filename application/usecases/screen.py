@@ -100,10 +100,11 @@ def revoke_link(app: LianpingApp, request: Request, cycle_id: str, link_id: str)
 def controls(app: LianpingApp, request: Request, cycle_id: str) -> dict[str, Any]:
     """For the organizer's page: whether the tally was revealed (when), and the links, newest
     first (their keys are nowhere: shown once at creation)."""
-    _organizer_cycle(app, request, cycle_id)
+    cycle = _organizer_cycle(app, request, cycle_id)
     screen = _hall_screen(app, cycle_id, read_only=True)
     links = list(screen.links.values()) if screen else []
-    return {"revealed_at": screen.revealed_at if screen else None,
+    return {"can_reveal": cycle.phase in REVEAL_PHASES,
+            "revealed_at": screen.revealed_at if screen else None,
             "revealed_by": screen.revealed_by if screen else None,
             "links": sorted(links, key=lambda link: link["created_at"], reverse=True)}
 

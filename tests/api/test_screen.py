@@ -227,6 +227,15 @@ class TestTheConsole:
         assert "测评结果待公布" not in shown.text and 'class="results' in shown.text
         assert made.status_code == 200 and "/screen/" + CYCLE + "?k=" in made.text
 
+    def test_before_reviewing_the_ballots_page_offers_no_reveal(self, api: Api):
+        Meeting(api).prepare()
+        given_password(api, "organizer")
+        sign_in(api.client, "organizer")
+        page = main_text(api.client.get(paths.ballots(CYCLE)).text)
+
+        assert "进入评议阶段、投票开始后可以公布结果" in page
+        assert "我已确认投票结束" not in page and "打开大屏" in page
+
     def test_a_secretary_gets_the_refusal_page_and_a_stranger_the_sign_in(self, api: Api):
         Meeting(api).prepare()
         stranger = api.client.get(paths.screen(CYCLE), follow_redirects=False)
