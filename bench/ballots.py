@@ -1,6 +1,7 @@
 """The 民主测评 benchmark: a ballot storm through the real server (every client casts one ballot
-by code for all participants of a meeting, all at once) and the import of a paper sheet of
-500 slips (time to record). A fresh store of its own, dropped afterwards."""
+by code for all participants of a meeting, all at once) while the hall's 大屏 screens poll their
+data, and the import of a paper sheet of 500 slips (time to record); then the screens' data once
+the tally is revealed. A fresh store of its own, dropped afterwards."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from openpyxl import load_workbook
 
 from application.app import LianpingApp, Request
 from application.principal import Principal
-from application.usecases import ballots, cycles, directory, participants
+from application.usecases import ballots, cycles, directory, participants, screen
 from application.usecases.directory import ANY_ORG
 from bench.httpclient import Connection, HttpError
 from bench.server import HOST, serve
@@ -44,15 +45,22 @@ class BallotPlan:
     participants: int = 12
     slips: int = 500
     workers: int = 2
+    #: hall screens polling GET /cycles/{id}/screen during the storm (one by the organizer's
+    #: token, the others by a read-only screen link), each every ``poll_every`` seconds: far
+    #: more often than a screen's 2 s, to have enough samples for a p99
+    screens: int = 3
+    poll_every: float = 0.2
+    #: requests per screen once the tally is revealed
+    revealed_polls: int = 20
 
     @classmethod
     def quick(cls) -> BallotPlan:
-        return cls(clients=20, participants=4, slips=40, workers=1)
+        return cls(clients=20, participants=4, slips=40, workers=1, revealed_polls=5)
 
 
-def prepare(store: Store, plan: BallotPlan) -> tuple[list[str], list[str], str]:
+def prepare(store: Store, plan: BallotPlan) -> tuple[list[str], list[str], str, str]:
     """A meeting in `reviewing`: participants with reports, one code per client. Answers the
-    participant codes, the ballot codes and the organizer's token."""
+    participant codes, the ballot codes, the organizer's token and a screen link's key."""
     app = LianpingApp(store.settings(pool_size=2))
     try:
         def run(who: Principal, use_case: Any, *args: Any) -> Any:
@@ -82,14 +90,57 @@ def prepare(store: Store, plan: BallotPlan) -> tuple[list[str], list[str], str]:
         run(ORGANIZER, cycles.advance, CYCLE, "reviewing", None)
         codes = run(ORGANIZER, ballots.issue_ballots, CYCLE, "department",
                     plan.clients).body["codes"]
-        return orgs, codes, token
+        key = run(ORGANIZER, screen.create_link, CYCLE).body["key"]
+        return orgs, codes, token, key
     finally:
         app.close()
 
 
-async def _storm(port: int, codes: list[str], orgs: list[str]) -> dict[str, Any]:
+SCREEN = f"/api/v1/cycles/{CYCLE}/screen"
+
+
+async def _poll_screens(
+    port: int, screens: list[tuple[str, str | None]], every: float, done: asyncio.Event,
+    times: int = 0,
+) -> dict[str, Any]:
+    """Each screen (path, token) asks for its data every ``every`` seconds until ``done`` is
+    set (or ``times`` times): the latencies of its answers."""
+    latencies: list[float] = []
+    failures: list[str] = []
+
+    async def poll(path: str, token: str | None) -> None:
+        connection = Connection(HOST, port)
+        asked = 0
+        while not done.is_set() and (not times or asked < times):
+            began = time.perf_counter()
+            try:
+                status, body = await connection.request("GET", path, token)
+                if status != 200:
+                    failures.append(f"{status} {body[:120]!r}")
+            except (HttpError, OSError, TimeoutError) as error:
+                failures.append(repr(error))
+            latencies.append(time.perf_counter() - began)
+            asked += 1
+            await asyncio.sleep(every)
+        await connection.close()
+
+    await asyncio.gather(*(poll(path, token) for path, token in screens))
+    return {"latencies": latencies, "errors": len(failures),
+            "error": failures[0] if failures else None}
+
+
+def _screens(plan: BallotPlan, token: str, key: str) -> list[tuple[str, str | None]]:
+    return [(SCREEN, token) if n == 0 else (f"{SCREEN}?k={key}", None)
+            for n in range(plan.screens)]
+
+
+async def _storm(
+    port: int, codes: list[str], orgs: list[str], screens: list[tuple[str, str | None]],
+    every: float,
+) -> dict[str, Any]:
     rng = random.Random(15)
     start = asyncio.Event()
+    over = asyncio.Event()
     latencies: list[float] = []
     failures: list[str] = []
 
@@ -112,9 +163,12 @@ async def _storm(port: int, codes: list[str], orgs: list[str]) -> dict[str, Any]
     await asyncio.sleep(0)
     began = time.perf_counter()
     start.set()
+    polling = asyncio.create_task(_poll_screens(port, screens, every, over))
     await asyncio.gather(*tasks)
+    seconds = time.perf_counter() - began
+    over.set()
     return {"latencies": latencies, "errors": len(failures), "error": failures[0] if failures
-            else None, "seconds": time.perf_counter() - began}
+            else None, "seconds": seconds, "screen": await polling}
 
 
 def _post(port: int, path: str, token: str, body: bytes, content_type: str,
@@ -143,9 +197,10 @@ def _paper(template: bytes, slips: int) -> bytes:
 
 def run_ballots(url: str, folder: Path, plan: BallotPlan) -> dict[str, Any]:
     with bench_store("ballots", folder / "ballots", url) as store:
-        orgs, codes, token = prepare(store, plan)
+        orgs, codes, token, key = prepare(store, plan)
+        screens = _screens(plan, token, key)
         with serve(store, plan.workers, folder) as server:
-            storm = asyncio.run(_storm(server.port, codes, orgs))
+            storm = asyncio.run(_storm(server.port, codes, orgs, screens, plan.poll_every))
             status, template = server.get(f"/api/v1/cycles/{CYCLE}/ballots/template.xlsx",
                                           token)
             assert status == 200, template[:200]
@@ -156,9 +211,14 @@ def run_ballots(url: str, folder: Path, plan: BallotPlan) -> dict[str, Any]:
                              token, sheet, XLSX)
             import_seconds = time.perf_counter() - began
             status, standings = server.get(f"/api/v1/cycles/{CYCLE}/standings", token)
+            revealed = _post(server.port, f"/api/v1/cycles/{CYCLE}/tally-reveal", token, b"",
+                             "application/json")[0]
+            shown = asyncio.run(_poll_screens(server.port, screens, plan.poll_every,
+                                              asyncio.Event(), plan.revealed_polls))
         rows = json.loads(standings)["rows"] if status == 200 else []
         counted = sum(sum(r["ratings"].values()) for r in rows)
     latencies = storm["latencies"]
+    polled = storm["screen"]["latencies"]
     return {
         "clients": plan.clients, "participants": plan.participants,
         "storm_seconds": round(storm["seconds"], 3),
@@ -170,4 +230,11 @@ def run_ballots(url: str, folder: Path, plan: BallotPlan) -> dict[str, Any]:
         "import_answer": json.loads(imported[1]) if imported[0] < 500 else None,
         "ratings_counted": counted,
         "ratings_expected": plan.clients * plan.participants + plan.slips * plan.participants,
+        "screens": plan.screens, "screen_requests": len(polled),
+        "screen_p50_ms": ms(percentile(polled, 50)), "screen_p99_ms": ms(percentile(polled, 99)),
+        "screen_errors": storm["screen"]["errors"], "screen_error": storm["screen"]["error"],
+        "reveal_status": revealed, "revealed_requests": len(shown["latencies"]),
+        "revealed_p50_ms": ms(percentile(shown["latencies"], 50)),
+        "revealed_p99_ms": ms(percentile(shown["latencies"], 99)),
+        "revealed_errors": shown["errors"], "revealed_error": shown["error"],
     }

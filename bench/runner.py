@@ -192,6 +192,21 @@ class Bench:
                      f"({result['sheet_bytes']:,} bytes), HTTP {result['import_status']}; "
                      f"standings count {result['ratings_counted']} of "
                      f"{result['ratings_expected']} ratings"),
+            report.Row(
+                "大屏 screen data during the storm (GET /cycles/{id}/screen)",
+                f"p99 {result['screen_p99_ms']} ms",
+                note=f"{result['screens']} screens each every {plan.poll_every} s while the "
+                     f"storm lasts ({result['screen_requests']} requests); p50 "
+                     f"{result['screen_p50_ms']} ms; target ≤ 200 ms; "
+                     + errors({"errors": result["screen_errors"],
+                               "error": result["screen_error"]})),
+            report.Row(
+                "大屏 screen data, tally revealed", f"p99 {result['revealed_p99_ms']} ms",
+                note=f"after the storm and the paper sheet; {result['revealed_requests']} "
+                     f"requests, p50 {result['revealed_p50_ms']} ms; reveal HTTP "
+                     f"{result['reveal_status']}; "
+                     + errors({"errors": result["revealed_errors"],
+                               "error": result["revealed_error"]})),
         ]
         self.say(f"ballots: storm p99 {result['storm_p99_ms']} ms, "
                  f"import {result['import_seconds']} s")

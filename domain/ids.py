@@ -66,3 +66,12 @@ def ballot_id(code_hash: str) -> UUID:
     """A one-time ballot code's aggregate: found from the code alone (its hash), and a second
     cast of the same code fails on the store's unique key."""
     return _id("ballot", code_hash)
+
+
+def hall_screen_id(cycle: str) -> UUID:
+    return _id("hall-screen", cycle)
+
+
+def screen_link_id(key_hash: str) -> str:
+    """A read-only screen link's id: derived from its key's hash, so a key finds its link."""
+    return str(_id("screen-link", key_hash))

@@ -15,6 +15,7 @@ from domain.plan import RectificationPlan
 from domain.rating import Rating
 from domain.report import Report
 from domain.score import IndicatorScore
+from domain.screen import HallScreen
 from domain.supervision import SupervisionOrder, Talk
 from domain.token import ApiToken
 
@@ -34,4 +35,5 @@ AGGREGATES: tuple[type[Aggregate], ...] = (
     Ballot,
     Talk,
     SupervisionOrder,
+    HallScreen,
 )

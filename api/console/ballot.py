@@ -129,16 +129,23 @@ def render_slips(request: Request, app: LianpingApp, found: dict[str, Any]) -> H
 
 
 _CODE_IN_PATH = re.compile(r"(/b/|/ballots/)[^/?\s]+")
+#: A hall screen link's key (``/screen/{id}?k=…``) is a credential too.
+_SCREEN_KEY = re.compile(r"([?&]k=)[^&\s]+")
+
+
+def _redacted(line: str) -> str:
+    return _SCREEN_KEY.sub(r"\1***", _CODE_IN_PATH.sub(r"\1***", line))
 
 
 class RedactBallotCodes(logging.Filter):
     """The access log would pair a client address with a ballot code, and the code's hash names
-    the cast ballot: the code is replaced before the line is written."""
+    the cast ballot: the code (and a screen link's key) is replaced before the line is
+    written."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
             record.args = tuple(
-                _CODE_IN_PATH.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args
+                _redacted(a) if isinstance(a, str) else a for a in record.args
             )
         return True
 

@@ -839,3 +839,58 @@ REMINDER_STATUSES: dict[str, str] = {
     "pending": "待发送", "delivered": "已发送", "failed": "发送失败",
 }
 CONTACT.update({"warn_days": "黄灯预警天数（截止前几天亮黄灯）"})
+#: The 大屏 hall screen (/screen/{cycle_id}) and its controls on the 民主测评 page.
+SCREEN: dict[str, str] = {
+    "heading": "民主测评",
+    "returns": "测评票回收率",
+    "category": "类别",
+    "issued": "发放",
+    "cast": "收回",
+    "total": "合计",
+    "no_ballots": "尚未发放测评票",
+    "panel": "评议人评议进度",
+    "recorded": "已评",
+    "expected": "应评",
+    "tally": "测评结果",
+    "tally_hidden": "测评结果待公布",
+    "tally_hidden_note": "投票结束后由考核组织者公布",
+    "votes": "票",
+    "revealed_at": "公布时间",
+    "updated": "更新于",
+    "live": "实时",
+    "paused": "已暂停更新",
+    "not_reported": "未提交述职报告",
+    "section": "大屏展示",
+    "open": "打开大屏",
+    "open_note": "大屏每 2 秒自动更新，适合 1920×1080 投影。",
+    "reveal": "公布结果",
+    "reveal_confirm": "我已确认投票结束，公布各单位测评结果",
+    "reveal_note": "公布后大屏显示各单位的得票数（只有票数，不显示谁投了什么票）；"
+                   "公布不可撤回，并记入审计记录。",
+    "revealed": "结果已公布",
+    "reveal_later": "进入评议阶段、投票开始后可以公布结果。",
+    "links": "只读大屏链接",
+    "links_note": "用于会场投影电脑，无需登录，只能查看大屏；可随时撤销。",
+    "create_link": "生成只读链接",
+    "new_link": "新生成的只读链接（只显示这一次，请立即复制）",
+    "created_at": "生成时间",
+    "created_by": "生成人",
+    "status": "状态",
+    "live_link": "有效",
+    "revoked": "已撤销",
+    "revoke": "撤销",
+    "link_revoked": "链接已撤销",
+}
+ERRORS.update({
+    "tally_revealed": "测评结果已公布",
+    "screen_link_not_found": "大屏链接无效或已撤销",
+    "unknown_screen_link": "没有找到该大屏链接",
+    "screen_link_revoked": "该大屏链接已撤销",
+    "too_many_screen_links": "有效的大屏链接过多，请先撤销不用的链接",
+})
+EVENT_TYPES.update({
+    "HallScreen.Opened": "开启大屏",
+    "HallScreen.TallyRevealed": "公布测评结果",
+    "HallScreen.LinkCreated": "生成大屏链接",
+    "HallScreen.LinkRevoked": "撤销大屏链接",
+})

@@ -244,3 +244,17 @@ def person(account_id: str) -> str:
 def reminders(cycle_id: str) -> str:
     """A cycle's 红黄灯 reminders not yet delivered (organizer, inspectors)."""
     return cycle_action(cycle_id, "reminders")
+# -- the 大屏 hall screen (api/console/pages/screen.py) ----------------------------------------
+
+def screen(cycle_id: str, key: str | None = None) -> str:
+    """The hall screen: signed in, or with a read-only link's key."""
+    return f"/screen/{_q(cycle_id)}" + (f"?{urlencode({'k': key})}" if key else "")
+
+
+def screen_data(cycle_id: str, key: str | None = None) -> str:
+    """The screen's JSON, fetched by its script every 2 s (the same key, if any)."""
+    return f"/screen/{_q(cycle_id)}/data" + (f"?{urlencode({'k': key})}" if key else "")
+
+
+def screen_link_action(cycle_id: str, link_id: str) -> str:
+    return f"{ballots(cycle_id)}/screen-links/{_q(link_id)}/revoke"

@@ -20,6 +20,7 @@ from api.routers import (
     plans,
     readmodels,
     reminders,
+    screen,
     standings,
     supervision,
 )
@@ -40,6 +41,7 @@ ROUTERS: list[APIRouter] = [
     ballots.router,
     supervision.router,
     reminders.router,
+    screen.router,
 ]
 
 #: Served at the root (and, hidden from the schema, under /api/v1 as well).

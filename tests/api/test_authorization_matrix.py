@@ -39,6 +39,7 @@ from application.usecases import (
     participants,
     passwords,
     rectification,
+    screen,
     supervision,
 )
 from domain import ids
@@ -288,6 +289,14 @@ BALLOT_CATEGORIES = [
 ]
 
 
+def _screen(who: str, response: Any, facts: dict[str, Any]) -> None:
+    """Counts only: the categories' returns and the panel's progress, never a rater's name."""
+    body = response.json()
+    assert [c["code"] for c in body["categories"]] == ["committee", "department", "delegate"]
+    assert body["panel"]["expected"] > 0
+    assert not any(f'"{account}"' in response.text for account in PANEL)
+
+
 def _paper_ballots(who: str) -> tuple[bytes, str]:
     """The entry sheet of ``bal``, one slip rating county-a 好."""
     blank = ballot_sheet.template("2044年度述职评议", [
@@ -519,6 +528,14 @@ TABLE: list[Route] = [
           lambda who: {"ratings": {"county-a": "good"}}, check=_cast),
     Route("POST", "/ballots/BADCODE0000000000", {}, (404, "ballot_not_found"),
           lambda who: {"ratings": {"county-a": "good"}}),
+    # -- The 大屏 hall screen (cycle ``bal``) ------------------------------------------------
+    Route("GET", "/cycles/bal/screen", BALLOT_COUNTERS, (403, "organizer_or_inspector"),
+          check=_screen),
+    # a live screen link's key is the credential: the caller's token is ignored
+    Route("GET", "/cycles/bal/screen?k={screen_key}", {}, 200, check=_screen),
+    Route("POST", "/cycles/bal/tally-reveal", {OC: 200}, NOT_ORGANIZER),
+    Route("POST", "/cycles/bal/screen-links", {OC: 201}, NOT_ORGANIZER),
+    Route("POST", "/cycles/bal/screen-links/{screen_link}/revocation", {OC: 200}, NOT_ORGANIZER),
 ]
 
 
@@ -644,6 +661,8 @@ def _build(app: LianpingApp) -> tuple[dict[str, str], dict[str, Any]]:
     sheet = run(OC, ballots.issue_ballots, "bal", "department", 1).body
     voided = run(OC, ballots.issue_ballots, "bal", "department", 1).body
     cast = run(OC, ballots.issue_ballots, "bal", "department", len(PRINCIPALS)).body
+    screen_key = run(OC, screen.create_link, "bal").body["key"]
+    screen_link = run(OC, screen.create_link, "bal").body["link_id"]
     for who in PRINCIPALS:  # for POST /me/password
         passwords.set_password(app, Request(ADMIN), who, PASSWORD, must_change=False)
     rating = ids.rating_id("rev", "county-a", "reviewer-2")
@@ -664,6 +683,8 @@ def _build(app: LianpingApp) -> tuple[dict[str, str], dict[str, Any]]:
         "sheet_code": sheet["codes"][0],
         "void_batch": voided["batch_id"],
         "ballot_codes": dict(zip(PRINCIPALS, cast["codes"], strict=True)),
+        "screen_key": screen_key,
+        "screen_link": screen_link,
     }
     return tokens, facts
 
@@ -785,6 +806,8 @@ def _template(path: str) -> str:
             parts[7] = "{item_id}"
         if len(parts) > 5 and parts[3] == "ballots":
             parts[4] = "{batch_id}"
+        if len(parts) > 4 and parts[3] == "screen-links":
+            parts[4] = "{link_id}"
         if len(parts) > 6 and parts[5] == "talks":
             parts[6] = "{talk_id}"
     return "/".join(parts)

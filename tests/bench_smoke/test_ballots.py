@@ -29,3 +29,9 @@ def test_a_quick_ballot_run_has_no_errors_and_counts_every_ballot(tmp_path: Path
     assert ballots["ratings_counted"] == ballots["ratings_expected"]
     assert "ballot storm (POST /ballots/{code})" in rows
     assert "paper ballots: import a sheet" in rows
+    assert ballots["screen_errors"] == 0, ballots["screen_error"]
+    assert ballots["screen_requests"] >= ballots["screens"]
+    assert ballots["reveal_status"] == 200
+    assert ballots["revealed_errors"] == 0, ballots["revealed_error"]
+    assert ballots["revealed_requests"] == ballots["screens"] * 5
+    assert "大屏 screen data during the storm (GET /cycles/{id}/screen)" in rows

@@ -16,6 +16,7 @@ from api.console.pages import (
     organizing,
     reminders,
     reviewing,
+    screen,
     secretary,
     standings,
     supervision,
@@ -35,4 +36,5 @@ PAGES: list[APIRouter] = [
     admin.router,
     supervision.router,
     reminders.router,
+    screen.router,
 ]

@@ -28,7 +28,7 @@ from api.documents import attachment
 from application import lookups
 from application.access.cycles import is_organizer
 from application.app import LianpingApp
-from application.usecases import ballots
+from application.usecases import ballots, screen
 from domain.errors import DomainError
 from domain.scheme import Scheme
 
@@ -39,23 +39,26 @@ WORDS = labels.BALLOTS
 MAX_UPLOAD = 5 * 1024 * 1024
 
 
-def _page(request: Request, app: LianpingApp, user: ConsoleUser, cycle_id: str,
+def page(request: Request, app: LianpingApp, user: ConsoleUser, cycle_id: str,
           status_code: int = 200, **extra: Any) -> Response:
     cycle = lookups.cycle(app, cycle_id, read_only=True)
     found = ballots.list_batches(app, read_request(user), cycle_id)
     categories = [(c.code, c.name) for c in Scheme.from_dict(cycle.scheme).ballot_categories]
     names = dict(categories)
     context: dict[str, Any] = {"form": {}, "errors": {}, "issued": None, "rejected": None,
-                               "imported": None, "paper_form": {}, "paper_errors": {}}
+                               "imported": None, "paper_form": {}, "paper_errors": {},
+                               "new_link": None, "screen_error": None}
     context.update(extra)
+    organizer = is_organizer(user.principal, cycle)
+    hall_screen = screen.controls(app, read_request(user), cycle_id) if organizer else None
     return render(request, "ballots/ballots.html", status_code=status_code, cycle=cycle,
                   batches=found["batches"], categories=categories, category_names=names,
-                  organizer=is_organizer(user.principal, cycle), **context)
+                  organizer=organizer, hall_screen=hall_screen, **context)
 
 
 @router.get("/cycles/{cycle_id}/ballots")
 def ballots_page(cycle_id: str, request: Request, user: CurrentUser) -> Response:
-    return _page(request, application_of(request), user, cycle_id)
+    return page(request, application_of(request), user, cycle_id)
 
 
 @router.post("/cycles/{cycle_id}/ballots/issue")
@@ -65,7 +68,7 @@ def issue(cycle_id: str, request: Request, posted: FormPost) -> Response:
     try:
         count = int(posted.get("count").strip())
     except ValueError:
-        return _page(request, app, posted.user, cycle_id, 422, form=form,
+        return page(request, app, posted.user, cycle_id, 422, form=form,
                      errors={"count": labels.error_message("invalid_count")})
     try:
         outcome = app.execute(posted.request, ballots.issue_ballots, cycle_id,
@@ -73,10 +76,10 @@ def issue(cycle_id: str, request: Request, posted: FormPost) -> Response:
     except DomainError as error:
         field = "count" if error.code == "invalid_count" else "category" \
             if error.code in ("unknown_category", "no_ballot_categories") else ""
-        return _page(request, app, posted.user, cycle_id, error_status(error), form=form,
+        return page(request, app, posted.user, cycle_id, error_status(error), form=form,
                      errors={field: labels.error_message(error.code)})
     # The codes exist in this answer only: shown once, never redirected through a URL.
-    return _page(request, app, posted.user, cycle_id, issued=outcome.body)
+    return page(request, app, posted.user, cycle_id, issued=outcome.body)
 
 
 def error_status(error: DomainError) -> int:
@@ -128,7 +131,7 @@ def import_sheet(cycle_id: str, request: Request, posted: FormPost) -> Response:
     raw = _upload(posted)
     if raw is None or len(raw) > MAX_UPLOAD:
         message = WORDS["no_file"] if raw is None else WORDS["file_too_large"]
-        return _page(request, app, posted.user, cycle_id, 422, paper_form=form,
+        return page(request, app, posted.user, cycle_id, 422, paper_form=form,
                      paper_errors={"file": message})
     dry_run = bool(posted.get("dry_run"))
     try:
@@ -143,6 +146,6 @@ def import_sheet(cycle_id: str, request: Request, posted: FormPost) -> Response:
         text = labels.error_message(error.code)
         if error.code == "malformed_sheet":
             text = f"{text}：{error.message}"
-        return _page(request, app, posted.user, cycle_id, error_status(error),
+        return page(request, app, posted.user, cycle_id, error_status(error),
                      paper_form=form, paper_errors={field: text}, rejected=rejected)
-    return _page(request, app, posted.user, cycle_id, paper_form=form, imported=outcome.body)
+    return page(request, app, posted.user, cycle_id, paper_form=form, imported=outcome.body)
