@@ -1,14 +1,12 @@
 """The 大屏 hall screen's data (GET /cycles/{id}/screen and the console's /screen/{id}): the
-figures of application/usecases/screen.py and, per participant, the panel's ratings recorded /
-expected (expected by the conflict rule, as the cycle dashboard counts them), from the finding
-read model."""
+figures of application/usecases/screen.py (computed by the caller) and, per participant, the
+panel's ratings recorded / expected (expected by the conflict rule, as the cycle dashboard counts
+them), from the finding read model."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from application.app import LianpingApp
-from application.usecases.screen import Viewer, screen_figures
 from projections.dashboard import Eligibility
 from projections.finding import ORGS, PANEL, PARTICIPANTS, RATINGS
 from projections.views import Reader
@@ -41,8 +39,8 @@ def panel_progress(r: Reader, cycle_id: str) -> list[dict[str, Any]]:
     return rows
 
 
-def screen(r: Reader, app: LianpingApp, viewer: Viewer, cycle_id: str) -> dict[str, Any]:
-    figures = screen_figures(app, viewer, cycle_id)
+def screen(r: Reader, figures: dict[str, Any], cycle_id: str) -> dict[str, Any]:
+    """``figures`` (screen_figures: the viewer already checked) with the panel's progress."""
     order = {code: n for n, code in enumerate(figures.pop("order"))}
     participants = sorted(panel_progress(r, cycle_id),
                           key=lambda p: order.get(p["org_code"], len(order)))

@@ -28,8 +28,9 @@ ScreenKey = Annotated[str | None, Query(
 
 
 def screen_answer(app: LianpingApp, viewer: hall.Viewer, cycle_id: str) -> dict[str, Any]:
+    figures = hall.screen_figures(app, viewer, cycle_id)
     with read_models(app).read(finding.NAME) as view:
-        return screen_data(view, app, viewer, cycle_id)
+        return screen_data(view, figures, cycle_id)
 
 
 @router.get("/cycles/{cycle_id}/screen", response_model=ScreenOut)

@@ -13,12 +13,14 @@ import pytest
 from api.console import paths
 from api.console.ballot import RedactBallotCodes
 from tests.api.ballot_meeting import CYCLE, Meeting
-from tests.api.finding_support import finding_runner, read  # noqa: F401 (fixture)
-from tests.api.helpers import Api, error_code
+from tests.api.helpers import Api, error_code, read
 from tests.api.test_console import csrf_of, given_password, main_text, sign_in
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.usefixtures("finding_runner", "cheap_hashes")
+pytestmark = [
+    pytest.mark.usefixtures("runners", "cheap_hashes"),
+    pytest.mark.read_models("finding", "audit"),
+]
 SCREEN = f"/cycles/{CYCLE}/screen"
 
 

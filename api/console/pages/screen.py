@@ -9,8 +9,6 @@ and creates and revokes the read-only links."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
@@ -31,14 +29,12 @@ from api.console.web import (
     set_cookie,
     signed_in_user,
 )
+from api.routers.screen import screen_answer
 from application.app import LianpingApp
 from application.usecases import screen as hall
 from application.usecases import sessions
 from domain.errors import DomainError
 from domain.scheme import GRADES
-from projections import finding
-from projections.screen import screen as screen_data
-from projections.service import read_models
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 WORDS = labels.SCREEN
@@ -58,11 +54,6 @@ def _viewer(request: Request, key: str | None) -> hall.Viewer:
     return hall.Viewer(principal=user.principal)
 
 
-def _data(app: LianpingApp, viewer: hall.Viewer, cycle_id: str) -> dict[str, Any]:
-    with read_models(app).read(finding.NAME) as view:
-        return screen_data(view, app, viewer, cycle_id)
-
-
 def _clock(app: LianpingApp) -> str:
     """The time of the figures, on the server's clock in the configured zone."""
     return app.now().astimezone(app.tz).strftime("%H:%M:%S")
@@ -75,7 +66,7 @@ def percent(rate: str | None) -> str:
 @router.get("/screen/{cycle_id}")
 def screen_page(cycle_id: str, request: Request, k: str | None = None) -> Response:
     app = application_of(request)
-    data = _data(app, _viewer(request, k), cycle_id)
+    data = screen_answer(app, _viewer(request, k), cycle_id)
     tally = data["tally"] or []
     widest = max([sum(row[g] for g in GRADES) for row in tally] or [0])
     return render(request, "screen/screen.html", data=data, W=WORDS, grades=GRADES,
@@ -89,7 +80,7 @@ def screen_page(cycle_id: str, request: Request, k: str | None = None) -> Respon
 def screen_json(cycle_id: str, request: Request, k: str | None = None) -> Response:
     app = application_of(request)
     viewer = _viewer(request, k)
-    data = {**_data(app, viewer, cycle_id), "updated": _clock(app)}
+    data = {**screen_answer(app, viewer, cycle_id), "updated": _clock(app)}
     response = JSONResponse(data, headers={"Cache-Control": "no-store"})
     user = signed_in_user(request) if k is None else None
     if user is not None:  # a screen left open keeps its session, as a page view does
