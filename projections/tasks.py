@@ -244,4 +244,15 @@ def tasks(r: Reader, principal: Principal, today: date) -> dict[str, Any]:
     found = [task for source in SOURCES for task in source(caller)]
     found.sort(key=lambda t: (t.due is None, t.due or "", KINDS.index(t.kind), t.cycle_id or "",
                               t.org_code, t.item_id or ""))
-    return {"tasks": [asdict(task) for task in found], "position": r.position}
+    marked = rehearsals(r, {task.cycle_id for task in found if task.cycle_id})
+    return {"tasks": [{**asdict(task), "rehearsal": task.cycle_id in marked} for task in found],
+            "position": r.position}
+
+
+def rehearsals(r: Reader, cycle_ids: set[str]) -> set[str]:
+    """Which of these cycles are rehearsals (演练): their tasks are marked so."""
+    if not cycle_ids:
+        return set()
+    return {row["cycle_id"] for row in r.fetch(
+        f"SELECT cycle_id FROM {r.table(CYCLES)} WHERE rehearsal = 1 "
+        f"AND cycle_id IN ({_marks(cycle_ids)})", tuple(sorted(cycle_ids)))}

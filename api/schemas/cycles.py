@@ -85,6 +85,12 @@ class CycleIn(Strict):
     scheme: SchemeDoc | None = Field(default=None, description="default scheme when omitted")
     previous_cycle_id: Code | None = None
     deadlines: DeadlinesIn | None = None
+    rehearsal: StrictBool = Field(
+        default=False,
+        description="模拟测评（演练）: runs the whole flow and never counts (no records, movement, "
+        "carry-over or coverage; no tasks once ended). Claims no year slot; default id "
+        "<organizer_org>-<year>-rehearsal[-n]; never named as a previous cycle",
+    )
 
 
 class SchemeIn(Strict):
@@ -173,6 +179,14 @@ class SetDeadlinesIn(Strict):
     )
 
 
+class EndRehearsalIn(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "演练完毕，转入正式测评"},
+    ]})
+
+    reason: Reason | None = Field(default=None, description="required")
+
+
 class EmptyIn(Strict):
     """No fields: ``{}``."""
 
@@ -213,6 +227,19 @@ class CycleCreatedOut(BaseModel):
     cycle_id: str = Field(examples=["city-2026"])
     phase: str = Field(examples=["preparing"])
     scheme_version: int
+    rehearsal: bool = False
+
+
+class RehearsalEndedOut(BaseModel):
+    from_phase: str
+    reason: str
+    by: str
+    at: str | None
+
+
+class EndRehearsalOut(BaseModel):
+    phase: str = Field(examples=["closed"])
+    rehearsal_ended: RehearsalEndedOut
 
 
 class CycleOut(BaseModel):
@@ -239,6 +266,10 @@ class CycleOut(BaseModel):
     deadlines: dict[str, str] = Field(description="as in force now, or at as_of")
     vetoes: list[VetoOut]
     conflicts: list[ConflictOut]
+    rehearsal: bool = Field(default=False, description="模拟测评（演练）: never counts")
+    rehearsal_ended: RehearsalEndedOut | None = Field(
+        default=None, description="once the organizer ended the rehearsal (it is then closed)"
+    )
     version: int
 
 

@@ -55,6 +55,7 @@ class CycleItemOut(BaseModel):
     title: str
     phase: str
     participants: int = Field(description="how many participants")
+    rehearsal: bool = Field(default=False, description="模拟测评（演练）: never counts")
     my_roles: list[Literal["organizer", "inspector", "panel", "secretary"]]
 
 
@@ -143,6 +144,7 @@ class TaskOut(BaseModel):
     path: str = Field(description="the API path to act on",
                       examples=["/api/v1/cycles/jz-2026/participants/jz-yc/reviews"])
     item_id: str | None = Field(default=None, description="the plan item, for item tasks")
+    rehearsal: bool = Field(default=False, description="a task of a rehearsal (演练)")
 
 
 class TasksOut(BaseModel):
