@@ -14,6 +14,7 @@ from api.console.pages import (
     documents,
     home,
     organizing,
+    rehearsals,
     reviewing,
     secretary,
     standings,
@@ -33,4 +34,5 @@ PAGES: list[APIRouter] = [
     audit.router,
     admin.router,
     supervision.router,
+    rehearsals.router,
 ]
