@@ -14,8 +14,8 @@ import pytest
 from application.app import LianpingApp
 from application.usecases import cycles, participants
 from domain.scheme import DEFAULT_SCHEME
-from tests.api.ballot_meeting import CATEGORIES, Meeting
 from projections.runtime import start_projections_in_background
+from tests.api.ballot_meeting import CATEGORIES, Meeting
 from tests.api.helpers import COUNTIES, REPORT, Api, error_code
 from tests.application.world import REVIEWERS
 from tests.projections.conftest import FAST

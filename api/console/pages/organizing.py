@@ -257,7 +257,7 @@ def cycle_tools(app: LianpingApp, user: ConsoleUser, cycle: Cycle) -> dict[str, 
         "participants": [(code, names.get(code, code)) for code in cycle.participants],
         "panel": list(cycle.panel),
         "next_phase": PHASES[index + 1] if index + 1 < len(PHASES) else None,
-        "previous_phase": PHASES[index - 1] if index > 0 else None,
+        "previous_phase": PHASES[index - 1] if index > 0 and not cycle.rehearsal_ended else None,
         "preparing": cycle.phase == "preparing",
         "deadlines": dict(cycle.deadlines),
     }}
