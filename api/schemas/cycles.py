@@ -368,4 +368,5 @@ class StandingsOut(BaseModel):
     deadlines: dict[str, str] | None = Field(
         default=None, description="the cycle deadlines in force at as_of (now without it)"
     )
+    rehearsal: bool = Field(default=False, description="模拟测评（演练）: never counts")
     rows: list[StandingsRow]

@@ -5,11 +5,14 @@ its events stay in the log and its id is never a real cycle's."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from docx import Document
+from openpyxl import load_workbook
 
 from application.app import LianpingApp
 from application.usecases import cycles, participants
@@ -161,6 +164,24 @@ class TestRunning:
         assert rows["county-a"]["review_score"] == "100.00"
         assert rows["county-a"]["indicator_score"] == "18.00"
         assert standings.json()["provisional"] is False
+
+    def test_its_standings_and_documents_say_so(self, api: Api):
+        cycle_id = rehearsal_in(api, "finalized")
+        real = api.cycle_in("finalized", cycle_id="city-2025", year=2025)
+
+        standings = api.organizer.get(f"/cycles/{cycle_id}/standings").json()
+        sheet = api.organizer.get(f"/cycles/{cycle_id}/standings.xlsx")
+        bulletin = api.organizer.get(f"/cycles/{cycle_id}/bulletin.docx")
+        real_sheet = api.organizer.get(f"/cycles/{real}/standings.xlsx")
+
+        assert standings["rehearsal"] is True
+        assert api.organizer.get(f"/cycles/{real}/standings").json()["rehearsal"] is False
+        title = load_workbook(io.BytesIO(sheet.content)).active.cell(1, 1).value
+        assert title.startswith(f"{TITLE}（演练） 排名")
+        assert "（演练）" not in load_workbook(io.BytesIO(real_sheet.content)).active.cell(
+            1, 1).value
+        text = "".join(p.text for p in Document(io.BytesIO(bulletin.content)).paragraphs)
+        assert f"关于{TITLE}（演练）结果的通报" in text
 
     def test_its_tasks_are_marked_while_it_runs(self, api: Api):
         cycle_id = rehearsal_in(api, "reporting")
