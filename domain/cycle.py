@@ -40,7 +40,29 @@ class Cycle(Aggregate):
     def create_id(cycle_id: str) -> UUID:
         return ids.cycle_id(cycle_id)
 
-    @event("Created", topic="lianping:Cycle.Created")
+    class Created(Aggregate.Created):
+        """v2 also records whether the cycle is a rehearsal (模拟测评/演练): one that runs the
+        whole flow and never counts. Cycles created by v1 were all real: ``rehearsal`` False."""
+
+        TOPIC = "lianping:Cycle.Created"
+        class_version = 2
+
+        cycle_id: str
+        organizer_org: str
+        level: str
+        year: int
+        title: str
+        scheme: dict[str, Any]
+        previous_cycle_id: str | None
+        deadlines: dict[str, str] | None
+        actor: str
+        rehearsal: bool
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["rehearsal"] = False
+
+    @event(Created)
     def __init__(
         self,
         cycle_id: str,
@@ -52,6 +74,7 @@ class Cycle(Aggregate):
         previous_cycle_id: str | None,
         deadlines: dict[str, str] | None,
         actor: str,
+        rehearsal: bool = False,
     ):
         self.cycle_id = cycle_id
         self.organizer_org = organizer_org
@@ -74,6 +97,9 @@ class Cycle(Aggregate):
         self.results: list[dict[str, Any]] | None = None
         self.results_scheme_version: int | None = None
         self.finalized_at: datetime | None = None
+        self.rehearsal = rehearsal
+        # Once a rehearsal is ended: {"from_phase", "reason", "by", "at"}; it is then closed.
+        self.rehearsal_ended: dict[str, Any] | None = None
 
     # -- checks shared with the use cases -------------------------------------------------------
 
@@ -329,6 +355,44 @@ class Cycle(Aggregate):
         self.results = results
         self.results_scheme_version = scheme_version
         self.finalized_at = timestamp
+
+
+    # -- rehearsals (模拟测评) -----------------------------------------------------------------
+
+    def end_rehearsal(self, reason: str | None, actor: str) -> None:
+        """A rehearsal may be ended from any phase (with a reason): it is closed, so nothing more
+        is done in it and it leaves everyone's tasks; its events stay in the log."""
+        if not self.rehearsal:
+            raise RuleViolationError(
+                "not_a_rehearsal",
+                f"cycle {self.cycle_id} is a real cycle: only a rehearsal (演练) can be ended",
+                {"cycle_id": self.cycle_id},
+            )
+        if self.rehearsal_ended is not None:
+            raise RuleViolationError(
+                "rehearsal_already_ended", f"rehearsal {self.cycle_id} was already ended",
+                {"ended": dict(self.rehearsal_ended)},
+            )
+        reason = require_reason(reason, "ending a rehearsal")
+        self._rehearsal_ended(from_phase=self.phase, reason=reason, actor=actor)
+
+    def require_not_ended(self, action: str) -> None:
+        """For what a closed real cycle still allows (talks): an ended rehearsal allows none."""
+        if self.rehearsal_ended is not None:
+            raise RuleViolationError(
+                "rehearsal_ended", f"{action}: rehearsal {self.cycle_id} was ended",
+                {"ended": dict(self.rehearsal_ended)},
+            )
+
+    @event("RehearsalEnded", topic="lianping:Cycle.RehearsalEnded")
+    def _rehearsal_ended(
+        self, from_phase: str, reason: str, actor: str, timestamp: datetime | None = None
+    ) -> None:
+        self.phase = "closed"
+        self.rehearsal_ended = {
+            "from_phase": from_phase, "reason": reason, "by": actor,
+            "at": timestamp.isoformat() if timestamp else None,
+        }
 
 
 class CycleSlot(Aggregate):

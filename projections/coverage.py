@@ -31,10 +31,12 @@ def coverage(r: Reader, org_code: str, year: int, today: date) -> dict[str, Any]
     if codes:
         for row in r.fetch(
             f"SELECT cycle_id, organizer_org, phase, grades FROM {r.table(CYCLES)} "
-            f"WHERE organizer_org IN ({_marks(codes)}) AND year = ? ORDER BY cycle_id",
+            f"WHERE organizer_org IN ({_marks(codes)}) AND year = ? AND rehearsal = 0 "
+            f"ORDER BY cycle_id",
             (*codes, year),
         ):
-            cycles.setdefault(row["organizer_org"], row)  # one cycle per organizer and year
+            # one real cycle per organizer and year; rehearsals (演练) never count
+            cycles.setdefault(row["organizer_org"], row)
     ids = [cycle["cycle_id"] for cycle in cycles.values()]
     counts: dict[str, Any] = {}
     approved: dict[str, Any] = {}

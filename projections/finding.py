@@ -33,8 +33,8 @@ GRANTS = table("grants", "account_id role org_code", "account_id role org_code")
 CYCLES = table(
     "cycles",
     "cycle_id organizer_org level year title phase indicators report_due review_due plan_due "
-    "grades version",
-    "cycle_id", "year version", indexes=["organizer_org", "year"],
+    "grades version rehearsal",
+    "cycle_id", "year version rehearsal", indexes=["organizer_org", "year"],
 )
 PARTICIPANTS = table(
     "participants",
@@ -108,6 +108,7 @@ def fold_cycles(rows: Rows, e: Envelope) -> Iterator[Change]:
                 "cycle_id": d["cycle_id"], "organizer_org": d["organizer_org"],
                 "level": d["level"], "year": d["year"], "title": d["title"], "phase": "preparing",
                 "indicators": _indicators(d.get("scheme")), "version": 1,
+                "rehearsal": 1 if d.get("rehearsal") else 0,
                 **{due: deadlines.get(due) for due in ("report_due", "review_due", "plan_due")},
             })
             return
@@ -167,6 +168,8 @@ def _cycle_changed(rows: Rows, e: Envelope, cycle_id: str) -> Iterator[Change]:
                                   "org_code": d["org_code"]})
         case "PhaseAdvanced":
             yield from updated(rows, CYCLES, (cycle_id,), phase=d["to_phase"])
+        case "RehearsalEnded":  # closed: it leaves every task list
+            yield from updated(rows, CYCLES, (cycle_id,), phase="closed")
         case "Reopened":
             changes: dict[str, object] = {"phase": d["to_phase"]}
             if d.get("from_phase") == "finalized":

@@ -111,6 +111,10 @@ def flags_fold(tz: ZoneInfo) -> Fold:
                 })
             elif e.name == "Finalized":
                 yield from updated(rows, CYCLES, (cycle_id,), finalized_once=1)
+            elif e.name == "RehearsalEnded" and rows.get(CYCLES, (cycle_id,)) is not None:
+                # An ended rehearsal raises nothing as of today (not submitted, overdue items:
+                # both read through this row); the flags its events raised stay.
+                yield Delete(CYCLES, (cycle_id,))
             elif e.name == "DeadlinesSet":
                 # From here on, submissions are judged by the new deadline; earlier ones keep
                 # the judgement made by the deadline in force when they came in.
@@ -198,7 +202,7 @@ def _flags(r: Reader, where: Where, today: date, tz: ZoneInfo) -> list[dict[str,
         f"FROM {source} ORDER BY x.position, x.kind", params,
     )
     flags: list[dict[str, Any]] = [{**row, "item_id": None, "due_date": None} for row in found]
-    source, params = where.sql(r, ITEMS)
+    source, params = where.sql(r, ITEMS, f"JOIN {r.table(CYCLES)} c ON c.cycle_id = x.cycle_id")
     items = r.fetch(
         f"SELECT x.* FROM {source} AND x.status <> 'verified' AND x.due_date < ? "
         "ORDER BY x.org_code, x.seq", (*params, today.isoformat()),

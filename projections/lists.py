@@ -255,7 +255,8 @@ def cycles(
             paged += [cursor[0], cursor[0], cursor[1]]
         batch = r.fetch(
             f"SELECT c.cycle_id, c.organizer_org, o.name AS organizer_name, c.level, c.year, "
-            f"c.title, c.phase, c.version, (SELECT COUNT(*) FROM {r.table(PARTICIPANTS)} n "
+            f"c.title, c.phase, c.rehearsal, c.version, "
+            f"(SELECT COUNT(*) FROM {r.table(PARTICIPANTS)} n "
             f"WHERE n.cycle_id = c.cycle_id) AS participants "
             f"FROM {r.table(CYCLES)} c LEFT JOIN {r.table(ORGS)} o ON o.code = c.organizer_org "
             f"WHERE {where.sql()}{paging} ORDER BY c.year DESC, c.cycle_id LIMIT ?",
@@ -268,6 +269,7 @@ def cycles(
             cycle = memo.at_least(Cycle, ids.cycle_id(row["cycle_id"]), version)
             if cycle is not None and can_read_cycle(app, principal, cycle):
                 found.append({**row, "year": int(row["year"]),
+                              "rehearsal": bool(row["rehearsal"]),
                               "participants": int(row["participants"]),
                               "my_roles": my_roles(app, principal, cycle)})
         if len(batch) <= limit:

@@ -31,6 +31,8 @@ def fold(rows: Rows, e: Envelope) -> Iterator[Change]:
     yield from fold_plans(rows, e)
     d = e.data
     match e.aggregate_type, e.name:
+        case "Cycle", _ if e.created and d.get("rehearsal"):
+            return  # a rehearsal (演练) never enters an org's or a person's record
         case "Cycle", _ if e.created:
             yield Put(CYCLES, {
                 "cycle_id": d["cycle_id"], "organizer_org": d["organizer_org"],
@@ -38,7 +40,8 @@ def fold(rows: Rows, e: Envelope) -> Iterator[Change]:
             })
         case "Cycle", "ParticipantAdded":
             cycle_id, _ = context(rows, e)
-            yield Put(PARTICIPATIONS, {"org_code": d["org_code"], "cycle_id": cycle_id})
+            if rows.get(CYCLES, (cycle_id,)) is not None:
+                yield Put(PARTICIPATIONS, {"org_code": d["org_code"], "cycle_id": cycle_id})
         case "Cycle", "ParticipantRemoved":
             # Removed while preparing: it did not take part (unless added again).
             cycle_id, _ = context(rows, e)

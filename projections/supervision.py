@@ -80,6 +80,10 @@ def fold_supervision(rows: Rows, e: Envelope) -> Iterator[Change]:
             cycle_id, _ = context(rows, e)
             if cycle_id is not None and rows.get(FINALIZED, (cycle_id,)) is not None:
                 yield Delete(FINALIZED, (cycle_id,))
+        case "Cycle", "RehearsalEnded":  # an ended rehearsal calls for no talk
+            cycle_id, _ = context(rows, e)
+            if cycle_id is not None and rows.get(FINALIZED, (cycle_id,)) is not None:
+                yield Delete(FINALIZED, (cycle_id,))
 
 
 def order_overdue(order: dict[str, Any], today: date) -> bool:

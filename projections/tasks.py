@@ -246,5 +246,16 @@ def tasks(r: Reader, principal: Principal, today: date) -> dict[str, Any]:
     found.sort(key=lambda t: (t.due is None, t.due or "", KINDS.index(t.kind), t.cycle_id or "",
                               t.org_code, t.item_id or ""))
     lights = Lights(r, today)  # 红黄灯: derived as of today, the tasks' work being undone
-    return {"tasks": [{**asdict(task), "light": lights.of(task.cycle_id, task.due)}
-                      for task in found], "position": r.position}
+    marked = rehearsals(r, {task.cycle_id for task in found if task.cycle_id})
+    return {"tasks": [{**asdict(task), "light": lights.of(task.cycle_id, task.due),
+                       "rehearsal": task.cycle_id in marked} for task in found],
+            "position": r.position}
+
+
+def rehearsals(r: Reader, cycle_ids: set[str]) -> set[str]:
+    """Which of these cycles are rehearsals (演练): their tasks are marked so."""
+    if not cycle_ids:
+        return set()
+    return {row["cycle_id"] for row in r.fetch(
+        f"SELECT cycle_id FROM {r.table(CYCLES)} WHERE rehearsal = 1 "
+        f"AND cycle_id IN ({_marks(cycle_ids)})", tuple(sorted(cycle_ids)))}

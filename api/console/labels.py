@@ -894,3 +894,27 @@ EVENT_TYPES.update({
     "HallScreen.LinkCreated": "生成大屏链接",
     "HallScreen.LinkRevoked": "撤销大屏链接",
 })
+# -- 模拟测评（演练）(rehearsal cycles: api/console/pages/rehearsals.py) ---------------
+
+REHEARSAL: dict[str, str] = {
+    "badge": "演练",
+    "ended_badge": "演练已结束",
+    "checkbox": "模拟测评（演练）",
+    "checkbox_hint": "演练走完整流程，但不计入考核档案、名次变化、整改结转和一级抓一级；"
+                     "结束后从各方待办中移除",
+    "note": "本周期为模拟测评（演练），结果不计入考核档案，也不作为下一年度的上年周期。",
+    "end": "结束演练",
+    "end_reason": "结束原因",
+    "ended": "演练已于 {at} 结束（结束于“{phase}”阶段），原因：{reason}",
+    "document_mark": "（演练）",
+}
+DONE.update({"rehearsal_ended": "演练已结束"})
+ERRORS.update({
+    "not_a_rehearsal": "正式考核周期不能“结束演练”",
+    "rehearsal_already_ended": "该演练已结束",
+    "rehearsal_ended": "该演练已结束，不能再进行此操作",
+    "cycle_id_used_by_rehearsal": "该周期代码已被演练使用，正式考核周期请使用其他代码",
+    "cycle_id_reserved": "该周期代码留给正式考核周期使用",
+    "previous_cycle_is_rehearsal": "演练不能作为上一考核周期",
+})
+EVENT_TYPES.update({"Cycle.RehearsalEnded": "结束演练"})

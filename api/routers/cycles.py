@@ -22,6 +22,8 @@ from api.schemas.cycles import (
     CycleOut,
     DeadlinesOut,
     EmptyIn,
+    EndRehearsalIn,
+    EndRehearsalOut,
     FinalizedOut,
     PanelMemberIn,
     PanelOut,
@@ -35,7 +37,7 @@ from api.schemas.cycles import (
     VetoesOut,
     VetoIn,
 )
-from application.usecases import cycles
+from application.usecases import cycles, rehearsals
 
 router = APIRouter(prefix="/cycles", tags=["cycles"], route_class=OneHopRoute)
 
@@ -50,6 +52,7 @@ def create_cycle(
         request, cycles.create_cycle, body.organizer_org, body.level, body.year, body.title,
         cycle_id=body.cycle_id, scheme=body.scheme, previous_cycle_id=body.previous_cycle_id,
         deadlines=deadlines, warn_days=body.warn_days,
+        rehearsal=body.rehearsal,
     )
     return written(response, outcome)
 
@@ -181,3 +184,15 @@ def finalize(
 ) -> dict[str, Any]:
     """Compute and freeze totals, grades and ranks."""
     return written(response, app.execute(request, cycles.finalize, cycle_id))
+
+
+@router.post("/{cycle_id}/end-rehearsal", response_model=EndRehearsalOut)
+def end_rehearsal(
+    cycle_id: str, body: EndRehearsalIn, request: WriteRequest, app: Application,
+    response: Response,
+) -> dict[str, Any]:
+    """End a rehearsal (模拟测评) from any phase, with a reason: it is closed and leaves
+    everyone's tasks; its events stay in the log. A real cycle → 409 `not_a_rehearsal`; ended
+    already → 409 `rehearsal_already_ended`."""
+    outcome = app.execute(request, rehearsals.end_rehearsal, cycle_id, body.reason)
+    return written(response, outcome)

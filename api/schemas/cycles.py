@@ -89,6 +89,12 @@ class CycleIn(Strict):
         default=None, ge=0, le=60,
         description="红黄灯: deadlines turn yellow this many days ahead (default 3)",
     )
+    rehearsal: StrictBool = Field(
+        default=False,
+        description="模拟测评（演练）: runs the whole flow and never counts (no records, movement, "
+        "carry-over or coverage; no tasks once ended). Claims no year slot; default id "
+        "<organizer_org>-<year>-rehearsal[-n]; never named as a previous cycle",
+    )
 
 
 class SchemeIn(Strict):
@@ -181,6 +187,14 @@ class SetDeadlinesIn(Strict):
     )
 
 
+class EndRehearsalIn(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"reason": "演练完毕，转入正式测评"},
+    ]})
+
+    reason: Reason | None = Field(default=None, description="required")
+
+
 class EmptyIn(Strict):
     """No fields: ``{}``."""
 
@@ -221,6 +235,19 @@ class CycleCreatedOut(BaseModel):
     cycle_id: str = Field(examples=["city-2026"])
     phase: str = Field(examples=["preparing"])
     scheme_version: int
+    rehearsal: bool = False
+
+
+class RehearsalEndedOut(BaseModel):
+    from_phase: str
+    reason: str
+    by: str
+    at: str | None
+
+
+class EndRehearsalOut(BaseModel):
+    phase: str = Field(examples=["closed"])
+    rehearsal_ended: RehearsalEndedOut
 
 
 class CycleOut(BaseModel):
@@ -248,6 +275,10 @@ class CycleOut(BaseModel):
     warn_days: int = Field(default=3, description="红黄灯: days ahead deadlines turn yellow")
     vetoes: list[VetoOut]
     conflicts: list[ConflictOut]
+    rehearsal: bool = Field(default=False, description="模拟测评（演练）: never counts")
+    rehearsal_ended: RehearsalEndedOut | None = Field(
+        default=None, description="once the organizer ended the rehearsal (it is then closed)"
+    )
     version: int
 
 
@@ -346,4 +377,5 @@ class StandingsOut(BaseModel):
     deadlines: dict[str, str] | None = Field(
         default=None, description="the cycle deadlines in force at as_of (now without it)"
     )
+    rehearsal: bool = Field(default=False, description="模拟测评（演练）: never counts")
     rows: list[StandingsRow]

@@ -55,6 +55,7 @@ class CycleItemOut(BaseModel):
     title: str
     phase: str
     participants: int = Field(description="how many participants")
+    rehearsal: bool = Field(default=False, description="模拟测评（演练）: never counts")
     my_roles: list[Literal["organizer", "inspector", "panel", "secretary"]]
 
 
@@ -149,6 +150,7 @@ class TaskOut(BaseModel):
     light: Literal["green", "yellow", "red"] | None = Field(
         default=None, description="红黄灯 as of today in the service's time zone: red past due, "
         "yellow due within the cycle's warn_days (default 3), else green; null: no due date")
+    rehearsal: bool = Field(default=False, description="a task of a rehearsal (演练)")
 
 
 class TasksOut(BaseModel):

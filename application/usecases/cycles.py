@@ -18,6 +18,7 @@ from application.access import (
 from application.app import LianpingApp, Outcome, Request
 from application.principal import forbid, require_organizer
 from application.usecases.history import state_at
+from application.usecases.rehearsals import refuse_rehearsal_as_previous, rehearsal_id
 from application.usecases.standings import previous_cycle, standings_rows
 from domain import ids
 from domain.ballot import BallotBook
@@ -53,6 +54,8 @@ def cycle_view(
             if show_reviewers or o in own_orgs
         ],
         "conflicts": list(cycle.conflicts) if show_reviewers else [],
+        "rehearsal": cycle.rehearsal,
+        "rehearsal_ended": cycle.rehearsal_ended,
         "version": cycle.version,
     }
 
@@ -99,7 +102,10 @@ def create_cycle(
     previous_cycle_id: str | None = None,
     deadlines: dict[str, date] | None = None,
     warn_days: int | None = None,
+    rehearsal: bool = False,
 ) -> Outcome:
+    """A real cycle claims its organizer, level and year (one a year); a rehearsal (模拟测评)
+    claims nothing and takes an id of its own: ``<organizer_org>-<year>-rehearsal[-n]``."""
     organizer = lookups.org(app, organizer_org, "body", "organizer_org")
     require_organizer(request.principal, organizer_org)
     if level_below(organizer.level) != level:
@@ -108,12 +114,22 @@ def create_cycle(
             f"a cycle organized by a {organizer.level} hears {level_below(organizer.level)} orgs",
             [{"field": "level", "message": f"must be {level_below(organizer.level)}"}],
         )
+    if rehearsal:
+        cycle_id = rehearsal_id(app, cycle_id, organizer_org, year)
     cycle_id = cycle_id or f"{organizer_org}-{year}"
     existing = app.find(Cycle, ids.cycle_id(cycle_id))
     request.check_version(existing)
+    if existing is not None and existing.rehearsal and not rehearsal:
+        raise RuleViolationError(
+            "cycle_id_used_by_rehearsal",
+            f"{cycle_id} was used by a rehearsal (演练): a real cycle takes another id",
+            {"cycle_id": cycle_id},
+        )
     if existing is not None:
         raise RuleViolationError("cycle_exists", f"cycle {cycle_id} already exists")
-    if app.find(CycleSlot, ids.cycle_slot_id(organizer_org, level, year)) is not None:
+    if not rehearsal and app.find(
+        CycleSlot, ids.cycle_slot_id(organizer_org, level, year)
+    ) is not None:
         raise RuleViolationError(
             "cycle_exists", f"{organizer_org} already runs a {level} cycle for {year}"
         )
@@ -130,24 +146,27 @@ def create_cycle(
         previous_cycle_id=previous_cycle_id,
         deadlines={k: v.isoformat() for k, v in (deadlines or {}).items() if v is not None},
         actor=request.actor,
+        rehearsal=rehearsal,
     )
     if warn_days is not None and warn_days != cycle.warn_days:
         cycle.set_warn_days(warn_days, request.actor)
-    slot = CycleSlot(
+    claimed = [] if rehearsal else [CycleSlot(
         organizer_org=organizer_org,
         level=level,
         year=year,
         cycle_id=cycle_id,
         actor=request.actor,
-    )
-    body = {"cycle_id": cycle_id, "phase": cycle.phase, "scheme_version": cycle.scheme_version}
-    return _cycle_outcome(app, request, cycle, body, slot, created=True)
+    )]
+    body = {"cycle_id": cycle_id, "phase": cycle.phase, "scheme_version": cycle.scheme_version,
+            "rehearsal": rehearsal}
+    return _cycle_outcome(app, request, cycle, body, *claimed, created=True)
 
 
 def _check_previous(
     app: LianpingApp, previous_id: str, organizer: str, level: str, year: int
 ) -> None:
     previous = lookups.cycle(app, previous_id, "body", "previous_cycle_id", read_only=True)
+    refuse_rehearsal_as_previous(previous)
     if previous.organizer_org != organizer or previous.level != level or previous.year >= year:
         raise ValidationError(
             "invalid_previous_cycle",

@@ -195,6 +195,7 @@ def get_standings(
         "cycle_id": cycle_id,
         "as_of": as_of.isoformat() if as_of else None,
         "position": position,
+        "rehearsal": current.rehearsal,
     }
     if cycle is None:
         return {**body, "provisional": True, "phase": None, "deadlines": None, "rows": []}

@@ -41,6 +41,7 @@ def schedule_talk(
 ) -> Outcome:
     cycle, grade, frozen = _grade(app, cycle_id, org_code)
     require_talk_holder(app, request.principal, cycle)
+    cycle.require_not_ended("a talk")
     require_talk_grade(grade, frozen)
     talk = Talk.schedule(cycle_id, org_code, scheduled_for, with_name, reason, request.actor)
     return app.commit(request, talk, item=talk, body={"talk_id": str(talk.id)}, created=True)
@@ -62,6 +63,7 @@ def record_talk(
 ) -> Outcome:
     cycle = lookups.participant(app, cycle_id, org_code)
     require_talk_holder(app, request.principal, cycle)
+    cycle.require_not_ended("recording a talk")
     talk = _talk(app, cycle_id, org_code, talk_id)
     request.check_version(talk)
     talk.record(held_on, held_by, notes, app.today(), request.actor)

@@ -134,7 +134,8 @@ def _jsonl(text: str) -> list[str]:
 #: the world's cycles with the three counties and the panel (``copy`` has neither yet)
 STAFFED = ("prep", "adv", "rev", "fin", "rep", "ret", "fb", "plan", "appr", "pret", "items", "rm",
            "bal")
-CYCLE_READERS = {OC: (*STAFFED, "copy"), IC: (*STAFFED, "copy"), ICO: STAFFED, SP: STAFFED,
+CYCLE_READERS = {OC: (*STAFFED, "copy", "reh"), IC: (*STAFFED, "copy", "reh"), ICO: STAFFED,
+                 SP: STAFFED,
                  SO: STAFFED, PM: STAFFED, PC: STAFFED}
 ROLES_IN_REV = {OC: ["organizer"], IC: ["inspector"], ICO: ["inspector"], SP: ["secretary"],
                 SO: ["secretary"], PM: ["panel"], PC: ["panel"]}
@@ -159,6 +160,7 @@ def _cycles(who: str, response: Any, facts: dict[str, Any]) -> None:
     if who not in (OC, IC):
         shown.pop("copy", None)
     assert sorted(shown) == sorted(CYCLE_READERS.get(who, ())), sorted(shown)
+    assert [c for c in shown if shown[c]["rehearsal"]] == (["reh"] if "reh" in shown else [])
     if "rev" in shown:
         assert shown["rev"]["my_roles"] == ROLES_IN_REV[who]
         assert shown["rev"]["participants"] == 3
@@ -360,6 +362,8 @@ TABLE: list[Route] = [
     Route("POST", "/cycles/rev/vetoes", {OC: 200}, NOT_ORGANIZER,
           lambda who: {"org_code": "county-c", "reason": "发生重大问题"}),
     Route("POST", "/cycles/fin/finalize", {OC: 200}, NOT_ORGANIZER, lambda who: {}),
+    Route("POST", "/cycles/reh/end-rehearsal", {OC: 200}, NOT_ORGANIZER,
+          lambda who: {"reason": "演练完毕"}),
     # -- One participant ---------------------------------------------------------------------
     Route("GET", P.format(cycle="rev"), {OC: NAMED, IC: NAMED, ICO: MASKED, SP: MASKED},
           (403, "forbidden"), reviewers=lambda body: [r["reviewer"] for r in body["ratings"]]),
@@ -651,6 +655,8 @@ def _build(app: LianpingApp) -> tuple[dict[str, str], dict[str, Any]]:
     cycle("rm", 2042)
     run(OC, cycles.create_cycle, "city", "county", 2043, "2043年度述职评议", cycle_id="copy",
         previous_cycle_id="prep")
+    run(OC, cycles.create_cycle, "city", "county", 2045, "2045年度模拟测评", cycle_id="reh",
+        rehearsal=True)
     run(OC, cycles.create_cycle, "city", "county", 2044, "2044年度述职评议", cycle_id="bal",
         scheme={**DEFAULT_SCHEME.to_dict(), "ballot_categories": BALLOT_CATEGORIES})
     for org in ("county-a", "county-b", "county-c"):

@@ -29,7 +29,7 @@ class TestCreateCycle:
 
         assert created.status_code == 201
         assert created.json() == {
-            "cycle_id": "city-2027", "phase": "preparing", "scheme_version": 1
+            "cycle_id": "city-2027", "phase": "preparing", "scheme_version": 1, "rehearsal": False
         }
         assert created.headers["ETag"] == '"1"'
         assert read.status_code == 200

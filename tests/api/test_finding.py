@@ -49,7 +49,7 @@ class TestCycleList:
         assert row == {
             "cycle_id": CYCLE, "organizer_org": "city", "organizer_name": "某市",
             "level": "county", "year": 2026, "title": "2026年度述职评议", "phase": "reviewing",
-            "participants": 3, "my_roles": ["organizer"],
+            "participants": 3, "rehearsal": False, "my_roles": ["organizer"],
         }
         assert read(api, "reviewer-1", "/cycles").json()["cycles"][0]["my_roles"] == ["panel"]
         assert read(api, "sec-county-a", "/cycles").json()["cycles"][0]["my_roles"] == [
@@ -270,6 +270,7 @@ class TestMyTasks:
             "org_name": "甲县", "title": "述职评议", "due": "2020-01-31", "overdue": True,
             "path": f"/api/v1/cycles/{CYCLE}/participants/county-a/report", "item_id": None,
             "light": "red",
+            "rehearsal": False,
         }]
         posted = api.as_("sec-county-a").post(tasks[0]["path"].removeprefix("/api/v1"), REPORT)
         assert posted.status_code == 201

@@ -17,7 +17,8 @@ class TestCreateCycle:
         before = position(app)
         outcome = world.run("organizer", cycles.create_cycle, "city", "county", 2026, "述职")
         assert outcome.created
-        assert outcome.body == {"cycle_id": "city-2026", "phase": "preparing", "scheme_version": 1}
+        assert outcome.body == {"cycle_id": "city-2026", "phase": "preparing", "scheme_version": 1,
+                                "rehearsal": False}
         assert event_types_since(app, before) == ["Cycle.Created", "CycleSlot.Claimed"]
         view = cycles.get_cycle(app, world_request(world, "organizer"), "city-2026")
         assert view["scheme"] == DEFAULT_SCHEME.to_dict()

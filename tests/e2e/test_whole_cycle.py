@@ -107,7 +107,8 @@ def open_cycle(http: Http, cycle_id: str, year: int) -> None:
         },
         201,
     )
-    assert created == {"cycle_id": cycle_id, "phase": "preparing", "scheme_version": 1}
+    assert created == {"cycle_id": cycle_id, "phase": "preparing", "scheme_version": 1,
+                       "rehearsal": False}
     for county in COUNTIES:
         http.post("organizer", f"/cycles/{cycle_id}/participants", {"org_code": county}, 200)
     for reviewer in REVIEWERS:

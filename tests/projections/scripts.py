@@ -19,6 +19,7 @@ from application.usecases import (
     notes,
     participants,
     rectification,
+    rehearsals,
     supervision,
 )
 from domain import ids
@@ -253,6 +254,12 @@ def rich_history(world: World) -> dict[str, Any]:
     world.run("inspector", notes.record_note, "此处需核实", subject_position=reopened.position)
     world.run("inspector", notes.record_note, "关注整改",
               aggregate_id=str(ids.plan_id(current, "county-a")))
+    rehearsal = world.run("organizer", cycles.create_cycle, "city", "county", 2026, "模拟测评",
+                          rehearsal=True).body["cycle_id"]
+    world.run("organizer", cycles.add_participant, rehearsal, "county-a")
+    world.advance(rehearsal, "reporting")
+    world.report(rehearsal, "county-a")
+    world.run("organizer", rehearsals.end_rehearsal, rehearsal, "演练完毕")
     token = world.run(ADMIN, directory.issue_token, "organizer", 30)
     world.run(ADMIN, directory.revoke_token, "organizer", token.body["token_id"], "轮换")
     return {"current": current, "previous": "city-2025", "late": late,

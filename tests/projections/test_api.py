@@ -112,7 +112,7 @@ class TestAuditEvents:
         events = api.organizer.get("/audit/events", headers=fresh(api),
                                    params={"limit": 1000}).json()["events"]
         assert events and {e["cycle_id"] for e in events} == {"city-2024", "city-2025",
-                                                              "city-2026"}
+                                                              "city-2026", "city-2026-rehearsal"}
         assert "InspectionNote" not in {e["aggregate_type"] for e in events}
 
     def test_are_refused_without_a_token_to_secretaries_and_for_a_bad_limit(self, api, history):

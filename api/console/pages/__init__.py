@@ -14,6 +14,7 @@ from api.console.pages import (
     documents,
     home,
     organizing,
+    rehearsals,
     reminders,
     reviewing,
     screen,
@@ -37,4 +38,5 @@ PAGES: list[APIRouter] = [
     supervision.router,
     reminders.router,
     screen.router,
+    rehearsals.router,
 ]

@@ -170,7 +170,7 @@ def _new_cycle_page(request: Request, user: ConsoleUser, form: dict[str, str],
         found = lists.cycles(view, app, user.principal, limit=100, after=None)["cycles"]
     mine = {code for code, _ in orgs}
     previous = [(c["cycle_id"], f"{c['title']}（{c['year']}）") for c in found
-                if c["organizer_org"] in mine]
+                if c["organizer_org"] in mine and not c["rehearsal"]]
     return render(
         request, "organizing/new_cycle.html", status_code=status_code, form=form,
         errors=errors, orgs=orgs, previous=previous, rows=range(_indicator_rows(form)),
@@ -230,9 +230,11 @@ def create_cycle(request: Request, posted: FormPost) -> Response:
             posted.request, cycles.create_cycle, organizer, level, int(year), title,
             scheme=doc, previous_cycle_id=posted.optional("previous_cycle_id"),
             deadlines={k: v for k, v in deadlines.items() if v is not None},
+            rehearsal=bool(posted.optional("rehearsal")),
         )
     except DomainError as refused:
         field = {"invalid_previous_cycle": "previous_cycle_id", "cycle_exists": "year",
+                 "previous_cycle_is_rehearsal": "previous_cycle_id",
                  "deadlines_out_of_order": "plan_due"}.get(refused.code, "")
         errors[field] = labels.error_message(refused.code)
         return _new_cycle_page(request, posted.user, form, errors, 422)
@@ -256,7 +258,7 @@ def cycle_tools(app: LianpingApp, user: ConsoleUser, cycle: Cycle) -> dict[str, 
         "participants": [(code, names.get(code, code)) for code in cycle.participants],
         "panel": list(cycle.panel),
         "next_phase": PHASES[index + 1] if index + 1 < len(PHASES) else None,
-        "previous_phase": PHASES[index - 1] if index > 0 else None,
+        "previous_phase": PHASES[index - 1] if index > 0 and not cycle.rehearsal_ended else None,
         "preparing": cycle.phase == "preparing",
         "deadlines": dict(cycle.deadlines),
         "warn_days": cycle.warn_days,

@@ -49,6 +49,7 @@ def standings_page(
     return render(
         request, "standings.html", status_code=422 if errors else 200, errors=errors,
         cycle_id=cycle_id, title=cycle.title, standings=found, rows=rows,
+        is_rehearsal=cycle.rehearsal, rehearsal_ended=cycle.rehearsal_ended is not None,
         as_of_value=moment.astimezone(app.tz).strftime(AS_OF_FORMAT) if moment else (as_of or ""),
         totals=charts.totals_chart(rows), distribution=charts.grade_distribution(rows),
     )
