@@ -7,7 +7,8 @@ from eventsourcing.domain import Aggregate
 
 from domain.account import Account
 from domain.ballot import Ballot, BallotBook
-from domain.cycle import Cycle, CycleSlot
+from domain.cycle import Cycle
+from domain.cycle_slot import CycleSlot
 from domain.feedback import Feedback
 from domain.note import InspectionNote
 from domain.organization import Organization

@@ -37,7 +37,7 @@ from api.schemas.cycles import (
     VetoesOut,
     VetoIn,
 )
-from application.usecases import cycles, rehearsals
+from application.usecases import cycle_reading, cycles, rehearsals
 
 router = APIRouter(prefix="/cycles", tags=["cycles"], route_class=OneHopRoute)
 
@@ -62,7 +62,7 @@ def get_cycle(
     cycle_id: str, request: ReadRequest, app: Application, response: Response, as_of: AsOf = None
 ) -> dict[str, Any]:
     """The cycle; with `as_of`, as it was then (the deadlines, participants and panel in force)."""
-    view = cycles.get_cycle(app, request, cycle_id, as_of)
+    view = cycle_reading.get_cycle(app, request, cycle_id, as_of)
     etag(response, view["version"])
     return view
 

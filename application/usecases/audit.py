@@ -19,7 +19,8 @@ from application.app import LianpingApp
 from application.principal import Principal, forbid
 from domain import ids
 from domain.account import Account
-from domain.cycle import Cycle, CycleSlot
+from domain.cycle import Cycle
+from domain.cycle_slot import CycleSlot
 from domain.errors import NotFoundError, ValidationError
 from domain.note import InspectionNote
 from domain.organization import Organization

@@ -18,7 +18,8 @@ from application.principal import forbid
 from application.usecases.history import state_at
 from domain import ids
 from domain.ballot import Ballot, BallotBook
-from domain.cycle import Cycle, CycleSlot
+from domain.cycle import Cycle
+from domain.cycle_slot import CycleSlot
 from domain.feedback import Feedback
 from domain.organization import Organization
 from domain.plan import RectificationPlan

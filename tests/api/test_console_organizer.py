@@ -11,7 +11,7 @@ import pytest
 
 from api.console import paths
 from application.app import Request
-from application.usecases import cycles, rectification
+from application.usecases import cycle_reading, cycles, rectification
 from tests.api.helpers import Api
 from tests.api.test_console import csrf_of, given_password, main_text, sign_in
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
@@ -69,7 +69,7 @@ class TestCreatingACycle:
                     organizer_org="city", report_due="2027-12-20", **SCHEME_FORM)
 
         assert made.status_code == 303 and made.headers["location"] == "/cycles/city-2027"
-        cycle = cycles.get_cycle(api.app, Request(api.world.who("organizer")), "city-2027")
+        cycle = cycle_reading.get_cycle(api.app, Request(api.world.who("organizer")), "city-2027")
         assert [i["code"] for i in cycle["scheme"]["indicators"]] == ["responsibility",
                                                                         "training"]
         assert cycle["scheme"]["quota"] == {"good": "0.3"}
@@ -99,7 +99,7 @@ class TestParticipantsAndPanel:
         assert "全部下级单位均已是考核对象" in flash(again)
         assert "请填写理由" in flash(no_reason)
         assert "已移除考核对象" in flash(removed)
-        cycle = cycles.get_cycle(api.app, Request(api.world.who("organizer")), "city-2027")
+        cycle = cycle_reading.get_cycle(api.app, Request(api.world.who("organizer")), "city-2027")
         assert cycle["participants"] == ["county-a", "county-c"]
 
     def test_copying_last_years_list_and_the_panel_and_deadlines(self, api: Api):
@@ -119,7 +119,7 @@ class TestParticipantsAndPanel:
         assert "已复制上年名单" in flash(copied)
         assert "已添加评议人" in flash(panel_add) and "已移除评议人" in flash(panel_off)
         assert "截止时间顺序不正确" in flash(dates)
-        cycle = cycles.get_cycle(api.app, Request(api.world.who("organizer")), "city-2027")
+        cycle = cycle_reading.get_cycle(api.app, Request(api.world.who("organizer")), "city-2027")
         assert cycle["participants"] == ["county-a", "county-b", "county-c"]
         assert "inspector" not in cycle["panel"] and len(cycle["panel"]) > 0
         assert cycle["deadlines"] == {}

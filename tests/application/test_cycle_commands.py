@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from application.app import Request
-from application.usecases import cycles, directory, participants
+from application.usecases import cycle_reading, cycles, directory, participants
 from domain.scheme import DEFAULT_SCHEME
 from tests.application.scenario import event_types_since, position, then_refused
 from tests.application.world import ADMIN, COUNTIES
@@ -20,7 +20,7 @@ class TestCreateCycle:
         assert outcome.body == {"cycle_id": "city-2026", "phase": "preparing", "scheme_version": 1,
                                 "rehearsal": False}
         assert event_types_since(app, before) == ["Cycle.Created", "CycleSlot.Claimed"]
-        view = cycles.get_cycle(app, world_request(world, "organizer"), "city-2026")
+        view = cycle_reading.get_cycle(app, world_request(world, "organizer"), "city-2026")
         assert view["scheme"] == DEFAULT_SCHEME.to_dict()
 
     def test_one_cycle_per_organizer_level_and_year(self, app, world):
@@ -183,7 +183,7 @@ class TestPhases:
         before = position(app)
         preparing.advance("c1", "reviewing", "评分录入错误")
         assert event_types_since(app, before) == ["Cycle.Reopened"]
-        view = cycles.get_cycle(app, world_request(preparing, "organizer"), "c1")
+        view = cycle_reading.get_cycle(app, world_request(preparing, "organizer"), "c1")
         assert view["phase"] == "reviewing"
 
     def test_nothing_leaves_closed(self, app, preparing):

@@ -10,7 +10,7 @@ import pytest
 
 from application import lookups
 from application.app import Request
-from application.usecases import audit, cycles, participants, standings
+from application.usecases import audit, cycle_reading, cycles, participants, standings
 from domain import ids
 from domain.cycle import Cycle
 from domain.errors import NotFoundError
@@ -19,7 +19,7 @@ from tests.application.world import COUNTIES, REVIEWERS, World
 
 
 def view(world: World, cycle_id: str = "c1", as_of=None) -> dict:
-    return cycles.get_cycle(world.app, Request(world.who("organizer")), cycle_id, as_of)
+    return cycle_reading.get_cycle(world.app, Request(world.who("organizer")), cycle_id, as_of)
 
 
 def last_event(app):

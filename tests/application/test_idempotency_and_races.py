@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from application.app import LianpingApp, Request
-from application.usecases import cycles, directory, participants
+from application.usecases import cycle_reading, cycles, directory, participants
 from domain.errors import DomainError
 from tests.application.scenario import position, then_refused
 from tests.application.world import ADMIN, World
@@ -88,7 +88,7 @@ class TestIfMatch:
         )
 
     def test_the_current_version_goes_through(self, app, world):
-        cycle = cycles.get_cycle(app, Request(world.who("organizer")), "c1")
+        cycle = cycle_reading.get_cycle(app, Request(world.who("organizer")), "c1")
         current = Request(world.who("organizer"), if_match=cycle["version"])
         assert app.execute(current, cycles.advance, "c1", "reporting", None).version == (
             cycle["version"] + 1
@@ -117,7 +117,7 @@ class TestRaces:
 
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(add, range(8)))
-        panel = cycles.get_cycle(app, Request(world.who("organizer")), "c1")["panel"]
+        panel = cycle_reading.get_cycle(app, Request(world.who("organizer")), "c1")["panel"]
         assert sorted(p for p in panel if p.startswith("extra-")) == [
             f"extra-{n}" for n in range(8)
         ]

@@ -18,7 +18,7 @@ from api.schemas.finding import Cursor
 from application import lookups
 from application.access.cycles import oversees_cycle
 from application.store.reminders import reminder_store
-from application.usecases import cycles
+from application.usecases import cycle_reading
 from domain import ids
 from domain.organization import Organization
 from projections import dashboard, finding, lists
@@ -55,7 +55,7 @@ def percent(value: Any) -> str:
 @router.get("/cycles/{cycle_id}")
 def cycle_page(cycle_id: str, request: Request, user: CurrentUser) -> Response:
     app = application_of(request)
-    cycle = cycles.get_cycle(app, read_request(user), cycle_id)
+    cycle = cycle_reading.get_cycle(app, read_request(user), cycle_id)
     aggregate = lookups.cycle(app, cycle_id, read_only=True)
     with read_models(app).read(finding.NAME) as view:
         board = dashboard.dashboard(view, app, user.principal, cycle_id)["participants"]

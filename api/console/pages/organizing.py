@@ -30,7 +30,7 @@ from api.console.web import (
 from application import lookups
 from application.access import is_organizer, oversees_cycle
 from application.app import LianpingApp, Outcome
-from application.usecases import cycles, participants, rectification
+from application.usecases import cycle_reading, cycles, participants, rectification
 from application.usecases.audit import flags_in_scope
 from application.usecases.standings import standings_rows
 from domain import ids
@@ -354,7 +354,7 @@ def set_deadlines(cycle_id: str, request: Request, posted: FormPost) -> Response
 
 @router.get("/cycles/{cycle_id}/advance")
 def confirm_advance(cycle_id: str, to: str, request: Request, user: CurrentUser) -> Response:
-    cycle = cycles.get_cycle(application_of(request), read_request(user), cycle_id)
+    cycle = cycle_reading.get_cycle(application_of(request), read_request(user), cycle_id)
     if to not in labels.PHASES:
         raise ValidationError("validation_error", "unknown phase")
     going_back = PHASES.index(to) < PHASES.index(cycle["phase"])
