@@ -239,3 +239,8 @@ def talk_record(cycle_id: str, org_code: str, talk_id: str) -> str:
 
 def person(account_id: str) -> str:
     return f"/people/{_q(account_id)}"
+
+
+def import_template(kind: str) -> str:
+    """The admin's blank sheet for a bulk import (``organizations`` or ``accounts``)."""
+    return f"{ADMIN_IMPORT}/template-{_q(kind)}.xlsx"

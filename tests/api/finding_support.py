@@ -27,3 +27,13 @@ def finding_runner(app: LianpingApp) -> Iterator[None]:
 def read(api: Api, who: str, path: str, **params: Any) -> Response:
     """GET as ``who``, once the read model reflects every write so far."""
     return api.as_(who).get(path, params=params, headers={"X-Min-Position": str(api.position())})
+
+
+@pytest.fixture
+def read_models_runner(app: LianpingApp) -> Iterator[None]:
+    """Every read model kept up to date: console pages wait for the views they read."""
+    handle = start_projections_in_background(app, config=FAST)
+    try:
+        yield
+    finally:
+        handle.stop()

@@ -11,12 +11,13 @@ import pytest
 
 from api.console import paths
 from tests.api.ballot_meeting import CYCLE, Meeting
+from tests.api.finding_support import read_models_runner  # noqa: F401 (fixture)
 from tests.api.helpers import Api
 from tests.api.test_console import csrf_of, main_text
 from tests.api.test_console_organizer import organizer
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.usefixtures("cheap_hashes")
+pytestmark = pytest.mark.usefixtures("cheap_hashes", "read_models_runner")
 
 CODE = re.compile(r"<li><code>([0-9A-Z]{12})</code></li>")
 

@@ -13,6 +13,7 @@ from api.console.pages import (
     cycles,
     documents,
     home,
+    imports,
     organizing,
     reviewing,
     secretary,
@@ -32,5 +33,6 @@ PAGES: list[APIRouter] = [
     secretary.router,
     audit.router,
     admin.router,
+    imports.router,
     supervision.router,
 ]
