@@ -21,7 +21,7 @@ from tests.browser.support import Watched, sign_in
 
 pytestmark = pytest.mark.e2e
 
-TITLE = "2027年度乡镇党委书记抓基层党建工作述职评议考核（全流程）"
+TITLE = "2027年度县（市、区）委书记抓基层党建工作述职评议考核（全流程）"
 ORG = "榆次区"
 WIDE: ViewportSize = {"width": 1280, "height": 900}
 NARROW: ViewportSize = {"width": 390, "height": 844}
@@ -172,6 +172,8 @@ def test_a_whole_year_runs_through_the_console(people: People):
     flash(organizer, "销号审核已保存")
     organizer.goto(f"{cycle}/board")
     expect(organizer.get_by_role("cell", name="已销号", exact=True)).to_be_visible()
+    expect(organizer.get_by_role("row").filter(has_text=ORG).first).to_contain_text("100%")
+    expect(organizer.get_by_role("heading", name="整改事项")).to_be_visible()
     organizer.goto("/cycles/jz-2025/board")  # the demo's previous year: overdue items in red
     late = organizer.locator("tr.overdue").filter(has_text="已逾期").filter(has_text=ORG)
     expect(late).to_have_count(2)  # P1 open, P2 claimed: both past their deadlines
