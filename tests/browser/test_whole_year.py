@@ -4,8 +4,8 @@ secretary submits the report; the reviewer rates; the organizer scores, 定档 (
 shows the results), gives feedback and opens rectification; the secretary submits a plan, the
 organizer approves it; the secretary reports progress and claims completion; the organizer
 verifies (销号); the inspector opens the audit trail and presses 核验. No API call, no wait:
-every page after a write shows the write. Key pages are saved at 390 and 1280 px wide
-(``LIANPING_SCREENSHOTS=dir`` to keep them)."""
+every page after a write shows the write. With ``LIANPING_SCREENSHOTS=dir`` the key pages are
+saved there at 390 and 1280 px wide, for a person to look at."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ NARROW: ViewportSize = {"width": 390, "height": 844}
 class People:
     """One signed-in browser context per person, opened on first use."""
 
-    def __init__(self, browser: Browser, base: str, watched: Watched, shots: Path) -> None:
+    def __init__(self, browser: Browser, base: str, watched: Watched, shots: Path | None) -> None:
         self.browser, self.base, self.watched, self.shots = browser, base, watched, shots
         self.pages: dict[str, Page] = {}
 
@@ -42,6 +42,8 @@ class People:
         return self.pages[account]
 
     def shoot(self, page: Page, name: str) -> None:
+        if self.shots is None:
+            return
         for size, viewport in (("1280", WIDE), ("390", NARROW)):
             page.set_viewport_size(viewport)
             page.screenshot(path=str(self.shots / f"{name}-{size}.png"), full_page=True)
@@ -53,9 +55,11 @@ class People:
 
 
 @pytest.fixture
-def people(browser: Browser, base: str, watched: Watched, tmp_path: Path):
-    shots = Path(os.environ.get("LIANPING_SCREENSHOTS") or tmp_path)
-    shots.mkdir(parents=True, exist_ok=True)
+def people(browser: Browser, base: str, watched: Watched):
+    folder = os.environ.get("LIANPING_SCREENSHOTS")
+    shots = Path(folder) if folder else None
+    if shots:
+        shots.mkdir(parents=True, exist_ok=True)
     found = People(browser, base, watched, shots)
     yield found
     found.close()
