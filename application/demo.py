@@ -183,8 +183,8 @@ class DemoCity:
             verified = 1 if index == 0 else self.random.randint(0, len(items) - 1)
             claimed = 1 if index == 0 else self.random.randint(0, len(items) - 1 - verified)
             # The latest deadlines are met first: the earliest item is the one left open.
-            for number, item in enumerate(reversed(items[-(verified + claimed):] if
-                                                   verified + claimed else [])):
+            done = items[len(items) - verified - claimed:]
+            for number, item in enumerate(reversed(done)):
                 self.run(
                     f"{code}-sj",
                     rectification.claim_completion,
