@@ -68,7 +68,7 @@ class TestImportPage:
         assert checked.status_code == 200
         shown = main_text(checked.text)
         assert "检查通过（尚未录入）" in shown and "新增 3 条，更新 0 条，已存在未变 0 条" in shown
-        assert "东关镇" in shown and "上级单位代码" in shown
+        assert "东关镇" in shown and "上级单位代码" in shown and "乡镇" in shown
         assert after_check == before  # a check records nothing
         assert applied.status_code == 303 and applied.headers["location"] == paths.ADMIN_ORGS
         assert "已导入：新增 3 条" in main_text(listing.text)
