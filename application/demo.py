@@ -1,13 +1,20 @@
 """A realistic demo city (晋中市 and its eleven county-level units, modelled on the seed speech): a
 previous cycle carried through rectification and a current cycle in reviewing. Everything goes
-through the same use cases as the API, so the demo's history is an ordinary, verifiable log."""
+through the same use cases as the API, so the demo's history is an ordinary, verifiable log.
+
+The previous year is recorded as it happened, on the application's clock set back
+(``clock_behind``): its plan items were due months ago, and those still open are overdue (red on
+整改看板) — a due date cannot lie in the past when it is recorded. Every demo role finds
+something on 我的待办: the organizer scores, verifies and holds talks, each secretary reports
+progress, the reviewers and the inspector (a panel member) rate, 榆次区 resubmits its report."""
 
 from __future__ import annotations
 
 import base64
 import random
-from collections.abc import Callable
-from datetime import date, timedelta
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -50,6 +57,10 @@ PROBLEMS = [
     ("P2", "非公企业和社会组织党组织覆盖面不够", "开展集中组建攻坚，选派党建指导员"),
     ("P3", "村级组织活动场所建设和经费保障落实不到位", "县财政列支专项经费，年内完成阵地改造"),
 ]
+#: Where the previous year is recorded: its review early this year, its plans due since.
+PREVIOUS_YEAR_AGO = timedelta(days=300)
+#: Plan items' deadlines from the day the plans were approved (P3's still ahead today).
+ITEM_DUE_DAYS = {"P1": 90, "P2": 150, "P3": 420}
 SYSTEM = Principal("system", "系统", None, (("admin", ANY_ORG),))
 #: The global admin (``lianping serve --demo`` bootstraps it under this id too).
 ADMIN_ACCOUNT = "admin"
@@ -94,7 +105,7 @@ class DemoCity:
         for n, account in enumerate(REVIEWERS, 1):
             self.person(account, f"评议代表{n}", CITY[0])
 
-    def cycle(self, year: int, ratings: bool = True) -> str:
+    def cycle(self, year: int, ratings: bool = True, panel: tuple[str, ...] = ()) -> str:
         cycle_id = f"jz-{year}"
         self.run(
             "jz-zzb",
@@ -107,7 +118,7 @@ class DemoCity:
         )
         for code, _, _ in COUNTIES:
             self.run("jz-zzb", cycles.add_participant, cycle_id, code)
-        for account in REVIEWERS:
+        for account in (*REVIEWERS, *panel):
             self.run("jz-zzb", cycles.add_panel_member, cycle_id, account)
         self.run("jz-zzb", cycles.advance, cycle_id, "reporting", None)
         for code, name, _ in COUNTIES:
@@ -142,10 +153,12 @@ class DemoCity:
                 )
 
     def rectify(self, cycle_id: str) -> None:
+        """Feedback, approved plans, and per county some items verified (销号), maybe one
+        claimed and awaiting verification, at least one still open; 榆次区: one of each."""
         self.run("jz-zzb", cycles.finalize, cycle_id)
         self.run("jz-zzb", cycles.advance, cycle_id, "rectifying", None)
-        due = (self.app.today() + timedelta(days=120)).isoformat()
-        for code, name, _ in COUNTIES:
+        today = self.app.today()
+        for index, (code, name, _) in enumerate(COUNTIES):
             problems = [{"code": c, "description": d} for c, d, _ in PROBLEMS]
             self.run(
                 "jz-zzb",
@@ -161,13 +174,17 @@ class DemoCity:
                     "problem_code": c,
                     "measure": m,
                     "owner": "县委组织部部长",
-                    "due_date": due,
+                    "due_date": (today + timedelta(days=ITEM_DUE_DAYS[c])).isoformat(),
                 }
                 for c, _, m in PROBLEMS
             ]
             self.run(f"{code}-sj", rectification.submit_plan, cycle_id, code, items)
             self.run("jz-zzb", rectification.approve_plan, cycle_id, code)
-            for item in items[: self.random.randint(0, len(items))]:
+            verified = 1 if index == 0 else self.random.randint(0, len(items) - 1)
+            claimed = 1 if index == 0 else self.random.randint(0, len(items) - 1 - verified)
+            # The latest deadlines are met first: the earliest item is the one left open.
+            done = items[len(items) - verified - claimed:]
+            for number, item in enumerate(reversed(done)):
                 self.run(
                     f"{code}-sj",
                     rectification.claim_completion,
@@ -176,6 +193,8 @@ class DemoCity:
                     item["item_id"],
                     "整改台账及佐证材料",
                 )
+                if number >= verified:
+                    continue
                 self.run(
                     "jz-zzb",
                     rectification.verify_item,
@@ -187,15 +206,28 @@ class DemoCity:
                 )
 
 
+@contextmanager
+def clock_behind(app: LianpingApp, by: timedelta) -> Iterator[None]:
+    """The application's clock set back ``by`` (still ticking) while the block records: for the
+    demo's earlier year only, on an application that serves no request meanwhile."""
+    app.clock = lambda: datetime.now(UTC) - by  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del app.clock  # the class's wall clock again
+
+
 def seed_demo(app: LianpingApp) -> dict[str, str] | None:
     """Seed the demo once; returns a fresh token for each demo account (None if already seeded)."""
     if app.find(Organization, ids.org_id(CITY[0])) is not None:
         return None
     city = DemoCity(app)
     city.directory()
-    previous = city.cycle(2025)
-    city.rectify(previous)
-    current = city.cycle(2026, ratings=False)
+    with clock_behind(app, PREVIOUS_YEAR_AGO):
+        previous = city.cycle(2025)
+        city.rectify(previous)
+    # 纪委 sits on this year's panel: the inspector has ratings to give as well.
+    current = city.cycle(2026, ratings=False, panel=("jz-jw",))
     city.rate_and_score(current, share=0.7)
     # A secretary with something to do: the organizer returned the county's report for revision.
     city.run("jz-zzb", participants.return_report, current, COUNTIES[0][0],

@@ -918,3 +918,73 @@ ERRORS.update({
     "previous_cycle_is_rehearsal": "演练不能作为上一考核周期",
 })
 EVENT_TYPES.update({"Cycle.RehearsalEnded": "结束演练"})
+# -- the admin's 批量导入 page (api/console/pages/imports.py, import_sheet.py) ---------------------
+IMPORT_KINDS: dict[str, str] = {"organizations": "组织机构", "accounts": "账号"}
+#: The import sheets' column codes (their header line) by their Chinese names.
+IMPORT_COLUMNS: dict[str, str] = {
+    "code": "单位代码",
+    "name": "名称（单位名称或姓名）",
+    "level": "层级",
+    "parent_code": "上级单位代码",
+    "secretary_name": "书记姓名",
+    "account_id": "账号",
+    "org_code": "所在单位代码",
+    "roles": "角色",
+}
+IMPORT_HELP: dict[str, str] = {
+    "code": "单位代码（必填）：字母、数字及 _ . : @ -，最长 64 位",
+    "name": "名称（必填）：单位全称或本人姓名，一行，最长 200 字",
+    "level": "层级（必填）：province 省、city 市、county 县（市、区）、township 乡镇",
+    "parent_code": "上级单位代码：省级单位留空；上级可以在目录中已有，也可以在本文件中",
+    "secretary_name": "书记姓名（选填）：填写后任命为该单位书记",
+    "account_id": "账号（必填）：登录用的账号，字母、数字及 _ . : @ -",
+    "org_code": "所在单位代码（选填）：须是已有单位",
+    "roles": "角色（选填）：角色@单位代码，多个用分号分隔；角色为 admin、organizer、"
+             "secretary、inspector、panel",
+}
+IMPORT_RULES: dict[str, list[str]] = {
+    "organizations": [
+        "第一张工作表的第一行是列名（请勿修改），从第二行起每行一个单位，顺序不限。",
+        "已有单位信息相同的行不会重复录入；信息不同的行会被拒绝（导入不修改已有单位）。",
+        "任何一行有误，整个文件都不会录入。",
+    ],
+    "accounts": [
+        "第一张工作表的第一行是列名（请勿修改），从第二行起每行一个账号。",
+        "已有账号只补充缺少的角色，不撤销任何角色；姓名或单位不同的行会被拒绝。",
+        "导入的账号没有密码：请在账号页设置初始密码（首次登录须修改）。",
+        "任何一行有误，整个文件都不会录入。",
+    ],
+}
+IMPORTS: dict[str, str] = {
+    "title": "批量导入",
+    "intro": "上传组织机构或账号表（.xlsx 或 UTF-8 CSV）。先检查，确认无误后再导入；"
+             "文件中任何一处有误，都不会录入任何内容。",
+    "kind": "导入内容",
+    "file": "文件（.xlsx 或 UTF-8 CSV）",
+    "check": "上传并检查",
+    "templates": "下载模板",
+    "template": "{kind}导入模板（.xlsx）",
+    "no_file": "请选择要上传的文件",
+    "file_too_large": "文件过大（不超过 1 MB）",
+    "rejected": "文件中有错误，未导入任何内容。请修改后重新上传。",
+    "rejected_cells": "有误的单元格",
+    "row": "行",
+    "column": "列",
+    "value": "内容",
+    "error": "错误",
+    "summary": "新增 {created} 条，更新 {updated} 条，已存在未变 {unchanged} 条",
+    "checked": "检查通过（尚未录入）",
+    "preview": "文件内容预览",
+    "more_rows": "另有 {more} 行未显示",
+    "confirm": "确认导入",
+    "nothing_to_do": "文件中的内容均已存在，无需导入。",
+    "applied": "已导入",
+    "again": "重新选择文件",
+    "help_column": "列名",
+    "help_meaning": "含义",
+    "help_example": "示例",
+}
+ERRORS.update({
+    "parent_required": "该层级的单位必须填写上一级单位代码",
+    "secretary_since_out_of_order": "书记任职日期早于现任书记",
+})

@@ -258,3 +258,6 @@ def screen_data(cycle_id: str, key: str | None = None) -> str:
 
 def screen_link_action(cycle_id: str, link_id: str) -> str:
     return f"{ballots(cycle_id)}/screen-links/{_q(link_id)}/revoke"
+def import_template(kind: str) -> str:
+    """The admin's blank sheet for a bulk import (``organizations`` or ``accounts``)."""
+    return f"{ADMIN_IMPORT}/template-{_q(kind)}.xlsx"

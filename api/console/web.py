@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Coroutine, Mapping
+import time
+from collections.abc import Callable, Coroutine, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
@@ -33,6 +35,8 @@ from application.app import Request as AppRequest
 from application.principal import Principal
 from application.usecases import sessions
 from domain.errors import DomainError, UnauthorizedError
+from projections.service import read_models
+from projections.store import SnapshotReader
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -172,6 +176,36 @@ def app_request(request: Request, user: ConsoleUser) -> AppRequest:
 
 def read_request(user: ConsoleUser) -> AppRequest:
     return AppRequest(principal=user.principal)
+
+
+# -- read models as of the request --------------------------------------------------------------
+
+#: How long one page waits, at most, for its read models to catch up (then it shows them as
+#: they are: a page a moment behind beats no page).
+READ_MODEL_WAIT = 2.0
+
+
+def _catch_up_target(request: Request) -> tuple[int, float]:
+    """The log's head when this request first read a view, and the request's wait deadline."""
+    found: tuple[int, float] | None = getattr(request.state, "read_models_target", None)
+    if found is None:
+        head = read_models(application_of(request)).store.head()
+        found = (head, time.monotonic() + READ_MODEL_WAIT)
+        request.state.read_models_target = found
+    return found
+
+
+@contextmanager
+def fresh_view(request: Request, name: str) -> Iterator[SnapshotReader]:
+    """The read model ``name`` once it accounts for every event recorded before this request
+    (waiting up to ``READ_MODEL_WAIT`` per request). The one way console pages read views: the
+    page after a POST-redirect-GET shows the write, and so does any page after a write made
+    through the JSON API, with nothing carried from the write to the page."""
+    models = read_models(application_of(request))
+    head, deadline = _catch_up_target(request)
+    models.wait(name, head, max(0.0, deadline - time.monotonic()))
+    with models.read(name) as view:
+        yield view
 
 
 # -- posted forms ----------------------------------------------------------------------------------

@@ -13,13 +13,11 @@ from api.console import paths
 from api.console.web import SESSION_COOKIE
 from application.app import Request
 from application.usecases import passwords, sessions
-from projections import finding
-from projections.service import read_models
 from tests.api.helpers import Api
 from tests.application.world import ADMIN
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.usefixtures("cheap_hashes")
+pytestmark = pytest.mark.usefixtures("cheap_hashes", "runners")
 PASSWORD = "初始密码-0123456789"
 NEW = "我自己的密码-abcdef"
 
@@ -171,7 +169,6 @@ class TestPages:
     def test_the_home_page_links_each_task_to_its_console_page(self, api: Api):
         cycle_id = api.cycle_in("reporting")
         given_password(api, "sec-county-a")
-        read_models(api.app).wait(finding.NAME, api.position())
         sign_in(api.client, "sec-county-a")
 
         home = api.client.get("/")

@@ -16,7 +16,7 @@ from tests.api.test_console import csrf_of, main_text
 from tests.api.test_console_organizer import organizer
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.usefixtures("cheap_hashes")
+pytestmark = pytest.mark.usefixtures("cheap_hashes", "runners")
 
 CODE = re.compile(r"<li><code>([0-9A-Z]{12})</code></li>")
 

@@ -17,13 +17,13 @@ from api.console.web import (
     ConsoleUser,
     CurrentUser,
     FormPost,
+    fresh_view,
     redirect_with_flash,
     render,
 )
 from api.schemas.directory import AccountIn, GrantIn, OrganizationIn, TokenIn, TokenRevocationIn
 from api.schemas.finding import Cursor
 from api.schemas.passwords import PasswordIn
-from application.app import LianpingApp
 from application.principal import require_admin
 from application.store.reminders import reminder_store
 from application.usecases import contacts, directory, passwords
@@ -31,19 +31,13 @@ from domain import ids
 from domain.account import Account
 from domain.errors import DomainError, NotFoundError
 from projections import finding, lists
-from projections.service import read_models
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
 PAGE_SIZE = 100
 TREE_LIMIT = 1000
-READ_MODEL_WAIT = 2.0
 Filter = Annotated[str | None, Query(max_length=64)]
 
-
-def _settled(app: LianpingApp, position: int | None) -> None:
-    if position:
-        read_models(app).wait(finding.NAME, position, READ_MODEL_WAIT)
 
 
 def _tree(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -57,8 +51,8 @@ def _tree(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return roots
 
 
-def _orgs(app: LianpingApp, user: ConsoleUser) -> list[dict[str, Any]]:
-    with read_models(app).read(finding.NAME) as view:
+def _orgs(request: Request, user: ConsoleUser) -> list[dict[str, Any]]:
+    with fresh_view(request, finding.NAME) as view:
         found: list[dict[str, Any]] = lists.organizations(
             view, user.principal, limit=TREE_LIMIT)["organizations"]
     return found
@@ -66,10 +60,9 @@ def _orgs(app: LianpingApp, user: ConsoleUser) -> list[dict[str, Any]]:
 
 def _orgs_page(request: Request, user: ConsoleUser, form: dict[str, str] | None = None,
                errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
-    app = application_of(request)
     require_admin(user.principal)
     return render(request, "admin/orgs.html", status_code=status_code,
-                  tree=_tree(_orgs(app, user)), errors=errors or {},
+                  tree=_tree(_orgs(request, user)), errors=errors or {},
                   form=form or dict.fromkeys(("code", "name", "level", "parent_code"), ""),
                   levels=list(labels.LEVELS.items()))
 
@@ -93,13 +86,12 @@ def create_org(request: Request, posted: FormPost) -> Response:
     body, errors = forms.check(OrganizationIn, {**form, "parent_code": form["parent_code"] or None})
     if body is not None:
         try:
-            outcome = app.execute(posted.request, directory.register_org, body.code, body.name,
+            app.execute(posted.request, directory.register_org, body.code, body.name,
                                   body.level, body.parent_code)
         except DomainError as refused:
             errors = _refused(refused, ("org_exists", "unknown_org", "unknown_level",
                                         "outside_admin_scope", "invalid_parent"))
         else:
-            _settled(app, outcome.position)
             return redirect_with_flash(request, paths.ADMIN_ORGS, labels.DONE["org_created"])
     return _orgs_page(request, posted.user, form, errors, 422)
 
@@ -107,8 +99,7 @@ def create_org(request: Request, posted: FormPost) -> Response:
 def _accounts_page(request: Request, user: ConsoleUser, query: dict[str, str], after: str | None,
                    form: dict[str, str] | None = None, errors: dict[str, str] | None = None,
                    status_code: int = 200) -> Response:
-    app = application_of(request)
-    with read_models(app).read(finding.NAME) as view:
+    with fresh_view(request, finding.NAME) as view:
         found = lists.accounts(view, user.principal, org_code=query["org_code"] or None,
                                role=query["role"] or None, q=query["q"] or None,
                                limit=PAGE_SIZE, after=after)
@@ -118,7 +109,7 @@ def _accounts_page(request: Request, user: ConsoleUser, query: dict[str, str], a
         if found["next_after"] else None, query=query, roles=list(labels.ROLES.items()),
         form=form or dict.fromkeys(("account_id", "name", "account_org"), ""),
         errors=errors or {}, orgs=[(o["code"], f"{o['name']}（{o['code']}）")
-                                   for o in _orgs(app, user)],
+                                   for o in _orgs(request, user)],
     )
 
 
@@ -140,12 +131,11 @@ def create_account(request: Request, posted: FormPost) -> Response:
         errors["account_org"] = errors.pop("org_code")
     if body is not None:
         try:
-            outcome = app.execute(posted.request, directory.open_account, body.account_id,
+            app.execute(posted.request, directory.open_account, body.account_id,
                                   body.name, body.org_code)
         except DomainError as refused:
             errors = _refused(refused, ("account_exists", "unknown_org", "outside_admin_scope"))
         else:
-            _settled(app, outcome.position)
             return redirect_with_flash(request, paths.admin_account(body.account_id),
                                        labels.DONE["account_created"])
     query = dict.fromkeys(("org_code", "role", "q"), "")
@@ -159,7 +149,7 @@ def _account_page(request: Request, user: ConsoleUser, account_id: str,
                   status_code: int = 200) -> Response:
     app = application_of(request)
     require_admin(user.principal)
-    with read_models(app).read(finding.NAME) as view:
+    with fresh_view(request, finding.NAME) as view:
         found = lists.accounts(view, user.principal, q=account_id, limit=PAGE_SIZE)["accounts"]
     row = next((a for a in found if a["account_id"] == account_id), None)
     account = app.find(Account, ids.account_id(account_id), read_only=True)
@@ -195,17 +185,13 @@ def account_write(account_id: str, request: Request, posted: FormPost) -> Respon
                                                   "org_code": posted.get("org_code").strip()})
             if grant is not None:
                 use = directory.grant_role if action == "grant" else directory.revoke_role
-                outcome = app.execute(posted.request, use, account_id, grant.role,
-                                      grant.org_code)
-                _settled(app, outcome.position)
+                app.execute(posted.request, use, account_id, grant.role, grant.org_code)
                 done = "role_granted" if action == "grant" else "role_revoked"
                 return redirect_with_flash(request, here, labels.DONE[done])
         elif action == "password":
             secret, errors = forms.check(PasswordIn, {"password": posted.get("password")})
             if secret is not None:
-                outcome = passwords.set_password(app, posted.request, account_id,
-                                                 secret.password)
-                _settled(app, outcome.position)
+                passwords.set_password(app, posted.request, account_id, secret.password)
                 return redirect_with_flash(request, here, labels.DONE["password_set"])
         elif action == "token":
             days = posted.get("expires_in_days").strip()

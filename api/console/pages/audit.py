@@ -23,6 +23,7 @@ from api.console.web import (
     ConsoleUser,
     CurrentUser,
     FormPost,
+    fresh_view,
     read_request,
     redirect_with_flash,
     render,
@@ -36,7 +37,6 @@ from application.usecases import audit as access
 from application.usecases import integrity, notes
 from domain.errors import NotFoundError, ValidationError
 from projections import audit, finding, flags, lists
-from projections.service import read_models
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
@@ -67,16 +67,18 @@ def _filters(app: LianpingApp, query: dict[str, str], errors: dict[str, str]) ->
     )
 
 
-def _events(app: LianpingApp, user: ConsoleUser, filters: audit.Filters, after: int,
+def _events(request: Request, user: ConsoleUser, filters: audit.Filters, after: int,
             limit: int) -> dict[str, Any]:
+    app = application_of(request)
     scope = audit_trail._scope(user.principal)
     shown = audit_trail._shown(app, user.principal, filters.actor)
-    with read_models(app).read(audit.NAME) as view:
+    with fresh_view(request, audit.NAME) as view:
         return audit.page(view, filters, scope, after, limit, app.settings.max_page_bytes, shown)
 
 
-def _cycles(app: LianpingApp, user: ConsoleUser) -> list[dict[str, Any]]:
-    with read_models(app).read(finding.NAME) as view:
+def _cycles(request: Request, user: ConsoleUser) -> list[dict[str, Any]]:
+    app = application_of(request)
+    with fresh_view(request, finding.NAME) as view:
         found: list[dict[str, Any]] = lists.cycles(view, app, user.principal, limit=100)["cycles"]
     return found
 
@@ -94,7 +96,7 @@ def trail(
              ("actor", actor), ("type", type), ("since", since), ("until", until))}
     errors: dict[str, str] = {}
     filters = _filters(app, query, errors)
-    found = _events(app, user, filters, after, PAGE_SIZE)
+    found = _events(request, user, filters, after, PAGE_SIZE)
     exports = [(fmt.upper(), paths.with_query(paths.AUDIT_EXPORT, format=fmt, **query))
                for fmt in EXPORT_FORMATS]
     return render(
@@ -104,7 +106,7 @@ def trail(
         if found["next_after"] else None,
         first_page=paths.with_query(paths.AUDIT, **query) if after else None,
         exports=exports,
-        cycles=_cycles(app, user),
+        cycles=_cycles(request, user),
     )
 
 
@@ -127,10 +129,10 @@ def export(
     return answer
 
 
-def _notes_on(app: LianpingApp, user: ConsoleUser, position: int | None,
+def _notes_on(request: Request, user: ConsoleUser, position: int | None,
               aggregate_id: str | None) -> list[dict[str, Any]]:
     """The inspection notes about an event position or an aggregate (newest last)."""
-    found = _events(app, user, audit.Filters(types=(NOTE_TYPE,)), 0, 1000)["events"]
+    found = _events(request, user, audit.Filters(types=(NOTE_TYPE,)), 0, 1000)["events"]
     return [e for e in found
             if (position is not None and e["data"].get("subject_position") == position)
             or (aggregate_id is not None and e["data"].get("subject_aggregate_id") == aggregate_id)]
@@ -138,16 +140,15 @@ def _notes_on(app: LianpingApp, user: ConsoleUser, position: int | None,
 
 @router.get("/audit/events/{position}")
 def event_page(position: int, request: Request, user: CurrentUser) -> Response:
-    app = application_of(request)
     access.require_auditor(user.principal)
-    found = _events(app, user, audit.Filters(), max(position - 1, 0), 1)["events"]
+    found = _events(request, user, audit.Filters(), max(position - 1, 0), 1)["events"]
     event = found[0] if found and found[0]["position"] == position else None
     if event is None:
         raise NotFoundError("unknown_event", f"no event at {position} for you")
     return render(
         request, "audit/event.html", event=event,
         data=json.dumps(event["data"], ensure_ascii=False, indent=2),
-        notes=_notes_on(app, user, position, None), may_note=user.has_role("inspector"),
+        notes=_notes_on(request, user, position, None), may_note=user.has_role("inspector"),
         errors={}, note="",
     )
 
@@ -176,7 +177,7 @@ def history_page(
         request, "audit/history.html", history=found, events=events, compare=compare,
         left=pick_left, right=pick_right, aggregate_id=aggregate_id,
         state=json.dumps(found["state"], ensure_ascii=False, indent=2),
-        notes=_notes_on(app, user, None, found["aggregate_id"]) if user.reads_audit else [],
+        notes=_notes_on(request, user, None, found["aggregate_id"]) if user.reads_audit else [],
         may_note=user.has_role("inspector"), errors={}, note="",
     )
 
@@ -204,9 +205,8 @@ def record_note(request: Request, posted: FormPost) -> Response:
     except SchemaError:
         return redirect_with_flash(request, back, labels.error_message("validation_error"),
                                    "error")
-    outcome = app.execute(posted.request, notes.record_note, body.note, body.subject_position,
+    app.execute(posted.request, notes.record_note, body.note, body.subject_position,
                           body.aggregate_id)
-    read_models(app).wait(audit.NAME, outcome.position, 2.0)
     return redirect_with_flash(request, back, labels.DONE["note_recorded"])
 
 
@@ -217,7 +217,7 @@ def flags_page(
 ) -> Response:
     app = application_of(request)
     cycle = access.check_flags_reader(app, user.principal, cycle_id)
-    with read_models(app).read(flags.NAME) as view:
+    with fresh_view(request, flags.NAME) as view:
         body = flags.cycle_flags(view, cycle_id, app.today(), app.tz)
     visible = access.flags_in_scope(app, user.principal, cycle, body["flags"])
     return render(request, "audit/flags.html", cycle_id=cycle_id, cycle_title=cycle.title,

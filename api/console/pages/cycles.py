@@ -13,7 +13,7 @@ from starlette.responses import Response
 from api.auth import application_of
 from api.console import labels
 from api.console.pages import organizing
-from api.console.web import ConsoleRoute, CurrentUser, read_request, render
+from api.console.web import ConsoleRoute, CurrentUser, fresh_view, read_request, render
 from api.schemas.finding import Cursor
 from application import lookups
 from application.access.cycles import oversees_cycle
@@ -22,7 +22,6 @@ from application.usecases import cycle_reading
 from domain import ids
 from domain.organization import Organization
 from projections import dashboard, finding, lists
-from projections.service import read_models
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
@@ -39,7 +38,7 @@ def cycle_list(
     app = application_of(request)
     chosen_year = int(year) if year and year.isdigit() else None
     chosen_phase = phase if phase in labels.PHASES else None
-    with read_models(app).read(finding.NAME) as view:
+    with fresh_view(request, finding.NAME) as view:
         found = lists.cycles(view, app, user.principal, year=chosen_year, phase=chosen_phase,
                              limit=PAGE_SIZE, after=after)
     return render(request, "cycles/list.html", cycles=found["cycles"],
@@ -57,7 +56,7 @@ def cycle_page(cycle_id: str, request: Request, user: CurrentUser) -> Response:
     app = application_of(request)
     cycle = cycle_reading.get_cycle(app, read_request(user), cycle_id)
     aggregate = lookups.cycle(app, cycle_id, read_only=True)
-    with read_models(app).read(finding.NAME) as view:
+    with fresh_view(request, finding.NAME) as view:
         board = dashboard.dashboard(view, app, user.principal, cycle_id)["participants"]
     organizer = app.find(Organization, ids.org_id(cycle["organizer_org"]), read_only=True)
     return render(
@@ -68,5 +67,5 @@ def cycle_page(cycle_id: str, request: Request, user: CurrentUser) -> Response:
         full_board=any("ratings" in row for row in board), percent=percent,
         reminders=reminder_store(app.recorder).counts(cycle_id)
         if oversees_cycle(app, user.principal, aggregate) else None,
-        **organizing.cycle_tools(app, user, aggregate),
+        **organizing.cycle_tools(request, user, aggregate),
     )

@@ -7,11 +7,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from api.auth import application_of
-from api.console.web import ConsoleRoute, CurrentUser, read_request
+from api.console.web import ConsoleRoute, CurrentUser, fresh_view, read_request
 from api.documents import DOCX, XLSX, attachment, letters, sheets
 from application.usecases import audit, documents
 from projections import rectification
-from projections.service import read_models
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
@@ -36,7 +35,7 @@ def bulletin(cycle_id: str, request: Request, user: CurrentUser) -> Response:
 def rectification_sheet(cycle_id: str, request: Request, user: CurrentUser) -> Response:
     app = application_of(request)
     audit.check_board_reader(app, user.principal, cycle_id)
-    with read_models(app).read(rectification.NAME) as view:
+    with fresh_view(request, rectification.NAME) as view:
         board = rectification.board(view, cycle_id, app.today())
     title = documents.cycle_title(app, cycle_id)
     content = sheets.board_workbook(board, title, documents.moment_text(app, app.now()))

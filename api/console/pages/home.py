@@ -10,9 +10,8 @@ from starlette.responses import Response
 
 from api.auth import application_of
 from api.console import labels, paths
-from api.console.web import ConsoleRoute, CurrentUser, render
+from api.console.web import ConsoleRoute, CurrentUser, fresh_view, render
 from projections import finding, tasks
-from projections.service import read_models
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
@@ -29,7 +28,7 @@ def role_labels(user: CurrentUser) -> list[str]:
 @router.get(paths.HOME)
 def home(request: Request, user: CurrentUser) -> Response:
     app = application_of(request)
-    with read_models(app).read(finding.NAME) as view:
+    with fresh_view(request, finding.NAME) as view:
         found = tasks.tasks(view, user.principal, app.today())["tasks"]
     shown: list[dict[str, Any]] = [
         {**task, "href": paths.task_page(task),

@@ -22,6 +22,7 @@ from api.console.web import (
     CurrentUser,
     FormPost,
     Posted,
+    fresh_view,
     read_request,
     redirect,
     redirect_with_flash,
@@ -41,7 +42,6 @@ from domain.organization import Organization, level_below
 from domain.scheme import DEFAULT_SCHEME, GATED_GRADES, GRADES, WEIGHT_KEYS, Scheme
 from projections import finding, flags, lists
 from projections import rectification as board_model
-from projections.service import read_models
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
@@ -49,13 +49,10 @@ router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 INDICATOR_ROWS = 8
 #: Problem rows of the feedback form.
 PROBLEM_ROWS = 6
-READ_MODEL_WAIT = 2.0
 WORDS = labels.ORGANIZER
 
 
 def _done(request: Request, app: LianpingApp, outcome: Outcome, url: str, key: str) -> Response:
-    # The pages after a write read the read models: let them catch up first.
-    read_models(app).wait(finding.NAME, outcome.position, READ_MODEL_WAIT)
     return redirect_with_flash(request, url, labels.DONE[key])
 
 
@@ -166,7 +163,7 @@ def _new_cycle_page(request: Request, user: ConsoleUser, form: dict[str, str],
                     errors: dict[str, str], status_code: int = 200) -> Response:
     app = application_of(request)
     orgs = _organized_orgs(app, user)
-    with read_models(app).read(finding.NAME) as view:
+    with fresh_view(request, finding.NAME) as view:
         found = lists.cycles(view, app, user.principal, limit=100, after=None)["cycles"]
     mine = {code for code, _ in orgs}
     previous = [(c["cycle_id"], f"{c['title']}（{c['year']}）") for c in found
@@ -243,11 +240,11 @@ def create_cycle(request: Request, posted: FormPost) -> Response:
 
 # -- the cycle page's organizer tools --------------------------------------------------------
 
-def cycle_tools(app: LianpingApp, user: ConsoleUser, cycle: Cycle) -> dict[str, Any]:
+def cycle_tools(request: Request, user: ConsoleUser, cycle: Cycle) -> dict[str, Any]:
     """What the cycle page shows its organizer (empty for everyone else)."""
     if not is_organizer(user.principal, cycle):
         return {"organizing": None}
-    with read_models(app).read(finding.NAME) as view:
+    with fresh_view(request, finding.NAME) as view:
         children = lists.organizations(view, user.principal, parent_code=cycle.organizer_org,
                                        limit=500)["organizations"]
     names = {row["code"]: row["name"] for row in children}
@@ -291,7 +288,7 @@ def add_participant(cycle_id: str, request: Request, posted: FormPost) -> Respon
 def add_all_children(cycle_id: str, request: Request, posted: FormPost) -> Response:
     app = application_of(request)
     cycle = lookups.cycle(app, cycle_id, read_only=True)
-    with read_models(app).read(finding.NAME) as view:
+    with fresh_view(request, finding.NAME) as view:
         children = lists.organizations(view, posted.user.principal,
                                        parent_code=cycle.organizer_org, limit=500)
     codes = [row["code"] for row in children["organizations"]]
@@ -330,7 +327,6 @@ def copy_from_previous(cycle_id: str, request: Request, posted: FormPost) -> Res
         if refused.kind in ("invalid", "conflict"):
             return _refused(request, url, refused)
         raise
-    read_models(app).wait(finding.NAME, outcome.position, READ_MODEL_WAIT)
     left = "；".join(f"{x['code_or_account']}（{x['why_label']}）"
                     for x in outcome.body.get("left_out", []))
     text = labels.DONE["copied"] + (f"。{WORDS['left_out']}：{left}" if left else "")
@@ -522,7 +518,7 @@ def _overseen(app: LianpingApp, user: ConsoleUser, cycle_id: str) -> Cycle:
 def rectification_board(cycle_id: str, request: Request, user: CurrentUser) -> Response:
     app = application_of(request)
     cycle = _overseen(app, user, cycle_id)
-    with read_models(app).read(board_model.NAME) as view:
+    with fresh_view(request, board_model.NAME) as view:
         board = board_model.board(view, cycle_id, app.today())
     return render(request, "organizing/board.html", cycle=cycle, board=board,
                   organizer=is_organizer(user.principal, cycle))
@@ -532,7 +528,7 @@ def rectification_board(cycle_id: str, request: Request, user: CurrentUser) -> R
 def cycle_flags(cycle_id: str, request: Request, user: CurrentUser) -> Response:
     app = application_of(request)
     cycle = _overseen(app, user, cycle_id)
-    with read_models(app).read(flags.NAME) as view:
+    with fresh_view(request, flags.NAME) as view:
         found = flags.cycle_flags(view, cycle_id, app.today(), app.tz)["flags"]
     found = flags_in_scope(app, user.principal, cycle, found)
     return render(request, "organizing/flags.html", cycle=cycle, flags=found)

@@ -27,14 +27,11 @@ from domain import ids
 from domain.cycle import Cycle
 from domain.errors import DomainError, NotFoundError
 from domain.organization import Organization
-from projections import finding
-from projections.service import read_models
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
 MAX_COMMENT = 2000
 #: After a rating, wait this long at most for 我的待办 (a read model) to show it.
-READ_MODEL_WAIT = 2.0
 
 
 @router.get("/cycles/{cycle_id}/review")
@@ -134,8 +131,6 @@ def rate(cycle_id: str, org_code: str, request: Request, posted: FormPost) -> Re
             else:
                 raise
         else:
-            # 我的待办 comes from a read model: let it catch up before the next page reads it.
-            read_models(app).wait(finding.NAME, outcome.position, READ_MODEL_WAIT)
             done = labels.DONE["rated" if outcome.created else "rating_amended"]
             return redirect_with_flash(request, paths.review(cycle_id), done)
     return _rating_page(request, posted.user, cycle_id, org_code, form, errors, 422)

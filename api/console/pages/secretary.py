@@ -30,8 +30,6 @@ from domain import ids
 from domain.errors import DomainError, NotFoundError, ValidationError
 from domain.organization import Organization
 from domain.report import Report
-from projections import finding
-from projections.service import read_models
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
@@ -41,7 +39,6 @@ PLAN_FIELDS = ("item_id", "problem_code", "measure", "owner", "due_date")
 SPARE_ROWS = 1
 MAX_ROWS = 200
 #: After a write, wait this long at most for 我的待办 (a read model) to show it.
-READ_MODEL_WAIT = 2.0
 
 
 def _context(app: LianpingApp, user: ConsoleUser, cycle_id: str, org_code: str
@@ -54,10 +51,6 @@ def _context(app: LianpingApp, user: ConsoleUser, cycle_id: str, org_code: str
     return {"cycle": cycle, "cycle_id": cycle_id, "cycle_title": cycle.title,
             "org_code": org_code, "org_name": org.name if org else org_code}
 
-
-def _settled(app: LianpingApp, position: int | None) -> None:
-    if position:
-        read_models(app).wait(finding.NAME, position, READ_MODEL_WAIT)
 
 
 # -- 述职报告 --------------------------------------------------
@@ -96,7 +89,7 @@ def submit_report(cycle_id: str, org_code: str, request: Request, posted: FormPo
     body, errors = forms.check(ReportIn, form)
     if body is not None:
         try:
-            outcome = app.execute(posted.request, participants.submit_report, cycle_id,
+            app.execute(posted.request, participants.submit_report, cycle_id,
                                   org_code, body.model_dump())
         except DomainError as refused:
             if refused.code in ("wrong_phase", "too_many_versions", "validation_error",
@@ -105,7 +98,6 @@ def submit_report(cycle_id: str, org_code: str, request: Request, posted: FormPo
             else:
                 raise
         else:
-            _settled(app, outcome.position)
             return redirect_with_flash(request, paths.report_form(cycle_id, org_code),
                                        labels.DONE["report_submitted"])
     return _report_page(request, posted.user, cycle_id, org_code, form, errors, 422)
@@ -221,7 +213,7 @@ def submit_plan(cycle_id: str, org_code: str, request: Request, posted: FormPost
         errors = {"": "整改方案至少需要一项整改措施"}
     if body is not None and items:
         try:
-            outcome = app.execute(posted.request, rectification.submit_plan, cycle_id, org_code,
+            app.execute(posted.request, rectification.submit_plan, cycle_id, org_code,
                                   [item.model_dump(mode="json") for item in body.items])
         except ValidationError as refused:
             errors = {
@@ -238,7 +230,6 @@ def submit_plan(cycle_id: str, org_code: str, request: Request, posted: FormPost
             else:
                 raise
         else:
-            _settled(app, outcome.position)
             return redirect_with_flash(request, paths.plan_editor(cycle_id, org_code),
                                        labels.DONE["plan_submitted"])
     return _plan_page(request, posted.user, cycle_id, org_code, rows,
@@ -294,7 +285,7 @@ def item_write(cycle_id: str, org_code: str, item_id: str, request: Request, pos
         done = labels.DONE["progress_reported"]
     if not errors:
         try:
-            outcome = app.execute(posted.request, *call)
+            app.execute(posted.request, *call)
         except DomainError as refused:
             if refused.code in ("wrong_phase", "item_not_open", "invalid_transition",
                                 "percent_out_of_range", "version_mismatch", "write_conflict"):
@@ -302,7 +293,6 @@ def item_write(cycle_id: str, org_code: str, item_id: str, request: Request, pos
             else:
                 raise
         else:
-            _settled(app, outcome.position)
             return redirect_with_flash(request, paths.item_progress(cycle_id, org_code, item_id),
                                        done)
     return _item_page(request, posted.user, cycle_id, org_code, item_id, form, errors, 422)

@@ -21,6 +21,7 @@ from api.console.web import (
     CurrentUser,
     FormPost,
     Posted,
+    fresh_view,
     read_request,
     redirect_with_flash,
     render,
@@ -41,17 +42,14 @@ from domain.organization import Organization
 from domain.supervision import SupervisionOrder, Talk
 from projections import coverage, finding, lists, records
 from projections import supervision as orders_model
-from projections.service import read_models
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
-READ_MODEL_WAIT = 2.0
 BOARD_LIMIT = 200
 STATUSES = ("open", "answered", "closed")
 
 
 def _done(request: Request, app: LianpingApp, outcome: Outcome, url: str, key: str) -> Response:
-    read_models(app).wait(finding.NAME, outcome.position, READ_MODEL_WAIT)
     return redirect_with_flash(request, url, labels.DONE[key])
 
 
@@ -79,18 +77,20 @@ def _names(app: LianpingApp, codes: list[str]) -> dict[str, str]:
 
 # -- the 督办 board ----------------------------------------------------------------------------
 
-def _issuable_orgs(app: LianpingApp, user: ConsoleUser) -> list[tuple[str, str]]:
+def _issuable_orgs(request: Request, user: ConsoleUser) -> list[tuple[str, str]]:
     """The orgs an inspector may send an order to: their scopes and everything below."""
+    app = application_of(request)
     scopes = user.principal.scoped_roles("inspector")
     if not scopes:
         return []
-    with read_models(app).read(finding.NAME) as view:
+    with fresh_view(request, finding.NAME) as view:
         found = lists.organizations(view, user.principal, limit=500)["organizations"]
     return [(row["code"], row["name"]) for row in found if in_scope(app, scopes, row["code"])]
 
 
-def _cycles(app: LianpingApp, user: ConsoleUser) -> list[tuple[str, str]]:
-    with read_models(app).read(finding.NAME) as view:
+def _cycles(request: Request, user: ConsoleUser) -> list[tuple[str, str]]:
+    app = application_of(request)
+    with fresh_view(request, finding.NAME) as view:
         found = lists.cycles(view, app, user.principal, limit=100, after=None)["cycles"]
     return [(c["cycle_id"], f"{c['title']}（{c['year']}）") for c in found]
 
@@ -103,16 +103,16 @@ def board(request: Request, user: CurrentUser, org_code: str = "",
     if not (everything or subtrees or own):
         raise ForbiddenError("inspector_required", "orders are for inspectors and secretaries")
     wanted = status if status in STATUSES else None
-    with read_models(app).read(finding.NAME) as view:
+    with fresh_view(request, finding.NAME) as view:
         rows = orders_model.list_orders(view, everything, subtrees, own, org_code or None,
                                         wanted, 0, BOARD_LIMIT, app.today())
     rows = rows[:BOARD_LIMIT]
-    issuable = _issuable_orgs(app, user)
+    issuable = _issuable_orgs(request, user)
     names = _names(app, [r["org_code"] for r in rows] + [r["issuer_org"] for r in rows])
     names.update(dict(issuable))
     return render(
         request, "supervision/board.html", orders=rows, names=names, issuable=issuable,
-        cycles=_cycles(app, user) if issuable else [], org_code=org_code, status=wanted or "",
+        cycles=_cycles(request, user) if issuable else [], org_code=org_code, status=wanted or "",
         statuses=[(s, labels.ORDER_STATUSES[s]) for s in STATUSES],
         to_answer=[r for r in rows if r["org_code"] in own and r["status"] == "open"],
         today=app.today().isoformat(), year=app.today().year, form={}, errors={},
@@ -167,7 +167,7 @@ def _readable_order(app: LianpingApp, user: ConsoleUser, order_id: str) -> Super
 def order_page(order_id: str, request: Request, user: CurrentUser) -> Response:
     app = application_of(request)
     order = _readable_order(app, user, order_id)
-    with read_models(app).read(finding.NAME) as view:
+    with fresh_view(request, finding.NAME) as view:
         row = orders_model.order_row(view, order_id, app.today())
     responses = row["responses"] if row else []
     return render(
@@ -213,7 +213,7 @@ def coverage_page(code: str, request: Request, user: CurrentUser,
     org = lookups.org(app, code)
     require_coverage_reader(app, user.principal, code)
     shown = year if year is not None and 1900 <= year <= 9999 else app.today().year
-    with read_models(app).read(finding.NAME) as view:
+    with fresh_view(request, finding.NAME) as view:
         found = coverage.coverage(view, code, shown, app.today())
     return render(request, "supervision/coverage.html", org=org, code=code, year=shown,
                   children=found["children"])
@@ -226,7 +226,7 @@ def talks_page(cycle_id: str, org_code: str, request: Request, user: CurrentUser
     app = application_of(request)
     cycle = lookups.participant(app, cycle_id, org_code)
     require_talk_holder(app, user.principal, cycle)
-    with read_models(app).read(finding.NAME) as view:
+    with fresh_view(request, finding.NAME) as view:
         rows = orders_model.participant_talks(view, cycle_id, org_code)
     talks = []
     for row in rows:
@@ -278,7 +278,7 @@ def person_page(account_id: str, request: Request, user: CurrentUser) -> Respons
     app = application_of(request)
     shows = person_record_filter(app, read_request(user).principal, account_id)
     account = lookups.account(app, account_id)
-    with read_models(app).read(records.NAME) as view:
+    with fresh_view(request, records.NAME) as view:
         rows = [r for r in records.person_cycles(view, account_id) if shows(r["org_code"])]
     return render(request, "supervision/person.html", account_id=account_id,
                   name=account.name, cycles=rows)
