@@ -13,13 +13,13 @@ import pytest
 from openpyxl import load_workbook
 
 from api.console import paths
-from tests.api.finding_support import finding_runner  # noqa: F401 (fixture)
 from tests.api.helpers import Api
 from tests.api.test_console import csrf_of, given_password, main_text, sign_in
 from tests.api.test_imports import TOWNSHIPS, xlsx_body
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.usefixtures("cheap_hashes", "finding_runner")
+pytestmark = [pytest.mark.usefixtures("cheap_hashes", "runners"),
+              pytest.mark.read_models("finding", "audit")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
