@@ -27,13 +27,6 @@ ALLOWED = {
 FORBIDDEN = {"projections": ("application.usecases",)}
 BENCH_COMMAND = Path("api/cli/bench.py")
 MAX_LINES = 400
-# Over MAX_LINES while other branches split them (issue #13). The lead removes each entry once its
-# split is merged; the test then keeps the module under the limit for good.
-OVER_THE_LIMIT_FOR_NOW = {
-    "api/console/labels.py",
-    "api/console/pages/organizing.py",
-    "application/usecases/cycles.py",
-}
 THIRD_PARTY_FORBIDDEN_IN_DOMAIN = {
     "fastapi",
     "pydantic",
@@ -121,12 +114,5 @@ def test_no_product_module_exceeds_400_lines():
         for layer in LAYERS
         for path in modules_of(layer)
     }
-    allowed = {path: sizes.get(path) for path in sorted(OVER_THE_LIMIT_FOR_NOW)}
-    over = {
-        path: lines
-        for path, lines in sorted(sizes.items())
-        if lines > MAX_LINES and path not in OVER_THE_LIMIT_FOR_NOW
-    }
-    assert over == {}, f"split these modules (lines): {over}; allowed for now: {allowed}"
-    back_under = {path: lines for path, lines in allowed.items() if (lines or 0) <= MAX_LINES}
-    assert back_under == {}, f"now within {MAX_LINES} lines: drop from OVER_THE_LIMIT_FOR_NOW"
+    over = {path: lines for path, lines in sorted(sizes.items()) if lines > MAX_LINES}
+    assert over == {}, f"split these modules by concern (lines): {over}"

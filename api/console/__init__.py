@@ -19,7 +19,7 @@ How to add a page (e.g. the organizer's scheme editor):
    nav_extra, main_class) and ``{% import "_forms.html" as f %}`` for fields with labels and
    errors (text, textarea, select, radio, checkbox, date, datetime, reason, hidden, submit,
    csrf, form_errors, table); ``_charts.html`` draws inline SVG charts (api/console/charts.py).
-5. Every word a person reads comes from ``api/console/labels.py``; every URL from
+5. Every word a person reads comes from ``api/console/labels/``; every URL from
    ``api/console/paths.py`` (add a builder there; ``TASK_PAGES`` maps a task kind to its page).
 6. Add the router to ``PAGES`` in ``api/console/pages/__init__.py``, and a browser test in
    ``tests/browser/`` that finds things by their labels.

@@ -3,6 +3,7 @@ edges), and refusals turned into messages beside their fields."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -46,3 +47,14 @@ def check(model: type[Model], data: dict[str, Any]) -> tuple[Model | None, dict[
 
 def refusal(error: DomainError) -> str:
     return labels.error_message(error.code)
+
+
+def day(value: str, field: str, errors: dict[str, str]) -> date | None:
+    """A date field (blank: None); a malformed one is noted in ``errors`` beside its field."""
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        errors[field] = "日期格式不正确"
+        return None

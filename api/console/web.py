@@ -1,4 +1,4 @@
-"""What every console page needs: the template environment and ``render``, the signed-in person
+"""What every console page needs: ``render`` (templates in templating.py), the signed-in person
 (``CurrentUser``), posted forms with their CSRF check (``Posted``), POST-redirect-GET with a
 flash message (``redirect_with_flash``), session cookies, and ``ConsoleRoute``, which turns any
 refusal into a Chinese error page with the right status (never a JSON body, never a 500)."""
@@ -11,13 +11,11 @@ import time
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, unquote
 
-import jinja2
 from eventsourcing.persistence import PersistenceError
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -28,9 +26,9 @@ from starlette.responses import Response
 
 from api.auth import application_of
 from api.console import labels, paths
+from api.console.templating import ENV, format_date, format_datetime
 from api.errors import STATUS_BY_KIND, ApiError
 from api.routing import OneHopRoute
-from application.app import LianpingApp
 from application.app import Request as AppRequest
 from application.principal import Principal
 from application.usecases import sessions
@@ -38,9 +36,7 @@ from domain.errors import DomainError, UnauthorizedError
 from projections.service import read_models
 from projections.store import SnapshotReader
 
-HERE = Path(__file__).parent
-TEMPLATES = HERE / "templates"
-STATIC = HERE / "static"
+STATIC = Path(__file__).parent / "static"
 
 SESSION_COOKIE = "lianping_session"
 #: Before sign-in there is no session to bind the sign-in form's CSRF token to: this random
@@ -48,47 +44,6 @@ SESSION_COOKIE = "lianping_session"
 PRESESSION_COOKIE = "lianping_presession"
 FLASH_COOKIE = "lianping_flash"
 CSRF_FIELD = "csrf_token"
-
-
-# -- templates -----------------------------------------------------------------------------------
-
-def _local(app: LianpingApp, value: datetime | str | None) -> datetime | None:
-    if value is None or value == "":
-        return None
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(app.tz)
-
-
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        extensions=["jinja2.ext.do"],
-    )
-    env.globals.update(labels=labels, paths=paths)
-    return env
-
-
-ENV = _environment()
-
-
-def format_datetime(app: LianpingApp, value: datetime | str | None) -> str:
-    """``2026-11-28 10:00`` in the configured time zone; empty for nothing."""
-    moment = _local(app, value)
-    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def format_date(value: date | str | None) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, str):
-        return value[:10]
-    return value.isoformat()
 
 
 # -- who is signed in ----------------------------------------------------------------------------

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from api.console import charts, labels, paths
-from api.console.web import ENV, safe_next
+from api.console.templating import ENV
+from api.console.web import safe_next
 from projections.tasks import KINDS
 
 

@@ -14,6 +14,7 @@ from api.console.pages import (
     documents,
     home,
     imports,
+    new_cycle,
     organizing,
     rehearsals,
     reminders,
@@ -29,7 +30,8 @@ PAGES: list[APIRouter] = [
     home.router,
     ballots.router,
     documents.router,
-    organizing.router,  # before cycles: /cycles/new is not a cycle id
+    new_cycle.router,  # before cycles: /cycles/new is not a cycle id
+    organizing.router,
     cycles.router,
     standings.router,
     reviewing.router,
