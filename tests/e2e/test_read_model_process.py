@@ -143,8 +143,11 @@ def test_read_models_run_in_a_child_that_is_replaced_and_stopped_with_the_server
     store: str, tmp_path: Path
 ) -> None:
     with served(store, tmp_path) as server, server.client() as client:
+        # The child names itself once its interpreter has started: healthy API workers may
+        # answer before that on a loaded host.
+        assert poll_until(lambda: server.read_model_process() is not None, 30), (
+            server.log.read_text())
         child = server.read_model_process()
-        assert child is not None, server.log.read_text()
         position = create_org(client, 0)
         assert position in audit_positions(client, position)
         assert runner_threads(server.base) == {"0.0"}
