@@ -12,6 +12,7 @@ from bench.generator import Generated, Slot
 from bench.httpload import Read
 from bench.shape import PROVINCE, SYSTEM
 from bench.store import Store
+from domain import ids
 
 READ_TARGET_MS = 300  # p99 under the write load (issues 14 and 16)
 INSPECTOR = f"{PROVINCE[0]}-jw"
@@ -26,6 +27,7 @@ READS = {
     "console_cycle": "console under load: cycle page",
     "console_standings": "console under load: standings page",
     "console_audit": "console under load: audit trail",
+    "console_history": "console under load: item history",
 }
 
 
@@ -55,7 +57,9 @@ def plan_reads(slots: list[Slot], generated: Generated, year: int,
     """Each reader's choices: the JSON reads of the cycles being rated (an organizer's
     standings, the inspector's audit filter), 一级抓一级 (the province's coverage of its cities
     for `year`, the flags of the province's and each city's subtree), and the console pages
-    of the organizers signed in as `console` (account -> session id)."""
+    of the organizers signed in as `console` (account -> session id): 我的待办, the cycle, its
+    standings, the audit trail of a participant and the history of its report (its versions
+    side by side: returned reports have several)."""
     tokens, inspector = generated.tokens, generated.tokens[INSPECTOR]
     cycles = sorted({(s.cycle_id, s.organizer) for s in slots})
     audits = sorted({(s.cycle_id, s.org_code) for s in slots})[:200]
@@ -82,4 +86,7 @@ def plan_reads(slots: list[Slot], generated: Generated, year: int,
         "console_audit": [Read("/audit?" + urlencode({"cycle_id": cycle, "org_code": org}),
                                session=session)
                           for cycle, _, session in mine for org in participants[cycle][:10]],
+        "console_history": [Read(f"/audit/aggregates/{ids.report_id(cycle, org)}",
+                                 session=session)
+                            for cycle, _, session in mine for org in participants[cycle][:10]],
     }

@@ -3,9 +3,12 @@ creates a cycle with its scheme, adds a participant and a panel member and opens
 secretary submits the report; the reviewer rates; the organizer scores, 定档 (the confirmation
 shows the results), gives feedback and opens rectification; the secretary submits a plan, the
 organizer approves it; the secretary reports progress and claims completion; the organizer
-verifies (销号); the inspector opens the audit trail and presses 核验. No API call, no wait:
-every page after a write shows the write. With ``LIANPING_SCREENSHOTS=dir`` the key pages are
-saved there at 390 and 1280 px wide, for a person to look at."""
+verifies (销号); the inspector opens the audit trail and presses 核验. Then next year: the
+organizer creates it with this year as 上一周期, copies its participant and panel, adds a second
+county, scores both and 定档; its 排名 counts this year's rectification (1 of 1 item verified:
+100, weighted 0.2) and shows 榆次区 moved down from this year's first place. No API call, no
+wait: every page after a write shows the write. With ``LIANPING_SCREENSHOTS=dir`` the key pages
+are saved there at 390 and 1280 px wide, for a person to look at."""
 
 from __future__ import annotations
 
@@ -22,7 +25,9 @@ from tests.browser.support import Watched, sign_in
 pytestmark = pytest.mark.e2e
 
 TITLE = "2027年度县（市、区）委书记抓基层党建工作述职评议考核（全流程）"
+NEXT_TITLE = "2028年度县（市、区）委书记抓基层党建工作述职评议考核（全流程）"
 ORG = "榆次区"
+NEWCOMER = "太谷区"  # joins next year, absent this year
 WIDE: ViewportSize = {"width": 1280, "height": 900}
 NARROW: ViewportSize = {"width": 390, "height": 844}
 
@@ -85,17 +90,49 @@ def open_task(page: Page, kind: str, cycle: str) -> None:
     page.locator(f".task a[href^='{cycle}/']").filter(has_text=kind).first.click()
 
 
-def test_a_whole_year_runs_through_the_console(people: People):
+def new_cycle(people: People, title: str, year: int, previous: str | None = None) -> str:
+    """新建考核周期 from the cycle list; the new cycle's path."""
     organizer = people("jz-zzb")
     organizer.get_by_role("link", name="考核周期", exact=True).click()
     organizer.get_by_role("link", name="新建考核周期").click()
-    organizer.get_by_label("标题").fill(TITLE)
-    organizer.get_by_label("年度").fill("2027")
+    organizer.get_by_label("标题").fill(title)
+    organizer.get_by_label("年度").fill(str(year))
     organizer.get_by_label("述职报告截止日期").fill((date.today() + timedelta(30)).isoformat())
-    people.shoot(organizer, "new-cycle")
+    if previous:
+        organizer.get_by_label("上一周期").select_option(label=previous)
+    people.shoot(organizer, f"new-cycle-{year}")
     organizer.get_by_role("button", name="创建").click()
     flash(organizer, "考核周期已创建")
-    cycle = organizer.url.removeprefix(people.base)
+    return organizer.url.removeprefix(people.base)
+
+
+def score_all(page: Page, manage: str, points: str) -> None:
+    """Every indicator of one participant at ``points``, on its 管理 page."""
+    page.goto(manage)
+    forms = page.locator("form.score-form")
+    for index in range(forms.count()):
+        form = forms.nth(index)
+        form.locator("input.points").fill(points)
+        form.get_by_role("button", name="保存").click()
+        flash(page, "评分已保存")
+
+
+def finalize(people: People, cycle: str, org: str) -> None:
+    """定档 from the cycle page, the confirmation showing ``org`` among the results."""
+    page = people("jz-zzb")
+    page.goto(cycle)
+    page.get_by_role("link", name="定档").click()
+    results = page.get_by_role("table", name="暂定结果")
+    expect(results.get_by_role("cell", name=org, exact=True)).to_be_visible()
+    people.shoot(page, f"finalize{cycle.replace('/', '-')}")
+    page.get_by_role("button", name="确认定档").click()
+    flash(page, "已定档")
+    expect(page.get_by_role("cell", name=org, exact=True).first).to_be_visible()
+
+
+def test_a_whole_year_runs_through_the_console(people: People):
+    organizer = people("jz-zzb")
+    cycle = new_cycle(people, TITLE, 2027)
 
     organizer.get_by_label("添加考核对象").select_option(label=ORG)
     organizer.get_by_role("button", name="添加考核对象").click()
@@ -124,21 +161,8 @@ def test_a_whole_year_runs_through_the_console(people: People):
     flash(reviewer, "评议已提交")
 
     manage = f"{cycle}/participants/jz-yc/manage"
-    organizer.goto(manage)
-    forms = organizer.locator("form.score-form")
-    for index in range(forms.count()):
-        form = organizer.locator("form.score-form").nth(index)
-        form.locator("input.points").fill("10")
-        form.get_by_role("button", name="保存").click()
-        flash(organizer, "评分已保存")
-    organizer.goto(cycle)
-    organizer.get_by_role("link", name="定档").click()
-    results = organizer.get_by_role("table", name="暂定结果")
-    expect(results.get_by_role("cell", name=ORG, exact=True)).to_be_visible()
-    people.shoot(organizer, "finalize")
-    organizer.get_by_role("button", name="确认定档").click()
-    flash(organizer, "已定档")
-    expect(organizer.get_by_role("cell", name=ORG, exact=True).first).to_be_visible()
+    score_all(organizer, manage, "10")
+    finalize(people, cycle, ORG)  # the only participant: first place this year
 
     organizer.goto(manage)
     organizer.get_by_label("反馈意见").fill("经市委研究，现将述职评议考核情况反馈如下。")
@@ -189,3 +213,31 @@ def test_a_whole_year_runs_through_the_console(people: People):
     inspector.get_by_role("link", name="签名检查点与核验").click()
     inspector.get_by_role("button", name="核验").click()
     expect(inspector.get_by_role("status")).to_contain_text("核验通过")
+
+    following = new_cycle(people, NEXT_TITLE, 2028, previous=f"{TITLE}（2027）")
+    organizer.get_by_role("button", name="复制上年名单").click()
+    flash(organizer, "已复制上年名单")
+    expect(organizer.get_by_role("heading", name="评议人（1 人）")).to_be_visible()
+    organizer.get_by_label("添加考核对象").select_option(label=NEWCOMER)
+    organizer.get_by_role("button", name="添加考核对象").click()
+    flash(organizer, "已添加考核对象")
+    advance(organizer, following, "述职报告")
+    advance(organizer, following, "评议")
+    score_all(organizer, f"{following}/participants/jz-yc/manage", "10")  # 50 of 100
+    score_all(organizer, f"{following}/participants/jz-tg/manage", "15")  # 75 of 100
+    finalize(people, following, NEWCOMER)
+
+    organizer.goto(following)
+    organizer.get_by_role("link", name="排名", exact=True).click()
+    expect(organizer.locator(".page-head .badge")).to_have_text(["已定档"])
+    rows = organizer.locator("tbody tr")
+    # No ratings this year: the review's weight is shared out. 榆次区: (0.4 × 50 + 0.2 × 100)
+    # / 0.6 = 66.67 (50.00 without its rectification); 太谷区: no rectification to count,
+    # 75.00 from its indicators alone, so first; 榆次区 second, down one from first (↓1).
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0).locator("td")).to_have_text(
+        ["1", NEWCOMER, "李志强", "75.00", "一般", "—", "—", "75.00", "—", "—"])
+    expect(rows.nth(1).locator("td")).to_have_text(
+        ["2", ORG, "王建国", "66.67", "一般", "—", "—", "50.00", "100.00", "↓1"])
+    expect(rows.nth(1).locator(".down")).to_have_attribute("title", "上年第 1 名")
+    people.shoot(organizer, "standings-next-year")
