@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from domain.errors import DomainError
+from projections.shape import ReadModelRebuildingError
 
 log = logging.getLogger("api.errors")
 
@@ -157,6 +158,14 @@ async def _store_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _read_model_rebuilding(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ReadModelRebuildingError)
+    return error_response(
+        503, "read_model_rebuilding", str(exc), {"read_model": exc.name},
+        {"Retry-After": STORE_RETRY_AFTER},
+    )
+
+
 async def _internal_error(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "internal_error", "an internal error occurred")
@@ -168,6 +177,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ReadModelRebuildingError, _read_model_rebuilding)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     for store_error in (PersistenceError, psycopg.Error, sqlite3.Error):
         app.add_exception_handler(store_error, _store_error)

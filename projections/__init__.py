@@ -1,7 +1,7 @@
 """Read models: pure folds of the event log (tables.py, one module per read model), kept up to
 date exactly once per event in persistent views (views.py, store.py), by supervised runners
-(runner.py), rebuilt without downtime, all in one pass over the log (rebuild.py, bulk.py),
-queried through service.py.
+(runner.py), rebuilt without downtime, all in one pass over the log (rebuild.py, bulk.py), and by
+their runner when a release changed their tables (shape.py), queried through service.py.
 
 The CLI and the API use the functions of runtime.py (re-exported here; import them from
 ``projections.runtime`` to be independent of how the package was installed)."""

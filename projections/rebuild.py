@@ -32,7 +32,8 @@ from typing import Any
 from projections.bulk import BulkRows
 from projections.registry import EventSource
 from projections.service import ReadModels
-from projections.tables import Key, Row, project
+from projections.store import Store
+from projections.tables import Key, Projection, Row, project
 from projections.views import View
 
 
@@ -69,20 +70,34 @@ def rebuild_read_models(
     with its tracking position every ``flush_every`` events); then each switches as in
     ``rebuild_read_model``. Returns {read_models: {name: that model's answer}, events, position,
     seconds, events_per_second}."""
-    store, source = models.store, models.source
     chosen = list(dict.fromkeys(names or models.projections))
-    projections = [models.projections[name] for name in chosen]
+    return rebuild_projections(
+        models.store, models.source, [models.projections[name] for name in chosen],
+        batch_size, flush_every, max_values,
+    )
+
+
+def rebuild_projections(
+    store: Store,
+    source: EventSource,
+    projections: Sequence[Projection],
+    batch_size: int = READ_BATCH,
+    flush_every: int = FLUSH_EVERY,
+    max_values: int = MAX_VALUES,
+) -> dict[str, Any]:
+    """``rebuild_read_models`` for these projections (a runner rebuilds the one it runs when its
+    tables changed: runner.py)."""
     locks = store.locks()
     held = []
     targets: list[tuple[View, View, BulkRows]] = []
     try:
-        for name in chosen:
-            lock = locks.lock(f"{name}.rebuild")
+        for projection in projections:
+            lock = locks.lock(f"{projection.name}.rebuild")
             if not lock.try_acquire():
-                raise RebuildInProgressError(f"a rebuild of {name} is already running")
+                raise RebuildInProgressError(f"a rebuild of {projection.name} is already running")
             held.append(lock)
         for projection in projections:
-            serving = store.ensure(projection)
+            serving = store.serving(projection)
             generation = serving.generation + 1
             for stale in (serving.generation - 1, generation):
                 if stale >= 1:
@@ -98,7 +113,7 @@ def rebuild_read_models(
             fresh.create_indexes()
         answers: dict[str, dict[str, Any]] = {}
         for serving, fresh, rows in targets:
-            caught_up = _switch(models, serving, fresh)
+            caught_up = _switch(store, source, serving, fresh)
             seconds = time.monotonic() - started
             answers[fresh.projection.name] = {
                 "name": fresh.projection.name,
@@ -189,9 +204,10 @@ def _write_all(changes: list[tuple[BulkRows, Changes]], position: int) -> None:
         rows.write(taken, position)
 
 
-def _switch(models: ReadModels, serving: View, fresh: View, batch_size: int = 1000) -> int:
+def _switch(
+    store: Store, source: EventSource, serving: View, fresh: View, batch_size: int = 1000
+) -> int:
     """Catch ``fresh`` up with ``serving`` and make it serve, atomically; returns its position."""
-    store, source = models.store, models.source
     with store.write() as cursor:
         if store.lock_pointer(cursor, fresh.projection.name) != serving.generation:
             raise RebuildInProgressError("the serving generation changed during the rebuild")
@@ -202,5 +218,5 @@ def _switch(models: ReadModels, serving: View, fresh: View, batch_size: int = 10
             if not batch:
                 break
             position = fresh.apply_in(cursor, batch)
-        store.set_generation(cursor, fresh.projection.name, fresh.generation)
+        store.set_generation(cursor, fresh.projection, fresh.generation)
     return position

@@ -92,8 +92,17 @@ def rebuild_all(
 
 
 def status(settings: Settings | LianpingApp) -> list[dict[str, Any]]:
-    """[{name, generation, position, head, lag}] for every read model."""
-    return _with_app(settings, lambda app: read_models(app).status())
+    """[{name, generation, position, head, lag, shape_current, rebuilding}] for every read
+    model: ``shape_current`` false while its tables are of an older shape (its runner rebuilds
+    it), ``rebuilding`` while any process rebuilds it."""
+
+    def collect(app: LianpingApp) -> list[dict[str, Any]]:
+        models = read_models(app)
+        rows = models.status()
+        rebuilding = models.store.rebuilding([row["name"] for row in rows])
+        return [{**row, "rebuilding": row["name"] in rebuilding} for row in rows]
+
+    return _with_app(settings, collect)
 
 
 def lag(settings_or_app: Settings | LianpingApp) -> dict[str, int]:

@@ -27,7 +27,9 @@ class ReadModels:
         self.source = EventSource.of(app)
         self.projections: dict[str, Projection] = projections(app.settings.timezone)
         for projection in self.projections.values():
-            self.store.ensure(projection)
+            generation, current = self.store.prepare(projection)
+            if current:  # else the runner rebuilds it (and reads wait: ReadModelRebuildingError)
+                self.store.view(projection, generation)
         self._advanced = threading.Condition()
 
     @contextmanager
@@ -70,6 +72,7 @@ class ReadModels:
                 "position": positions[name],
                 "head": head,
                 "lag": max(0, head - positions[name]),
+                "shape_current": self.store.shape_current(self.projections[name]),
             }
             for name in NAMES
         ]

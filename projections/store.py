@@ -15,6 +15,16 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from application.store.sqlite import immediate_transaction
 from application.store.subscription import dedicated_connection
 from projections.locks import FileLocks, Locks, PostgresLocks
+from projections.shape import (
+    SHAPES,
+    ReadModelRebuildingError,
+    columns_match,
+    create_shapes_table,
+    fingerprint,
+    forget_shape,
+    record_shape,
+    recorded_shape,
+)
 from projections.tables import Projection, Row, Table
 from projections.views import (
     PG_TRACKING_TABLE,
@@ -72,19 +82,39 @@ class Store:
     # -- generations --------------------------------------------------------------------------
 
     def ensure(self, projection: Projection) -> View:
-        """The view that serves reads, created (as generation 1) on first use."""
+        """The view that serves reads, its tables created (as generation 1 on first use)."""
+        generation, _ = self.prepare(projection)
+        return self.view(projection, generation)
+
+    def serving(self, projection: Projection) -> View:
+        """The view that serves reads, its tables left as they are (they may be of an older
+        shape: creating this code's indexes on them could fail)."""
+        generation, _ = self.prepare(projection)
+        return self._new_view(projection, generation)
+
+    def prepare(self, projection: Projection) -> tuple[int, bool]:
+        """(serving generation, whether its tables have the shape ``projection`` declares).
+        The first use makes generation 1 of this shape; a store made before shapes were
+        recorded has its actual columns compared with the declaration (shape.py)."""
         with self._write() as cursor:
             self._create_pointer(cursor)
             cursor.execute(
                 self.dialect.sql(
                     f"INSERT INTO {self.dialect.name(POINTER)} (view_name, generation) "
-                    "VALUES (?, 1) ON CONFLICT (view_name) DO NOTHING"
+                    "VALUES (?, 1) ON CONFLICT (view_name) DO NOTHING RETURNING generation"
                 ),
                 (projection.name,),
             )
+            if fetch_rows(cursor):  # made just now
+                record_shape(cursor, self.dialect, projection, 1)
+                return 1, True
             generation = select_generation(cursor, self.dialect, projection.name)
-        assert generation is not None
-        return self.view(projection, generation)
+            assert generation is not None
+            recorded = recorded_shape(cursor, self.dialect, projection.name, generation)
+            if recorded is None and columns_match(cursor, self.dialect, projection, generation):
+                record_shape(cursor, self.dialect, projection, generation)
+                return generation, True
+            return generation, recorded == fingerprint(projection)
 
     def generation(self, name: str) -> int | None:
         with self._read() as cursor:
@@ -105,22 +135,30 @@ class Store:
             for key in [k for k in self._views if k[:2] == (projection.name, generation)]:
                 del self._views[key]
         self._new_view(projection, generation).drop()
+        with self._write() as cursor:
+            forget_shape(cursor, self.dialect, projection.name, generation)
 
-    def set_generation(self, cursor: Any, name: str, generation: int) -> None:
+    def set_generation(self, cursor: Any, projection: Projection, generation: int) -> None:
+        """Make ``generation`` (made with ``projection``'s tables) serve, in the caller's
+        transaction."""
         cursor.execute(
             self.dialect.sql(
                 f"UPDATE {self.dialect.name(POINTER)} SET generation = ? WHERE view_name = ?"
             ),
-            (generation, name),
+            (generation, projection.name),
         )
+        record_shape(cursor, self.dialect, projection, generation)
 
     # -- reading ------------------------------------------------------------------------------
 
     @contextmanager
     def read(self, projection: Projection) -> Iterator[SnapshotReader]:
-        """Rows and position of the serving generation, from one snapshot."""
+        """Rows and position of the serving generation, from one snapshot; refused
+        (``ReadModelRebuildingError``) while that generation has tables of another shape."""
         with self._read() as cursor:
-            generation = select_generation(cursor, self.dialect, projection.name) or 1
+            generation, current = self._serving_shape(cursor, projection)
+            if not current:
+                raise ReadModelRebuildingError(projection.name)
             cursor.execute(
                 self.dialect.sql(
                     f"SELECT notification_id FROM {self.tracking_table} WHERE application_name = ?"
@@ -132,6 +170,41 @@ class Store:
             yield SnapshotReader(
                 cursor, self.dialect, projection, generation, position, self.events_table
             )
+
+    def shape_current(self, projection: Projection) -> bool:
+        with self._read() as cursor:
+            return self._serving_shape(cursor, projection)[1]
+
+    def _serving_shape(self, cursor: Any, projection: Projection) -> tuple[int, bool]:
+        """(serving generation, whether its recorded shape is ``projection``'s): missing means
+        the columns did not match when ``prepare`` looked."""
+        cursor.execute(
+            self.dialect.sql(
+                f"SELECT p.generation, s.fingerprint FROM {self.dialect.name(POINTER)} p "
+                f"LEFT JOIN {self.dialect.name(SHAPES)} s ON s.view_name = p.view_name "
+                "AND s.generation = p.generation WHERE p.view_name = ?"
+            ),
+            (projection.name,),
+        )
+        found = fetch_rows(cursor)
+        if not found:
+            return 1, True
+        return int(found[0]["generation"]), found[0]["fingerprint"] == fingerprint(projection)
+
+    def rebuilding(self, names: Sequence[str]) -> set[str]:
+        """The read models a rebuild is running for (in any process): their rebuild lock is
+        taken. Probing takes the lock for an instant: for `lianping projections status` only."""
+        locks, found = self.locks(), set()
+        try:
+            for name in names:
+                lock = locks.lock(f"{name}.rebuild")
+                if lock.try_acquire():
+                    lock.release()
+                else:
+                    found.add(name)
+        finally:
+            locks.close()
+        return found
 
     def positions(self, names: Sequence[str]) -> dict[str, int]:
         """Each view's serving position, in one snapshot."""
@@ -166,6 +239,7 @@ class Store:
             f"CREATE TABLE IF NOT EXISTS {self.dialect.name(POINTER)} "
             f"(view_name TEXT PRIMARY KEY, generation {self.dialect.integer} NOT NULL)"
         )
+        create_shapes_table(cursor, self.dialect)
 
     def _write(self) -> Any:
         raise NotImplementedError

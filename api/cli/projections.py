@@ -47,11 +47,15 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     rows: list[dict[str, Any]] = status(settings)
-    print(f"{'read model':<14} {'generation':>10} {'position':>10} {'head':>10} {'lag':>8}")
+    print(f"{'read model':<14} {'generation':>10} {'position':>10} {'head':>10} {'lag':>8}  "
+          "tables")
     for row in rows:
+        tables = "current" if row["shape_current"] else "changed (rebuild due)"
+        if row["rebuilding"]:
+            tables = "rebuilding"
         print(
             f"{row['name']:<14} {row['generation']:>10} {row['position'] or 0:>10} "
-            f"{row['head'] or 0:>10} {row['lag']:>8}"
+            f"{row['head'] or 0:>10} {row['lag']:>8}  {tables}"
         )
     return 0
 

@@ -34,6 +34,7 @@ from application.principal import Principal
 from application.usecases import sessions
 from domain.errors import DomainError, UnauthorizedError
 from projections.service import read_models
+from projections.shape import ReadModelRebuildingError
 from projections.store import SnapshotReader
 
 STATIC = Path(__file__).parent / "static"
@@ -338,6 +339,8 @@ def page_for_error(request: Request, error: Exception) -> Response | None:
         return error_page(request, 422, "validation_error")
     if isinstance(error, PersistenceError):
         return error_page(request, 503, "store_unavailable", headers={"Retry-After": "2"})
+    if isinstance(error, ReadModelRebuildingError):
+        return error_page(request, 503, "read_model_rebuilding", headers={"Retry-After": "2"})
     return None
 
 

@@ -98,6 +98,7 @@ class TestStatusAndLag:
         rows = {row["name"]: row for row in status(app)}
         assert set(rows) == set(NAMES)
         assert rows["audit"] == {"name": "audit", "generation": 1, "position": head(app),
-                                 "head": head(app), "lag": 0}
+                                 "head": head(app), "lag": 0, "shape_current": True,
+                                 "rebuilding": False}
         assert lag(app) == {name: (0 if name == "audit" else head(app)) for name in NAMES}
         assert lag(app.settings)["audit"] == 0

@@ -157,6 +157,7 @@ ERRORS: dict[str, str] = {
     "too_many_versions": "提交次数已达上限",
     "validation_error": "填写的内容有误",
     "store_unavailable": "系统暂时不可用，请稍后再试",
+    "read_model_rebuilding": "系统升级后正在整理数据，请稍后刷新",
     "ballot_not_found": "测评码无效或已使用",
     "ballots_rejected": "纸质测评票有误，未录入",
     "malformed_sheet": "文件不是有效的测评票录入表",
