@@ -3,11 +3,12 @@ browser (Playwright driving Debian's Chromium) against the real `lianping serve`
 
 The organizer creates the rehearsal in the console (模拟测评（演练）), adds the counties there
 and issues the codes on the 民主测评 page; the hall's 大屏 (1920×1080, opened through a
-read-only link) shows 演练; phones (375 px) cast ballots and the screen's 回收率 moves without
-reloading; the organizer reveals the tally, 定档 and ends the rehearsal (结束演练, with a
-reason). Then the real cycle of the same year runs the same meeting. The rehearsal's ballots
-(all 差) never reach the real screen, standings, the org's or the secretary's record, nor
-一级抓一级 coverage. With ``LIANPING_SCREENSHOTS=dir`` both screens and a phone are saved."""
+read-only link) shows 演练, and so does each phone's ballot (375 px); the phones cast and the
+screen's 回收率 moves without reloading; the organizer reveals the tally, 定档 and ends the
+rehearsal (结束演练, with a reason). Then the real cycle of the same year runs the same
+meeting. The rehearsal's ballots (all 差) never reach the real screen, the standings, the
+org's or the secretary's record, nor 一级抓一级 coverage. With ``LIANPING_SCREENSHOTS=dir``
+both screens and a phone are saved there."""
 
 from __future__ import annotations
 
@@ -97,11 +98,12 @@ class City:
 class Meeting:
     """One cycle's meeting in the browser: the organizer's console, the hall's screen, phones."""
 
-    def __init__(self, browser: Browser, base: str, organizer: Page, shots: Path | None,
-                 watched: list[str], problems: list[str]) -> None:
-        self.browser, self.base, self.console, self.shots = browser, base, organizer, shots
+    def __init__(self, city: City, browser: Browser, base: str, organizer: Page,
+                 shots: Path | None, watched: list[str], problems: list[str]) -> None:
+        self.city, self.browser, self.base = city, browser, base
+        self.console, self.shots = organizer, shots
         self.watched, self.problems = watched, problems
-        self.cid = ""
+        self.cid, self.rehearsal = "", False
         self.screen: Page | None = None
 
     def watch(self, page: Page) -> Page:
@@ -111,7 +113,7 @@ class Meeting:
         return page
 
     def create(self, title: str, rehearsal: bool) -> str:
-        console = self.console
+        console, self.rehearsal = self.console, rehearsal
         console.goto("/cycles/new")
         console.get_by_label("标题").fill(title)
         console.get_by_label("年度").fill("2026")
@@ -141,7 +143,11 @@ class Meeting:
         path = link[link.index(f"/screen/{self.cid}?k="):]
         self.screen = self.watch(self.browser.new_context(viewport=HALL, locale="zh-CN")
                                  .new_page())
+        # The panel's progress comes from a read model: once it has every participant, the
+        # screen's shape stays put (a new shape would reload the page).
+        self.city.get("mz-zzb", f"/cycles/{self.cid}/screen")
         self.screen.goto(f"{self.base}{path}")
+        expect(self.screen.locator(".orgs li")).to_have_count(len(COUNTIES))
         self.screen.evaluate("window.sameDocument = true")
         return self.screen
 
@@ -151,6 +157,9 @@ class Meeting:
                                            has_touch=True, device_scale_factor=2)
         phone = self.watch(context.new_page())
         phone.goto(f"{self.base}/b/{code}")
+        expect(phone.get_by_role("note")).to_have_count(1 if self.rehearsal else 0)
+        if self.rehearsal:
+            expect(phone.get_by_role("note")).to_have_text("模拟测评（演练） · 结果不计入考核")
         for name in COUNTIES.values():
             phone.get_by_role("group", name=name).get_by_label(grade, exact=True).check()
         if shot:
@@ -204,7 +213,7 @@ def test_a_rehearsed_meeting_then_the_real_one_with_phones_and_the_hall_screen(
     desk = browser.new_context(viewport=DESK, locale="zh-CN", base_url=server.base)
     requests: list[str] = []
     problems: list[str] = []
-    meeting = Meeting(browser, server.base, desk.new_page(), shots, requests, problems)
+    meeting = Meeting(city, browser, server.base, desk.new_page(), shots, requests, problems)
     console = meeting.watch(meeting.console)
     console.goto("/login")
     console.get_by_label("账号").fill("mz-zzb")
