@@ -103,7 +103,7 @@ class Meeting:
         self.city, self.browser, self.base = city, browser, base
         self.console, self.shots = organizer, shots
         self.watched, self.problems = watched, problems
-        self.cid, self.rehearsal = "", False
+        self.cid, self.path, self.rehearsal = "", "", False
         self.screen: Page | None = None
 
     def watch(self, page: Page) -> Page:
@@ -140,16 +140,18 @@ class Meeting:
         """The hall's display opens a read-only link made on the 民主测评 page."""
         self.console.get_by_role("button", name="生成只读链接").click()
         link = self.console.locator("#new-link").inner_text().strip()
-        path = link[link.index(f"/screen/{self.cid}?k="):]
-        self.screen = self.watch(self.browser.new_context(viewport=HALL, locale="zh-CN")
-                                 .new_page())
+        self.path = link[link.index(f"/screen/{self.cid}?k="):]
+        screen = self.screen = self.hall()
         # The panel's progress comes from a read model: once it has every participant, the
         # screen's shape stays put (a new shape would reload the page).
         self.city.get("mz-zzb", f"/cycles/{self.cid}/screen")
-        self.screen.goto(f"{self.base}{path}")
-        expect(self.screen.locator(".orgs li")).to_have_count(len(COUNTIES))
-        self.screen.evaluate("window.sameDocument = true")
-        return self.screen
+        screen.goto(f"{self.base}{self.path}")
+        expect(screen.locator(".orgs li")).to_have_count(len(COUNTIES))
+        screen.evaluate("window.sameDocument = true")
+        return screen
+
+    def hall(self) -> Page:
+        return self.watch(self.browser.new_context(viewport=HALL, locale="zh-CN").new_page())
 
     def vote(self, code: str, grade: str, shot: str | None = None) -> None:
         """One phone: every county rated ``grade``, then 提交."""
@@ -248,7 +250,9 @@ def test_a_rehearsed_meeting_then_the_real_one_with_phones_and_the_hall_screen(
     console.locator("details.removal[open]").get_by_role("button", name="结束演练").click()
     expect(console.get_by_role("status")).to_have_text("演练已结束")
     expect(console.locator(".page-head .badge.rehearsal")).to_have_text("演练已结束")
-    screen.reload()
+    screen.context.close()  # (it would reload itself on the change of phase)
+    screen = meeting.hall()
+    screen.goto(f"{server.base}{meeting.path}")
     expect(screen.locator(".rehearsal-mark")).to_have_text("演练已结束")
     screen.context.close()
 
