@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from application.paging import cap_page
+from domain import ids
 from projections.context import ANY_ORG, CONTEXTS, ORGS, context, fold_contexts, fold_orgs
 from projections.envelope import Envelope, to_json, utc_text
 from projections.tables import Change, Projection, Put, Rows, table
@@ -38,6 +39,11 @@ def fold(rows: Rows, e: Envelope) -> Iterator[Change]:
     named = e.data.get("org_code")
     if isinstance(named, str) and named != ANY_ORG:
         org_code = named
+    if org_code is None and cycle_id is not None:
+        # A cycle's aggregates that name no org (the ballot book and its ballots) are its
+        # organizer org's, so inspectors over that org see them too.
+        cycle = rows.get(CONTEXTS, (str(ids.cycle_id(cycle_id)),))
+        org_code = cycle["org_code"] if cycle else None
     subject = e.data.get("subject_position")
     if e.aggregate_type == "InspectionNote" and cycle_id is None and isinstance(subject, int):
         noted = rows.get(EVENTS, (subject,))

@@ -112,8 +112,8 @@ def flags_fold(tz: ZoneInfo) -> Fold:
             elif e.name == "Finalized":
                 yield from updated(rows, CYCLES, (cycle_id,), finalized_once=1)
             elif e.name == "RehearsalEnded" and rows.get(CYCLES, (cycle_id,)) is not None:
-                # An ended rehearsal raises nothing as of today (not submitted, overdue items:
-                # both read through this row); the flags its events raised stay.
+                # An ended rehearsal raises nothing as of today (not submitted, overdue items,
+                # overdue orders: all read through this row); the flags its events raised stay.
                 yield Delete(CYCLES, (cycle_id,))
             elif e.name == "DeadlinesSet":
                 # From here on, submissions are judged by the new deadline; earlier ones keep
@@ -218,10 +218,14 @@ def _flags(r: Reader, where: Where, today: date, tz: ZoneInfo) -> list[dict[str,
     )
     flags.extend(_not_submitted(r, where, today, tz))
     flags.extend(_talks(r, where, today))
-    source, params = where.sql(r, ORDERS)
+    # An order tied to an ended rehearsal (its cycle row deleted) raises nothing any more.
+    source, params = where.sql(
+        r, ORDERS, f"LEFT JOIN {r.table(CYCLES)} c ON c.cycle_id = x.cycle_id"
+    )
     flags.extend(
         {**order_flag(row), "cycle_id": row["cycle_id"]} for row in r.fetch(
             f"SELECT x.* FROM {source} AND x.status <> 'closed' AND x.due_date < ? "
+            "AND (x.cycle_id IS NULL OR c.cycle_id IS NOT NULL) "
             "ORDER BY x.position", (*params, today.isoformat()),
         )
     )

@@ -74,8 +74,9 @@ def ballot_page(code: str, request: Request, app: Application) -> HTMLResponse:
         found = guard_of(request).run(request, lambda: ballots.open_ballot(app, code))
     except (DomainError, ApiError) as refused:
         return _refusal(request, refused)
+    rehearsal = labels.REHEARSAL["screen_note"] if found.cycle.rehearsal else None
     return _page(request, "ballot/form.html", 200, cycle_title=found.cycle.title,
-                 participants=found.participants, grades=labels.GRADES,
+                 rehearsal=rehearsal, participants=found.participants, grades=labels.GRADES,
                  action=f"/b/{ballots.normalize_code(code)}")
 
 

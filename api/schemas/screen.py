@@ -44,6 +44,8 @@ class ScreenOut(BaseModel):
     cycle_id: str
     title: str
     phase: str
+    rehearsal: bool = Field(description="a rehearsal (模拟测评/演练): its results never count")
+    rehearsal_ended: bool
     position: int
     categories: list[CategoryReturnOut]
     ballots: BallotTotalsOut

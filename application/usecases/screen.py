@@ -218,6 +218,8 @@ def _figures(
         "cycle_id": cycle_id,
         "title": cycle.title,
         "phase": cycle.phase,
+        "rehearsal": cycle.rehearsal,
+        "rehearsal_ended": cycle.rehearsal_ended is not None,
         "position": position,
         "categories": categories,
         "ballots": {"issued": issued, "cast": cast, "rate": _rate(cast, issued)},

@@ -170,6 +170,22 @@ class TestCasting:
         assert [(e["actor"], e["data"]) for e in events] == [
             ("ballot", {"actor": "ballot", "ratings": {"county-a": "good"}})]
 
+    def test_its_batches_are_in_the_trail_of_the_cycles_organizer_org(
+        self, api: Api, runners: None
+    ):
+        meeting = Meeting(api).prepare().to_reviewing()
+        batch = meeting.issue("department", 1)
+        meeting.ok(meeting.organizer, f"/cycles/{CYCLE}/ballots/{batch['batch_id']}/void",
+                   {"reason": "测评码泄露"})
+        book = "lianping:BallotBook."
+        events = api.as_("inspector").get(
+            "/audit/events", params={"org_code": "city", "limit": 1000},
+            headers={"X-Min-Position": str(api.position())}).json()["events"]
+        found = [(e["type"], e["org_code"], e["cycle_id"]) for e in events
+                 if e["type"].startswith(book)]
+        assert found == [(f"{book}{name}", "city", CYCLE)
+                         for name in ("Opened", "Issued", "BatchVoided")]
+
     def test_is_exactly_once_under_concurrency(self, api: Api):
         meeting = Meeting(api).prepare().to_reviewing()
         code = meeting.issue("department", 1)["codes"][0]

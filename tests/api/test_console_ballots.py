@@ -168,3 +168,19 @@ class TestDocumentButtons:
 
         assert sheet.status_code == 200
         assert sheet.content[:2] == b"PK"
+
+
+class TestStandingsPage:
+    def test_a_participant_without_ratings_shows_a_dash_never_none(self, api: Api):
+        reviewing(api)
+        rows = api.organizer.get(f"/cycles/{CYCLE}/standings").json()["rows"]
+        standings = api.client.get(paths.standings(CYCLE)).text
+        finalize = api.client.get(paths.finalize(CYCLE)).text
+
+        assert all(row["review_score"] is None for row in rows)  # nobody rated yet
+        body = standings.split("<tbody>", 1)[1]
+        cells = [re.sub(r"<[^>]+>", "", c).strip()
+                 for c in re.findall(r"<td[^>]*>(.*?)</td>", body, re.S)]
+        assert cells[5] == "—"  # 民主评议得分 of the first row
+        assert "None" not in main_text(standings)
+        assert "None" not in main_text(finalize)

@@ -311,6 +311,10 @@ class TestEnding:
         late = rehearsal_in(api, "reporting")
         api.world.run("organizer", cycles.set_deadlines, late, {"report_due": api.app.today()
                       - timedelta(days=3)}, None)
+        order = api.as_("inspector").post("/supervision/orders", {
+            "org_code": "county-a", "cycle_id": overdue, "subject": "演练督办",
+            "requirement": "请按期书面报告", "due_date": api.due(10)})
+        assert order.status_code == 201, order.text
         later = api.app.today() + timedelta(days=40)
         monkeypatch.setattr(api.app, "today", lambda: later)
 
@@ -328,13 +332,13 @@ class TestEnding:
         end(api, overdue)
         end(api, late)
 
-        assert {"overdue_item", "talk_not_held"} <= before[0]
+        silenced = {"overdue_item", "talk_not_held", "not_submitted", "overdue_order"}
+        assert {"overdue_item", "talk_not_held", "overdue_order"} <= before[0]
         assert "not_submitted" in before[1]
-        assert {(overdue, "overdue_item"), (late, "not_submitted")} <= before[2]
-        assert not {"overdue_item", "talk_not_held", "not_submitted"} & (
-            kinds(overdue) | kinds(late))
-        assert not {kind for _, kind in subtree()} & {
-            "overdue_item", "talk_not_held", "not_submitted"}
+        assert {(overdue, "overdue_item"), (overdue, "overdue_order"),
+                (late, "not_submitted")} <= before[2]
+        assert not silenced & (kinds(overdue) | kinds(late))
+        assert not {kind for _, kind in subtree()} & silenced
 
     def test_its_ballot_codes_rate_only_the_rehearsal_and_none_once_ended(self, api: Api):
         real = Meeting(api).prepare().to_reviewing()

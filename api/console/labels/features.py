@@ -212,6 +212,7 @@ REHEARSAL: dict[str, str] = {
     "end_reason": "结束原因",
     "ended": "演练已于 {at} 结束（结束于“{phase}”阶段），原因：{reason}",
     "document_mark": "（演练）",
+    "screen_note": "模拟测评（演练） · 结果不计入考核",
 }
 DONE.update({"rehearsal_ended": "演练已结束"})
 ERRORS.update({
