@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from typing import Any
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from bench import cpu
 from bench.reads import READS
 from bench.server import free_port
+from tests.e2e.server import poll_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
 
@@ -78,9 +78,7 @@ def test_a_server_child_that_does_not_listen_counts_as_the_projection_worker() -
     try:
         assert server.stdout is not None
         worker, idle = (int(pid) for pid in server.stdout.readline().split())
-        deadline = time.monotonic() + 10
-        while not cpu._listening_inodes(port) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        poll_until(lambda: bool(cpu._listening_inodes(port)), 10, interval=0.05)
         roles = cpu.server_roles(server.pid, port, [beside.pid])
         reading = cpu.CpuReading.take(roles)
     finally:

@@ -5,7 +5,6 @@ its runner starts (once, whichever process runs it), and reads refuse the old ta
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -22,6 +21,7 @@ from projections.shape import SHAPES, ReadModelRebuildingError
 from projections.tables import Change, Projection, Put, Rows, table
 from projections.views import table_name
 from tests.api.helpers import Api, error_code
+from tests.e2e.server import poll_until
 from tests.projections.conftest import FAST, assert_view_is_the_fold, head
 from tests.projections.scripts import new_cycle, rich_history, run_script
 
@@ -58,12 +58,7 @@ def as_the_release_before(models: ReadModels) -> None:
 
 
 def until(condition, timeout: float = WAIT) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
+    return poll_until(condition, timeout, interval=0.02)
 
 
 def rebuilds_logged(caplog) -> list[str]:
