@@ -228,7 +228,10 @@ def order_tasks(c: Caller) -> Iterator[Task]:
     found = r.fetch(
         f"SELECT x.order_id, x.org_code, x.subject, x.due_date, o.name AS org_name "
         f"FROM {r.table(ORDERS)} x LEFT JOIN {r.table(ORGS)} o ON o.code = x.org_code "
-        f"WHERE x.org_code IN ({_marks(orgs)}) AND x.status = 'open' ORDER BY x.position",
+        f"LEFT JOIN {r.table(CYCLES)} c ON c.cycle_id = x.cycle_id "
+        f"WHERE x.org_code IN ({_marks(orgs)}) AND x.status = 'open' "
+        # an order tied to an ended rehearsal asks for no answer any more
+        "AND NOT (COALESCE(c.rehearsal, 0) = 1 AND c.phase = 'closed') ORDER BY x.position",
         tuple(orgs),
     )
     for row in found:

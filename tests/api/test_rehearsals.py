@@ -328,9 +328,15 @@ class TestEnding:
                 "/audit/flags", params={"org_code": "city"}, headers=fresh(api)
             ).json()["flags"]}
 
+        def to_answer() -> list[str]:
+            return [t["title"] for t in tasks(api, "sec-county-a") if t["kind"] == "answer_order"]
+
         before = (kinds(overdue), kinds(late), subtree())
+        asked = to_answer()
         end(api, overdue)
         end(api, late)
+
+        assert (asked, to_answer()) == (["演练督办"], [])
 
         silenced = {"overdue_item", "talk_not_held", "not_submitted", "overdue_order"}
         assert {"overdue_item", "talk_not_held", "overdue_order"} <= before[0]
