@@ -125,7 +125,10 @@ def render_slips(request: Request, app: LianpingApp, found: dict[str, Any]) -> H
         url = f"{root}/b/{code}"
         svg = segno.make(url, error="m").svg_inline(scale=4, omitsize=False)
         slips.append({"code": code, "url": url, "svg": svg})
+    rehearsal = found["cycle"].rehearsal  # 演练: a slip must never pass for a real ballot
     return _page(request, "ballot/slips.html", 200, slips=slips,
+                 mark=labels.REHEARSAL["document_mark"] if rehearsal else "",
+                 rehearsal=labels.REHEARSAL["screen_note"] if rehearsal else None,
                  cycle_title=found["cycle"].title, category_name=found["category_name"])
 
 

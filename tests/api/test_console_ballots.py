@@ -10,8 +10,9 @@ import re
 import pytest
 
 from api.console import paths
-from tests.api.ballot_meeting import CYCLE, Meeting
-from tests.api.helpers import Api
+from domain.scheme import DEFAULT_SCHEME
+from tests.api.ballot_meeting import CATEGORIES, CYCLE, Meeting
+from tests.api.helpers import COUNTIES, Api
 from tests.api.test_console import csrf_of, main_text
 from tests.api.test_console_organizer import organizer
 from tests.credentials_support import cheap_hashes  # noqa: F401 (fixture)
@@ -55,6 +56,30 @@ class TestIssuingCodes:
             "csrf_token": csrf_of(issued.text), "codes": " ".join(codes)})
         assert slips.status_code == 200
         assert all(code in slips.text for code in codes)
+        assert "演练" not in slips.text
+
+    def test_a_rehearsals_slips_are_marked_演练(self, api: Api):
+        rehearsal = Meeting(api, "meeting-2026-rehearsal")
+        scheme = {**DEFAULT_SCHEME.to_dict(), "ballot_categories": CATEGORIES}
+        created = api.organizer.post("/cycles", {
+            "organizer_org": "city", "level": "county", "year": 2026, "title": "模拟测评",
+            "rehearsal": True, "cycle_id": rehearsal.cycle_id, "scheme": scheme})
+        assert created.status_code == 201, created.text
+        for code in COUNTIES:
+            rehearsal.ok(api.organizer, f"/cycles/{rehearsal.cycle_id}/participants",
+                         {"org_code": code})
+        rehearsal.to_reviewing()
+        batch = rehearsal.issue("department", 2)
+        csrf = organizer(api)
+
+        slips = api.client.post(
+            paths.batch_action(rehearsal.cycle_id, batch["batch_id"], "sheet"),
+            data={"csrf_token": csrf, "codes": " ".join(batch["codes"])})
+
+        assert slips.status_code == 200
+        assert all(code in slips.text for code in batch["codes"])
+        assert slips.text.count("（扫码评价）（演练）") == 3  # the title and each slip's heading
+        assert slips.text.count("结果不计入考核") == 2
 
     def test_a_bad_count_comes_back_beside_its_field_and_issues_nothing(self, api: Api):
         reviewing(api)
