@@ -17,7 +17,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -236,9 +236,11 @@ def _content_length(scope: Scope) -> int | None:
 
 class EdgeMiddleware:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, limits: Limits,
-                 metrics: Metrics) -> None:
+                 metrics: Metrics, larger_bodies: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_body_bytes
+        #: paths allowed a larger body than ``max_body_bytes`` (exact path → bytes)
+        self.larger_bodies = dict(larger_bodies or {})
         self.limits = limits
         self.metrics = metrics
 
@@ -298,8 +300,9 @@ class EdgeMiddleware:
                 scope, receive, send
             )
             return
-        if declared is not None and declared > self.max_bytes:
-            await self._too_large(scope, receive, send)
+        max_bytes = self.larger_bodies.get(scope.get("path", ""), self.max_bytes)
+        if declared is not None and declared > max_bytes:
+            await self._too_large(max_bytes, scope, receive, send)
             return
         chunks: list[bytes] = []
         size = 0
@@ -311,8 +314,8 @@ class EdgeMiddleware:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._too_large(scope, receive, send)
+            if size > max_bytes:
+                await self._too_large(max_bytes, scope, receive, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -340,10 +343,11 @@ class EdgeMiddleware:
                                   error.headers)
         await response(scope, receive, send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+    @staticmethod
+    async def _too_large(max_bytes: int, scope: Scope, receive: Receive, send: Send) -> None:
         response = error_response(
-            413, "body_too_large", f"the request body exceeds {self.max_bytes} bytes",
-            {"max_bytes": self.max_bytes}, {"Connection": "close"},
+            413, "body_too_large", f"the request body exceeds {max_bytes} bytes",
+            {"max_bytes": max_bytes}, {"Connection": "close"},
         )
         await response(scope, receive, send)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api.console import install_console
+from api.console import install_console, larger_bodies
 from api.console.ballot import install_ballot_pages
 from api.docs import install_docs
 from api.errors import UnescapedJSONResponse, install_error_handlers
@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None, application: LianpingApp | None
     # One pure-ASGI layer: rate per address, unstorable text, body size, security headers, metrics.
     app.add_middleware(
         EdgeMiddleware, max_body_bytes=settings.max_body_bytes, limits=app.state.limits,
-        metrics=app.state.metrics,
+        metrics=app.state.metrics, larger_bodies=larger_bodies(),
     )
     return app
 

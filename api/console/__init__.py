@@ -31,6 +31,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 
+def larger_bodies() -> dict[str, int]:
+    """Console pages that take a larger body than the API's limit (path → bytes)."""
+    from api.console import paths
+    from api.console.pages.imports import MAX_FORM_BYTES
+
+    return {paths.ADMIN_IMPORT: MAX_FORM_BYTES}
+
+
 def install_console(app: FastAPI) -> None:
     """Mount the console's pages at ``/`` and its assets at ``/static``."""
     from api.console import paths

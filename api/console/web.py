@@ -188,9 +188,14 @@ class Posted:
         return value or None
 
 
+#: Starlette refuses a form field over 1 MiB; the edge already limits every body (the import
+#: page's confirm form carries a whole sheet in base64), so a field may be as large as its body.
+MAX_FIELD_BYTES = 8 * 1024 * 1024
+
+
 async def read_form(request: Request) -> FormData:
     try:
-        return await request.form()
+        return await request.form(max_part_size=MAX_FIELD_BYTES)
     except Exception as error:  # a body that is no form at all
         raise ApiError(400, "malformed_form", "the request body is not a form") from error
 

@@ -5,6 +5,7 @@ records nothing. The template sheets download and read back."""
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 from html import unescape
@@ -37,15 +38,17 @@ def upload(api: Api, content: bytes, kind: str = "organizations", name: str = "o
 
 
 def confirm(api: Api, checked_page: str):
-    """Press 确认导入: post the confirm form's hidden fields back."""
+    """Press 确认导入: post the confirm form's hidden fields back (multipart, as its enctype)."""
     form = checked_page.split('name="checked_file"')[0].rsplit("<form", 1)[1] + \
         checked_page.split('name="checked_file"')[1].split("</form>")[0]
     kind = re.search(r'name="kind" value="([^"]*)"', form)
     found = re.search(r'^ value="([^"]*)"', checked_page.split('name="checked_file"')[1])
     assert kind and found, "the checked page has a confirm form"
-    return api.client.post(paths.ADMIN_IMPORT, data={
-        "csrf_token": csrf_of(checked_page), "kind": kind.group(1), "action": "apply",
-        "checked_file": unescape(found.group(1))}, follow_redirects=False)
+    assert 'enctype="multipart/form-data"' in form
+    fields = {"csrf_token": csrf_of(checked_page), "kind": kind.group(1), "action": "apply",
+              "checked_file": unescape(found.group(1))}
+    return api.client.post(paths.ADMIN_IMPORT, files={k: (None, v) for k, v in fields.items()},
+                           follow_redirects=False)
 
 
 def refused_cells(page: str) -> list[list[str]]:
@@ -75,6 +78,32 @@ class TestImportPage:
         assert "东关镇" in main_text(listing.text)  # the tree waited for its read model
         town = api.admin.get("/organizations/town-1").json()
         assert (town["parent_code"], town["secretary"]["name"]) == ("county-d", "孙书记")
+
+    def test_the_page_takes_a_full_size_sheet_back_in_base64_other_paths_keep_the_limit(
+        self, api: Api,
+    ):
+        as_admin(api)
+        big = b"x" * (1024 * 1024 * 4 // 3 + 1000)  # a 1 MiB file in base64, and then some
+
+        to_the_page = api.client.post(paths.ADMIN_IMPORT, content=b"checked_file=" + big,
+                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        elsewhere = api.client.post(paths.ADMIN_ORGS, content=b"checked_file=" + big,
+                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+        too_big = api.client.post(paths.ADMIN_IMPORT, content=b"x" * (1024 * 1024 * 2),
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+        token = csrf_of(api.client.get(paths.ADMIN_IMPORT).text)
+        sheet = base64.b64encode(b"code,name\n" + b"x" * (1024 * 1024 - 10)).decode()
+        confirmed = api.client.post(paths.ADMIN_IMPORT, files={
+            "csrf_token": (None, token), "kind": (None, "organizations"),
+            "action": (None, "apply"), "checked_file": (None, sheet)})
+
+        assert to_the_page.status_code == 403  # read in full, then refused for its CSRF token
+        assert confirmed.status_code == 422  # a 1 MiB sheet read back and checked again
+        assert "缺少必需的列" in main_text(confirmed.text)
+        assert (elsewhere.status_code, elsewhere.json()["error"]["code"]) == (413, "body_too_large")
+        assert (too_big.status_code, too_big.json()["error"]["details"]["max_bytes"]) == (
+            413, 1024 * 1024 * 4 // 3 + 64 * 1024)
 
     def test_a_sheet_already_recorded_has_nothing_to_confirm(self, api: Api):
         as_admin(api)

@@ -1,6 +1,7 @@
 """批量导入 (the admin's page): upload an organizations or accounts sheet (.xlsx or UTF-8 CSV),
 see what it would do (a dry run: counts, the rows read, or every refused cell in Chinese), then
-confirm to record it, all or nothing. The confirm form carries the checked file back (base64),
+confirm to record it, all or nothing. The confirm form carries the checked file back (base64,
+in a multipart body, so it is not percent-encoded too; the page alone may take MAX_FORM_BYTES),
 so what is recorded is exactly what was checked, and it is checked again. Template sheets to
 fill in download from the page. The same use cases as the JSON API's imports."""
 
@@ -28,6 +29,9 @@ router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 WORDS = labels.IMPORTS
 #: The JSON API's body limit: a sheet of every org and account of a province is far smaller.
 MAX_UPLOAD = 1024 * 1024
+#: This page's body limit: the confirm form carries the checked file back in base64 (4/3 of
+#: it), and a multipart upload adds its boundaries; other requests keep LIANPING_MAX_BODY_BYTES.
+MAX_FORM_BYTES = MAX_UPLOAD * 4 // 3 + 64 * 1024
 PREVIEW_ROWS = 50
 KINDS: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...], str]] = {
     "organizations": (imports.import_organizations, imports.ORG_COLUMNS, imports.ORG_OPTIONAL,
