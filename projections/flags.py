@@ -276,17 +276,11 @@ def _not_submitted(r: Reader, where: Where, today: date, tz: ZoneInfo) -> list[d
 
 
 def _talks(r: Reader, where: Where, today: date) -> list[dict[str, Any]]:
-    shown = None
     if where.cycle_id is not None:
         found = r.fetch(f"SELECT * FROM {r.table(FINALIZED)} WHERE cycle_id = ?",
                         (where.cycle_id,))
     else:
         found = r.fetch(f"SELECT * FROM {r.table(FINALIZED)} ORDER BY position")
-        prefix = where.path or ""
-        paths = {row["code"]: row["path"] for row in r.fetch(
-            f"SELECT code, path FROM {r.table(ORGS)} WHERE path{LIKE}",
-            (like_escape(prefix) + "%",))}
-        shown = paths.__contains__
     if not found:
         return []
     cycles = [row["cycle_id"] for row in found]
@@ -297,8 +291,15 @@ def _talks(r: Reader, where: Where, today: date) -> list[dict[str, Any]]:
     ):
         held.setdefault(talk["cycle_id"], set()).add(talk["org_code"])
     rows = [{**row, "held": held.get(row["cycle_id"], set())} for row in found]
-    return [{**flag, "cycle_id": row["cycle_id"]}
-            for row in rows for flag in talk_flags([row], today, shown)]
+    flags = [{**flag, "cycle_id": row["cycle_id"]}
+             for row in rows for flag in talk_flags([row], today)]
+    if where.cycle_id is None and flags:  # only those about orgs in the subtree
+        codes = sorted({flag["org_code"] for flag in flags})
+        inside = {row["code"] for row in r.fetch(
+            f"SELECT code FROM {r.table(ORGS)} WHERE code IN ({', '.join('?' for _ in codes)}) "
+            f"AND path{LIKE}", (*codes, like_escape(where.path or "") + "%"))}
+        flags = [flag for flag in flags if flag["org_code"] in inside]
+    return flags
 
 
 def cycle_flags(r: Reader, cycle_id: str, today: date, tz: ZoneInfo) -> dict[str, Any]:
