@@ -59,9 +59,14 @@ class CycleFacts:
         self.indicators = [i.code for i in scheme.indicators]
         self.categories = scheme.category_codes
         wanted: list[UUID] = [ids.ballot_book_id(cycle.cycle_id)] if self.categories else []
+        # Each id computed once (uuid5: ~700 for a county's cycle), kept for ``participant``.
+        self._ratings = {org: [(r, ids.rating_id(cycle.cycle_id, org, r)) for r in cycle.panel]
+                         for org in cycle.participants}
+        self._scores = {org: [(code, ids.score_id(cycle.cycle_id, org, code))
+                              for code in self.indicators] for org in cycle.participants}
         for org in cycle.participants:
-            wanted += [ids.rating_id(cycle.cycle_id, org, r) for r in cycle.panel]
-            wanted += [ids.score_id(cycle.cycle_id, org, code) for code in self.indicators]
+            wanted += [found for _, found in self._ratings[org]]
+            wanted += [found for _, found in self._scores[org]]
             wanted.append(ids.report_id(cycle.cycle_id, org))
             if previous is not None and org in previous.participants:
                 wanted += [ids.feedback_id(previous.cycle_id, org),
@@ -102,8 +107,8 @@ class CycleFacts:
         cycle = self.cycle
         ratings = []
         by_category: dict[str, list[str]] = {code: [] for code in self.categories}
-        for reviewer in cycle.panel:
-            rating = self.get(Rating, ids.rating_id(cycle.cycle_id, org_code, reviewer))
+        for reviewer, rating_id in self._ratings[org_code]:
+            rating = self.get(Rating, rating_id)
             if rating is not None and not cycle.has_conflict(reviewer, org_code):
                 ratings.append(rating.rating)
                 category = cycle.panel_categories.get(reviewer)
@@ -113,8 +118,8 @@ class CycleFacts:
             if org_code in ballot and category in by_category:
                 by_category[category].append(ballot[org_code])
         points = {}
-        for code in self.indicators:
-            score = self.get(IndicatorScore, ids.score_id(cycle.cycle_id, org_code, code))
+        for code, score_id in self._scores[org_code]:
+            score = self.get(IndicatorScore, score_id)
             if score is not None:
                 points[code] = score.points
         return ParticipantFacts(
