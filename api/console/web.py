@@ -85,8 +85,10 @@ def _user(request: Request) -> ConsoleUser | None:
     if not session_id:
         return None
     # The first thing a signed-in page does: from here on, writes that arrive are not ones the
-    # page has to show (fresh_view waits for the head as it is now, not as it is later).
-    _catch_up_target(request)
+    # page has to show (fresh_view waits for the head as it is now, not as it is later). Not
+    # for a POST: a view it reads after its own write waits for that write.
+    if request.method in ("GET", "HEAD"):
+        _catch_up_target(request)
     app = application_of(request)
     try:
         session = sessions.session_principal(app, session_id)
