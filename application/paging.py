@@ -30,6 +30,10 @@ def cap_page(
     ``cursor`` (rows sorted by it): rows sharing a cursor value are never split between pages,
     since the next page starts after the last cursor value of this one."""
     budget = max_bytes - ENVELOPE_BYTES if max_bytes else 0
+    if budget and json_size(rows[:limit]) - 1 <= budget:
+        # One encoding of the whole page (its rows' sizes + 1 each, plus the brackets, less the
+        # last comma) instead of one per row: when it fits, every row does.
+        budget = 0
     kept: list[T] = []
     size = 0
     for row in rows[:limit]:

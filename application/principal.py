@@ -68,4 +68,6 @@ def within(org_code: str, scopes: set[str] | list[str], ancestors: list[str]) ->
 def inspects(principal: Principal, org_code: str, ancestors: Callable[[str], list[str]]) -> bool:
     """Inspectors read everything in their org's subtree."""
     scopes = principal.roles("inspector")
-    return bool(scopes) and within(org_code, scopes, ancestors(org_code))
+    if not scopes:
+        return False
+    return org_code in scopes or within(org_code, scopes, ancestors(org_code))

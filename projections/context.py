@@ -9,7 +9,8 @@ from domain import ids
 from projections.envelope import Envelope
 from projections.tables import Change, Put, Rows, table, updated
 
-CONTEXTS = table("contexts", "aggregate_id aggregate_type cycle_id org_code", "aggregate_id")
+CONTEXTS = table("contexts", "aggregate_id aggregate_type cycle_id org_code", "aggregate_id",
+                 indexes=["org_code aggregate_type"])  # an organizer's cycles (audit scope)
 ORGS = table("orgs", "code name level parent_code path secretary", "code")
 
 ANY_ORG = "*"  # an admin grant's scope, not an org

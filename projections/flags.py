@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.plan import is_overdue
+from domain.plan import ITEM_STATUSES, is_overdue
 from projections.context import CONTEXTS, ORGS, context, fold_contexts, fold_orgs
 from projections.envelope import Envelope, utc_text
 from projections.lists import LIKE, like_escape
@@ -41,6 +41,8 @@ from projections.tables import (
     updated,
 )
 from projections.views import Reader
+
+OPEN_ITEMS = tuple(status for status in ITEM_STATUSES if status != "verified")
 
 NAME = "flags"
 
@@ -203,9 +205,11 @@ def _flags(r: Reader, where: Where, today: date, tz: ZoneInfo) -> list[dict[str,
     )
     flags: list[dict[str, Any]] = [{**row, "item_id": None, "due_date": None} for row in found]
     source, params = where.sql(r, ITEMS, f"JOIN {r.table(CYCLES)} c ON c.cycle_id = x.cycle_id")
+    # The statuses other than verified, named: the index on (status, due_date) then finds the
+    # open items past due without reading the province's every item.
     items = r.fetch(
-        f"SELECT x.* FROM {source} AND x.status <> 'verified' AND x.due_date < ? "
-        "ORDER BY x.org_code, x.seq", (*params, today.isoformat()),
+        f"SELECT x.* FROM {source} AND x.status IN ({', '.join('?' for _ in OPEN_ITEMS)}) "
+        "AND x.due_date < ? ORDER BY x.org_code, x.seq", (*params, *OPEN_ITEMS, today.isoformat()),
     )
     flags.extend(
         {
@@ -272,17 +276,11 @@ def _not_submitted(r: Reader, where: Where, today: date, tz: ZoneInfo) -> list[d
 
 
 def _talks(r: Reader, where: Where, today: date) -> list[dict[str, Any]]:
-    shown = None
     if where.cycle_id is not None:
         found = r.fetch(f"SELECT * FROM {r.table(FINALIZED)} WHERE cycle_id = ?",
                         (where.cycle_id,))
     else:
         found = r.fetch(f"SELECT * FROM {r.table(FINALIZED)} ORDER BY position")
-        prefix = where.path or ""
-        paths = {row["code"]: row["path"] for row in r.fetch(
-            f"SELECT code, path FROM {r.table(ORGS)} WHERE path{LIKE}",
-            (like_escape(prefix) + "%",))}
-        shown = paths.__contains__
     if not found:
         return []
     cycles = [row["cycle_id"] for row in found]
@@ -293,8 +291,15 @@ def _talks(r: Reader, where: Where, today: date) -> list[dict[str, Any]]:
     ):
         held.setdefault(talk["cycle_id"], set()).add(talk["org_code"])
     rows = [{**row, "held": held.get(row["cycle_id"], set())} for row in found]
-    return [{**flag, "cycle_id": row["cycle_id"]}
-            for row in rows for flag in talk_flags([row], today, shown)]
+    flags = [{**flag, "cycle_id": row["cycle_id"]}
+             for row in rows for flag in talk_flags([row], today)]
+    if where.cycle_id is None and flags:  # only those about orgs in the subtree
+        codes = sorted({flag["org_code"] for flag in flags})
+        inside = {row["code"] for row in r.fetch(
+            f"SELECT code FROM {r.table(ORGS)} WHERE code IN ({', '.join('?' for _ in codes)}) "
+            f"AND path{LIKE}", (*codes, like_escape(where.path or "") + "%"))}
+        flags = [flag for flag in flags if flag["org_code"] in inside]
+    return flags
 
 
 def cycle_flags(r: Reader, cycle_id: str, today: date, tz: ZoneInfo) -> dict[str, Any]:

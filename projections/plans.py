@@ -21,7 +21,7 @@ ITEMS = table(
     "due_position due_actor due_at",
     "plan_id item_id",
     "seq percent due_position",
-    indexes=["cycle_id org_code seq"],
+    indexes=["cycle_id org_code seq", "status due_date"],  # the open items past due (flags)
 )
 PLAN_TABLES = (PLANS, PLAN_VERSIONS, ITEMS)
 FEEDBACK = table(

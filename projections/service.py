@@ -18,6 +18,7 @@ from projections.store import SnapshotReader, Store, open_store
 from projections.tables import Projection
 
 WAIT_TIMEOUT = 5.0
+POLL_FIRST, POLL_MAX = 0.005, 0.025  # seconds between position polls while waiting
 
 
 class ReadModels:
@@ -47,16 +48,17 @@ class ReadModels:
 
     def wait(self, name: str, position: int, timeout: float = WAIT_TIMEOUT) -> bool:
         """True once the view accounts for every event up to ``position``; False on timeout.
-        Wakes on this process's commits and polls for other processes' (10 ms, doubling to 200)."""
+        Wakes on this process's commits and polls for other processes' (5 ms, growing to 25: a
+        page waiting for another process's batch is answered within a poll of its commit)."""
         deadline = time.monotonic() + timeout
-        delay = 0.01
+        delay = POLL_FIRST
         while self.position(name) < position:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
             with self._advanced:
                 self._advanced.wait(min(delay, remaining))
-            delay = min(delay * 2, 0.2)
+            delay = min(delay * 1.5, POLL_MAX)
         return True
 
     def lag(self) -> dict[str, int]:

@@ -85,12 +85,25 @@ def _participations(c: Caller, where: str, params: tuple[Any, ...]) -> list[Row]
     )
 
 
-def _items(c: Caller, row: Row, statuses: tuple[str, ...]) -> list[Row]:
-    return c.reader.fetch(
-        f"SELECT item_id, due_date FROM {c.reader.table(ITEMS)} WHERE cycle_id = ? "
-        f"AND org_code = ? AND status IN ({_marks(statuses)}) ORDER BY seq",
-        (row["cycle_id"], row["org_code"], *statuses),
-    )
+def _items(c: Caller, found: list[Row], statuses: tuple[str, ...]
+           ) -> dict[tuple[str, str], list[Row]]:
+    """The items in ``statuses`` of the approved plans of rectifying participations among
+    ``found``, by (cycle, org), in plan order: one query for them all."""
+    wanted = {(row["cycle_id"], row["org_code"]) for row in found
+              if row["phase"] == "rectifying" and row["plan_status"] == "approved"}
+    if not wanted:
+        return {}
+    cycles = sorted({cycle for cycle, _ in wanted})
+    items: dict[tuple[str, str], list[Row]] = {}
+    for item in c.reader.fetch(
+        f"SELECT cycle_id, org_code, item_id, due_date FROM {c.reader.table(ITEMS)} "
+        f"WHERE cycle_id IN ({_marks(cycles)}) AND status IN ({_marks(statuses)}) "
+        "ORDER BY cycle_id, org_code, seq", (*cycles, *statuses),
+    ):
+        key = (item["cycle_id"], item["org_code"])
+        if key in wanted:
+            items.setdefault(key, []).append(item)
+    return items
 
 
 def secretary_tasks(c: Caller) -> Iterator[Task]:
@@ -101,6 +114,7 @@ def secretary_tasks(c: Caller) -> Iterator[Task]:
         c, f"p.org_code IN ({_marks(orgs)}) AND c.phase IN ('reporting', 'reviewing', "
         "'rectifying')", tuple(orgs),
     )
+    items = _items(c, found, ("planned", "in_progress", "rejected"))
     for row in found:
         phase = row["phase"]
         if phase == "reporting" and not row["report_version"]:
@@ -114,7 +128,7 @@ def secretary_tasks(c: Caller) -> Iterator[Task]:
         elif row["plan_status"] == "returned":
             yield c.task("resubmit_plan", row, row["plan_due"], "/rectification/plan")
         elif row["plan_status"] == "approved":
-            for item in _items(c, row, ("planned", "in_progress", "rejected")):
+            for item in items.get((row["cycle_id"], row["org_code"]), []):
                 yield c.task("report_progress", row, item["due_date"],
                              f"/rectification/items/{quote(item['item_id'], safe='')}/progress",
                              item["item_id"])
@@ -136,6 +150,7 @@ def organizer_tasks(c: Caller) -> Iterator[Task]:
             f"WHERE cycle_id IN ({_marks(reviewing)})", tuple(reviewing),
         ):
             scored.setdefault((s["cycle_id"], s["org_code"]), set()).add(s["indicator"])
+    items = _items(c, found, ("claimed",))
     for row in found:
         org = row["org_code"]
         # DOMAIN.md "Round 2": no organizer acts on an org it is the secretary of.
@@ -154,7 +169,7 @@ def organizer_tasks(c: Caller) -> Iterator[Task]:
         if row["plan_status"] == "submitted":
             yield c.task("approve_plan", row, None, "/rectification/plan/approve")
         elif row["plan_status"] == "approved":
-            for item in _items(c, row, ("claimed",)):
+            for item in items.get((row["cycle_id"], row["org_code"]), []):
                 yield c.task("verify_item", row, item["due_date"],
                              f"/rectification/items/{quote(item['item_id'], safe='')}"
                              "/verification", item["item_id"])

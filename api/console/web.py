@@ -84,6 +84,11 @@ def _user(request: Request) -> ConsoleUser | None:
     session_id = request.cookies.get(SESSION_COOKIE, "")
     if not session_id:
         return None
+    # The first thing a signed-in page does: from here on, writes that arrive are not ones the
+    # page has to show (fresh_view waits for the head as it is now, not as it is later). Not
+    # for a POST: a view it reads after its own write waits for that write.
+    if request.method in ("GET", "HEAD"):
+        _catch_up_target(request)
     app = application_of(request)
     try:
         session = sessions.session_principal(app, session_id)
@@ -142,10 +147,11 @@ READ_MODEL_WAIT = 2.0
 
 
 def _catch_up_target(request: Request) -> tuple[int, float]:
-    """The log's head when this request first read a view, and the request's wait deadline."""
+    """The log's head when this request began (read first thing by ``_user``, else when it
+    first reads a view), and the request's wait deadline."""
     found: tuple[int, float] | None = getattr(request.state, "read_models_target", None)
     if found is None:
-        head = read_models(application_of(request)).store.head()
+        head = application_of(request).recorder.max_notification_id() or 0
         found = (head, time.monotonic() + READ_MODEL_WAIT)
         request.state.read_models_target = found
     return found
@@ -156,12 +162,19 @@ def fresh_view(request: Request, name: str) -> Iterator[SnapshotReader]:
     """The read model ``name`` once it accounts for every event recorded before this request
     (waiting up to ``READ_MODEL_WAIT`` per request). The one way console pages read views: the
     page after a POST-redirect-GET shows the write, and so does any page after a write made
-    through the JSON API, with nothing carried from the write to the page."""
+    through the JSON API, with nothing carried from the write to the page. Writes recorded
+    after the request began are not waited for: a view already past the request's head is
+    read at once, in the snapshot that showed it so."""
     models = read_models(application_of(request))
     head, deadline = _catch_up_target(request)
-    models.wait(name, head, max(0.0, deadline - time.monotonic()))
     with models.read(name) as view:
-        yield view
+        current = view.position >= head
+        if current:
+            yield view
+    if not current:
+        models.wait(name, head, max(0.0, deadline - time.monotonic()))
+        with models.read(name) as view:
+            yield view
 
 
 # -- posted forms ----------------------------------------------------------------------------------

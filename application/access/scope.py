@@ -17,9 +17,10 @@ def in_scope(app: LianpingApp, scopes: Iterable[str], org_code: str | None) -> b
     wanted = set(scopes)
     if GLOBAL_SCOPE in wanted:
         return True
-    if org_code is None:
+    if org_code is None or not wanted:
         return False
-    return within(org_code, wanted, ancestors(app, org_code))
+    # The org itself in scope: no need to climb its ancestors (one lookup per level).
+    return org_code in wanted or within(org_code, wanted, ancestors(app, org_code))
 
 
 def administers(app: LianpingApp, principal: Principal, org_code: str | None) -> bool:

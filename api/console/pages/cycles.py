@@ -58,6 +58,7 @@ def cycle_page(cycle_id: str, request: Request, user: CurrentUser) -> Response:
     aggregate = lookups.cycle(app, cycle_id, read_only=True)
     with fresh_view(request, finding.NAME) as view:
         board = dashboard.dashboard(view, app, user.principal, cycle_id)["participants"]
+        tools = organizing.cycle_tools(request, user, aggregate, view)
     organizer = app.find(Organization, ids.org_id(cycle["organizer_org"]), read_only=True)
     return render(
         request, "cycles/cycle.html", cycle=cycle, board=board,
@@ -67,5 +68,5 @@ def cycle_page(cycle_id: str, request: Request, user: CurrentUser) -> Response:
         full_board=any("ratings" in row for row in board), percent=percent,
         reminders=reminder_store(app.recorder).counts(cycle_id)
         if oversees_cycle(app, user.principal, aggregate) else None,
-        **organizing.cycle_tools(request, user, aggregate),
+        **tools,
     )

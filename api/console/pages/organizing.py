@@ -41,6 +41,7 @@ from domain.organization import Organization
 from domain.scheme import Scheme
 from projections import finding, flags, lists
 from projections import rectification as board_model
+from projections.store import SnapshotReader
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 
@@ -60,13 +61,17 @@ def _refused(request: Request, url: str, error: DomainError) -> Response:
 
 # -- the cycle page's organizer tools --------------------------------------------------------
 
-def cycle_tools(request: Request, user: ConsoleUser, cycle: Cycle) -> dict[str, Any]:
-    """What the cycle page shows its organizer (empty for everyone else)."""
+def cycle_tools(request: Request, user: ConsoleUser, cycle: Cycle,
+                view: SnapshotReader | None = None) -> dict[str, Any]:
+    """What the cycle page shows its organizer (empty for everyone else); ``view``: the finding
+    read model the page already reads (else it is read here)."""
     if not is_organizer(user.principal, cycle):
         return {"organizing": None}
-    with fresh_view(request, finding.NAME) as view:
-        children = lists.organizations(view, user.principal, parent_code=cycle.organizer_org,
-                                       limit=500)["organizations"]
+    if view is None:
+        with fresh_view(request, finding.NAME) as found:
+            return cycle_tools(request, user, cycle, found)
+    children = lists.organizations(view, user.principal, parent_code=cycle.organizer_org,
+                                   limit=500)["organizations"]
     names = {row["code"]: row["name"] for row in children}
     index = PHASES.index(cycle.phase)
     return {"organizing": {
