@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
@@ -351,6 +351,22 @@ class LianpingApp(Application[UUID]):
             raise
         self._cache_saved(aggregates)
         return Outcome(body, item.version, recordings[-1].notification.id, created)
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """The library's ``save``, collecting aggregates' events without its runtime-protocol
+        ``isinstance`` checks (~40 µs a save); anything but aggregates goes the library's way."""
+        if not all(isinstance(obj, Aggregate) for obj in objs):
+            return super().save(*objs, **kwargs)
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
+        for aggregate in objs:
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)  # (deprecated, a no-op: as the library's save)
+        return recordings
 
     def _replay(self, request: Request, use_case: UseCase) -> Outcome | None:
         if request.idempotency_key is None:
