@@ -213,7 +213,7 @@ class TestARatingNotCached:
         assert amended.version == 2 and not amended.created
         assert reads == [rating_id] and len(sent) == 1
 
-    def test_one_another_process_made_costs_a_failed_save_and_one_read(
+    def test_an_amendment_another_process_made_the_rating_of_is_read_once(
         self, app, other, monkeypatch
     ) -> None:
         world = reviewing(app)
@@ -223,9 +223,33 @@ class TestARatingNotCached:
         reads, sent = read_ids(other, monkeypatch), saves(other, monkeypatch)
 
         amended = other.execute(Request(world.who("reviewer-1")), participants.rate, "c",
-                                "county-a", *AMEND)
+                                "county-a", *AMEND)  # (with a reason: an amendment)
 
         assert amended.version == 2 and not amended.created
+        assert reads == [rating_id] and len(sent) == 1
+
+    def test_one_taken_as_new_costs_a_failed_save_and_one_read(
+        self, app, other, monkeypatch
+    ) -> None:
+        world = reviewing(app)
+        rate(other, world, "reviewer-2")  # the cycle, org and report are cached there
+        rate(app, world, "reviewer-1")
+        rating_id = ids.rating_id("c", "county-a", "reviewer-1")
+        reads, sent = read_ids(other, monkeypatch), saves(other, monkeypatch)
+
+        def rate_or_amend(app: LianpingApp, request: Request) -> Outcome:
+            lookups.participant(app, "c", "county-a")  # cached: not read again
+            rating = app.find(Rating, rating_id, new_unless_cached=True)
+            if rating is None:
+                rating = Rating(cycle_id="c", org_code="county-a", reviewer=request.actor,
+                                rating="good", comment=None, actor=request.actor)
+            else:
+                rating.amend("poor", None, "复核", request.actor)
+            return app.commit(request, rating, item=rating, body={})
+
+        amended = other.execute(Request(world.who("reviewer-1")), rate_or_amend)
+
+        assert amended.version == 2
         assert reads == [rating_id] and len(sent) == 2
         assert app.find(Rating, rating_id).version == 2  # one amendment recorded
 
