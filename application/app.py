@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
@@ -90,8 +90,11 @@ class _Attempt:
     its save asserts (ReadGuard), and whether any of them came from the cache unchecked."""
 
     fresh: bool
+    #: Ids read from the store even in a cached attempt (taken as absent by the attempt before).
+    refresh: frozenset[UUID] = frozenset()
     read: dict[UUID, int] = field(default_factory=dict)
     unchecked: bool = False
+    assumed_absent: set[UUID] = field(default_factory=set)  # new_unless_cached, not looked up
     committed: bool = False  # its save was sent (and did not fail as a lost race)
 
     def saw(self, aggregate_id: UUID, aggregate: Aggregate | None) -> None:
@@ -162,17 +165,20 @@ class LianpingApp(Application[UUID]):
         ``execute``), so a stale read can only cost a second attempt, never a wrong write.
 
         ``new_unless_cached``: the command creates this aggregate when it is absent (a rating,
-        a score). On the first attempt one this process has not cached is taken as absent
+        a score). On the first attempt one this process has neither cached nor seen stored
+        (``CopyOnWriteRepository.knows``: evicted ones are remembered) is taken as absent
         without reading the store: if it does exist, the save of the new one fails on its
-        version like a lost race, and the next attempt reads the store. A new item costs no
-        read; one made by another process (or evicted) costs a failed save instead."""
+        version like a lost race, and the next attempt reads that one aggregate from the store
+        (the rest as cached, still asserted by the save). A new item costs no read; one made
+        by another process costs a failed save and a read."""
         attempt = _ATTEMPT.get()
         aggregate: Any = None
-        if attempt is not None and not attempt.fresh:
+        if attempt is not None and not attempt.fresh and aggregate_id not in attempt.refresh:
             aggregate = self._cached(aggregate_id, copy=not read_only)
             attempt.unchecked |= aggregate is not None
-            if aggregate is None and new_unless_cached and self.repository.cache is not None:
+            if aggregate is None and new_unless_cached and self._unknown(aggregate_id):
                 attempt.unchecked = True
+                attempt.assumed_absent.add(aggregate_id)
                 attempt.saw(aggregate_id, None)
                 return None
         if aggregate is None:
@@ -188,6 +194,15 @@ class LianpingApp(Application[UUID]):
         """The aggregate as this process's cache holds it, without I/O (None if not cached):
         possibly stale, and shared, so for reading only."""
         return of_type(cls, self._cached(aggregate_id, copy=False))
+
+    def _unknown(self, aggregate_id: UUID) -> bool:
+        """Neither cached nor seen stored by this process (with a cache; without one, nothing
+        is taken as absent unread)."""
+        repository = self.repository
+        if repository.cache is None:
+            return False
+        return not (isinstance(repository, CopyOnWriteRepository)
+                    and repository.knows(aggregate_id))
 
     def _cached(self, aggregate_id: UUID, copy: bool) -> Aggregate | None:
         cache = self.repository.cache
@@ -245,12 +260,17 @@ class LianpingApp(Application[UUID]):
         record's unique key (as a lost race), and a refusal is answered only after checking
         that the key was not used already, so a retry still gets the recorded answer even
         when the command, decided again now, would be refused."""
+        refresh: frozenset[UUID] | None = None
         for number in range(COMMAND_ATTEMPTS):
             # The first attempt decides on cached state; a save that finds anything it read
             # changed fails as a lost race, and every later attempt reads the store first.
-            # A use case marked ``reads_fresh`` (it saves no events, so no save checks its reads)
-            # reads the store from the start and runs once.
-            attempt = _Attempt(fresh=number > 0 or getattr(use_case, "reads_fresh", False))
+            # Except: when the first attempt took an aggregate as absent unread (see ``find``),
+            # the second reads only that one from the store (if its save fails too, the third
+            # reads everything). A use case marked ``reads_fresh`` (it saves no events, so no
+            # save checks its reads) reads the store from the start and runs once.
+            fresh = (number > 0 and refresh is None) or getattr(use_case, "reads_fresh", False)
+            attempt = _Attempt(fresh=fresh, refresh=refresh or frozenset())
+            refresh = None
             token = _ATTEMPT.set(attempt)
             asked = None
             try:
@@ -266,7 +286,9 @@ class LianpingApp(Application[UUID]):
                         "write_conflict",
                         "a concurrent write kept winning the race; nothing was recorded, retry",
                     ) from None
-                if number > 0:
+                if number == 0 and attempt.assumed_absent:
+                    refresh = frozenset(attempt.assumed_absent)
+                elif number > 0:
                     # Jittered exponential backoff, so racing writers stop colliding in lockstep.
                     time.sleep(random.uniform(0, BACKOFF_SECONDS * 2 ** min(number, 6)))
                 continue  # the next attempt reads fresh, and finds the winner's replay if any
@@ -329,6 +351,22 @@ class LianpingApp(Application[UUID]):
             raise
         self._cache_saved(aggregates)
         return Outcome(body, item.version, recordings[-1].notification.id, created)
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """The library's ``save``, collecting aggregates' events without its runtime-protocol
+        ``isinstance`` checks (~40 µs a save); anything but aggregates goes the library's way."""
+        if not all(isinstance(obj, Aggregate) for obj in objs):
+            return super().save(*objs, **kwargs)
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
+        for aggregate in objs:
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        self.notify(processing.events)  # (deprecated, a no-op: as the library's save)
+        return recordings
 
     def _replay(self, request: Request, use_case: UseCase) -> Outcome | None:
         if request.idempotency_key is None:

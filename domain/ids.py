@@ -5,11 +5,13 @@ duplicate fails on the store's unique key, so no lookup tables are needed."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from uuid import UUID, uuid5
 
 NAMESPACE = UUID("6f1d3c2a-4b1e-5a7c-9d2e-8f0a1b2c3d4e")
 
 
+@lru_cache(maxsize=1 << 15)  # a command computes several ids (~6 µs each), mostly the same ones
 def _id(*parts: str) -> UUID:
     return uuid5(NAMESPACE, "\x1f".join(parts))
 

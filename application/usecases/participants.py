@@ -86,8 +86,10 @@ def rate(
 ) -> Outcome:
     cycle = lookups.participant(app, cycle_id, org_code)
     require_reviewer(app, request.principal, cycle, org_code)
+    # An amendment needs a reason: with one, the rating is read (one read, instead of a save
+    # failing on an existing rating made by another process); without one it is most likely new.
     existing = app.find(Rating, ids.rating_id(cycle_id, org_code, request.actor),
-                        new_unless_cached=True)
+                        new_unless_cached=reason is None)
     request.check_version(existing)
     cycle.require_phase("rating", "reviewing")
     if app.find(Report, ids.report_id(cycle_id, org_code), read_only=True) is None:
@@ -129,7 +131,7 @@ def score(
     cycle = lookups.participant(app, cycle_id, org_code)
     require_organizer_of(app, request.principal, cycle, org_code)
     existing = app.find(IndicatorScore, ids.score_id(cycle_id, org_code, indicator),
-                        new_unless_cached=True)
+                        new_unless_cached=reason is None)  # (as for a rating)
     request.check_version(existing)
     cycle.require_phase("scoring", "reviewing")
     check_points(points, Scheme.from_dict(cycle.scheme).indicator(indicator).max_points, indicator)

@@ -168,6 +168,92 @@ class TestCommandsReadFromTheCache:
         assert amended.version == 2 and reads == []
 
 
+def read_ids(app: LianpingApp, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """From now on, the id of every aggregate read from the store (not the cache)."""
+    read: list[Any] = []
+    select_events = app.recorder.select_events
+
+    def counted(originator_id: Any, **kwargs: Any) -> Any:
+        read.append(originator_id)
+        return select_events(originator_id, **kwargs)
+
+    monkeypatch.setattr(app.recorder, "select_events", counted)
+    return read
+
+
+def saves(app: LianpingApp, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """From now on, every save sent to the store (a failed one too)."""
+    sent: list[Any] = []
+    insert_events = app.recorder.insert_events
+    monkeypatch.setattr(app.recorder, "insert_events",
+                        lambda *a, **k: sent.append(a) or insert_events(*a, **k))
+    return sent
+
+
+AMEND = ("poor", None, "补充了解情况后修改")
+
+
+class TestARatingNotCached:
+    """A new rating is taken as absent unread; one that exists but is not cached costs a read
+    (this process saw it stored) or a failed save and a read (another process made it), never
+    a decision again on everything read from the store."""
+
+    def test_one_this_process_made_and_the_cache_evicted_is_read_once(
+        self, app, monkeypatch
+    ) -> None:
+        world = reviewing(app)
+        rate(app, world, "reviewer-1")
+        rating_id = ids.rating_id("c", "county-a", "reviewer-1")
+        app.repository.cache.get(rating_id, evict=True)
+        reads, sent = read_ids(app, monkeypatch), saves(app, monkeypatch)
+
+        amended = app.execute(Request(world.who("reviewer-1")), participants.rate, "c",
+                              "county-a", *AMEND)
+
+        assert amended.version == 2 and not amended.created
+        assert reads == [rating_id] and len(sent) == 1
+
+    def test_an_amendment_another_process_made_the_rating_of_is_read_once(
+        self, app, other, monkeypatch
+    ) -> None:
+        world = reviewing(app)
+        rate(other, world, "reviewer-2")  # the cycle, org and report are cached there
+        rate(app, world, "reviewer-1")
+        rating_id = ids.rating_id("c", "county-a", "reviewer-1")
+        reads, sent = read_ids(other, monkeypatch), saves(other, monkeypatch)
+
+        amended = other.execute(Request(world.who("reviewer-1")), participants.rate, "c",
+                                "county-a", *AMEND)  # (with a reason: an amendment)
+
+        assert amended.version == 2 and not amended.created
+        assert reads == [rating_id] and len(sent) == 1
+
+    def test_one_taken_as_new_costs_a_failed_save_and_one_read(
+        self, app, other, monkeypatch
+    ) -> None:
+        world = reviewing(app)
+        rate(other, world, "reviewer-2")  # the cycle, org and report are cached there
+        rate(app, world, "reviewer-1")
+        rating_id = ids.rating_id("c", "county-a", "reviewer-1")
+        reads, sent = read_ids(other, monkeypatch), saves(other, monkeypatch)
+
+        def rate_or_amend(app: LianpingApp, request: Request) -> Outcome:
+            lookups.participant(app, "c", "county-a")  # cached: not read again
+            rating = app.find(Rating, rating_id, new_unless_cached=True)
+            if rating is None:
+                rating = Rating(cycle_id="c", org_code="county-a", reviewer=request.actor,
+                                rating="good", comment=None, actor=request.actor)
+            else:
+                rating.amend("poor", None, "复核", request.actor)
+            return app.commit(request, rating, item=rating, body={})
+
+        amended = other.execute(Request(world.who("reviewer-1")), rate_or_amend)
+
+        assert amended.version == 2
+        assert reads == [rating_id] and len(sent) == 2
+        assert app.find(Rating, rating_id).version == 2  # one amendment recorded
+
+
 def with_token(app: LianpingApp, world: World, account_id: str) -> tuple[Request, str]:
     """(an HTTP write's request, its token's id): the command authenticates the bearer token
     itself, in each attempt."""
