@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from psycopg._encodings import conn_encoding
 from psycopg.adapt import Dumper
 
 
@@ -41,7 +40,7 @@ class _ArrayDumper(Dumper):
 
     def __init__(self, cls: type, context: Any = None) -> None:
         super().__init__(cls, context)
-        self._encoding = conn_encoding(self.connection)
+        self._encoding = self.connection.info.encoding if self.connection else "utf-8"
 
     def literal(self, obj: Any) -> str:
         raise NotImplementedError
