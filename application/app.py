@@ -69,6 +69,10 @@ def of_type(cls: type[A], found: object) -> A | None:
     return found if isinstance(found, cls) else None
 
 
+def _uuid(value: object) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
 @dataclass(frozen=True)
 class Outcome:
     body: dict[str, Any]
@@ -243,6 +247,15 @@ class LianpingApp(Application[UUID]):
             for aggregate_id in wanted:
                 attempt.saw(aggregate_id, found.get(aggregate_id))
         return found
+
+    def having_event(self, aggregate_ids: Iterable[UUID], topic: str) -> set[UUID]:
+        """Which of these aggregates have a stored event of ``topic``: one read, no event
+        decoded (e.g. which ballots were cast). For queries, not inside a command."""
+        wanted = list(dict.fromkeys(aggregate_ids))
+        if not wanted:
+            return set()
+        return {_uuid(stored.originator_id)
+                for stored in self.recorder.select_events_of(wanted) if stored.topic == topic}
 
     def load(self, cls: type[A], aggregate_id: UUID, code: str, message: str) -> A:
         aggregate = self.find(cls, aggregate_id)

@@ -1,7 +1,8 @@
-"""The 民主测评 benchmark: a ballot storm through the real server (every client casts one ballot
-by code for all participants of a meeting, all at once) while the hall's 大屏 screens poll their
-data, and the import of a paper sheet of 500 slips (time to record); then the screens' data once
-the tally is revealed. A fresh store of its own, dropped afterwards."""
+"""The 民主测评 benchmark: a ballot storm through the real server (phones arriving over a few
+seconds, each opening its ballot page then casting one ballot by code for all participants of a
+meeting) while the hall's 大屏 screens poll their data throughout, and the import of a paper sheet
+of 500 slips (time to record); then the screens' data once the tally is revealed. A fresh store
+of its own, dropped afterwards."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from application.app import LianpingApp, Request
 from application.principal import Principal
 from application.usecases import ballots, cycles, directory, participants, screen
 from application.usecases.directory import ANY_ORG
+from bench import cpu
 from bench.httpclient import Connection, HttpError
 from bench.server import HOST, serve
 from bench.stats import ms, percentile
@@ -41,13 +43,19 @@ CATEGORIES = [{"code": "committee", "name": "市委委员", "weight": "0.5"},
 
 @dataclass(frozen=True)
 class BallotPlan:
-    clients: int = 200
+    """A meeting hall's vote, time compressed: ``clients`` phones arrive at random moments over
+    ``spread`` seconds (a real hall: a few hundred within a minute or two), each opens its ballot
+    page (GET /b/{code}), takes up to ``think`` seconds, then casts (POST /ballots/{code})."""
+
+    clients: int = 300
     participants: int = 12
+    spread: float = 8.0
+    think: float = 1.0
     slips: int = 500
     workers: int = 2
-    #: hall screens polling GET /cycles/{id}/screen during the storm (one by the organizer's
-    #: token, the others by a read-only screen link), each every ``poll_every`` seconds: far
-    #: more often than a screen's 2 s, to have enough samples for a p99
+    #: hall screens polling GET /cycles/{id}/screen throughout the storm (one by the
+    #: organizer's token, the others by a read-only screen link), each every ``poll_every``
+    #: seconds: more often than a screen's 2 s, for ≥ 100 samples over the storm
     screens: int = 3
     poll_every: float = 0.2
     #: requests per screen once the tally is revealed
@@ -55,7 +63,8 @@ class BallotPlan:
 
     @classmethod
     def quick(cls) -> BallotPlan:
-        return cls(clients=20, participants=4, slips=40, workers=1, revealed_polls=5)
+        return cls(clients=20, participants=4, spread=1.0, think=0.2, slips=40, workers=1,
+                   revealed_polls=5)
 
 
 def prepare(store: Store, plan: BallotPlan) -> tuple[list[str], list[str], str, str]:
@@ -101,27 +110,40 @@ SCREEN = f"/api/v1/cycles/{CYCLE}/screen"
 
 async def _poll_screens(
     port: int, screens: list[tuple[str, str | None]], every: float, done: asyncio.Event,
-    times: int = 0,
+    times: int = 0, opened: asyncio.Event | None = None,
 ) -> dict[str, Any]:
-    """Each screen (path, token) asks for its data every ``every`` seconds until ``done`` is
-    set (or ``times`` times): the latencies of its answers."""
+    """Each screen (path, token) asks for its data every ``every`` seconds (a timer: the next
+    request is due ``every`` after the last one began) until ``done`` is set (or ``times``
+    times): the latencies of its answers. With ``opened``, each first opens its page (one
+    request, not measured: a hall's screens are up before the vote), then ``opened`` is set."""
     latencies: list[float] = []
     failures: list[str] = []
+    waiting = [len(screens)]
+
+    async def ask(connection: Connection, path: str, token: str | None) -> float:
+        began = time.perf_counter()
+        try:
+            status, body = await connection.request("GET", path, token)
+            if status != 200:
+                failures.append(f"{status} {body[:120]!r}")
+        except (HttpError, OSError, TimeoutError) as error:
+            failures.append(repr(error))
+        return began
 
     async def poll(path: str, token: str | None) -> None:
         connection = Connection(HOST, port)
+        if opened is not None:
+            await ask(connection, path, token)
+            waiting[0] -= 1
+            if not waiting[0]:
+                opened.set()
+            await opened.wait()
         asked = 0
         while not done.is_set() and (not times or asked < times):
-            began = time.perf_counter()
-            try:
-                status, body = await connection.request("GET", path, token)
-                if status != 200:
-                    failures.append(f"{status} {body[:120]!r}")
-            except (HttpError, OSError, TimeoutError) as error:
-                failures.append(repr(error))
+            began = await ask(connection, path, token)
             latencies.append(time.perf_counter() - began)
             asked += 1
-            await asyncio.sleep(every)
+            await asyncio.sleep(max(0.0, began + every - time.perf_counter()))
         await connection.close()
 
     await asyncio.gather(*(poll(path, token) for path, token in screens))
@@ -136,39 +158,49 @@ def _screens(plan: BallotPlan, token: str, key: str) -> list[tuple[str, str | No
 
 async def _storm(
     port: int, codes: list[str], orgs: list[str], screens: list[tuple[str, str | None]],
-    every: float,
+    plan: BallotPlan,
 ) -> dict[str, Any]:
+    """The phones arrive over ``plan.spread`` seconds (each: its page, a moment, its cast)
+    while the screens poll, from the first arrival to the last cast."""
     rng = random.Random(15)
-    start = asyncio.Event()
     over = asyncio.Event()
     latencies: list[float] = []
+    pages: list[float] = []
     failures: list[str] = []
 
-    async def client(code: str) -> None:
-        connection = Connection(HOST, port)
+    async def client(code: str, arrival: float, think: float) -> None:
         ratings = {org: rng.choice(CODES) for org in orgs}
-        await start.wait()
-        began = time.perf_counter()
+        await asyncio.sleep(arrival)
+        connection = Connection(HOST, port)
         try:
+            began = time.perf_counter()
+            status, body = await connection.request("GET", f"/b/{code}")
+            pages.append(time.perf_counter() - began)
+            if status != 200:
+                failures.append(f"page {status} {body[:120]!r}")
+            await asyncio.sleep(think)
+            began = time.perf_counter()
             status, body = await connection.request("POST", f"/api/v1/ballots/{code}", None,
                                                     {"ratings": ratings})
+            latencies.append(time.perf_counter() - began)
             if status != 201:
                 failures.append(f"{status} {body[:120]!r}")
         except (HttpError, OSError, TimeoutError) as error:
             failures.append(repr(error))
-        latencies.append(time.perf_counter() - began)
         await connection.close()
 
-    tasks = [asyncio.create_task(client(code)) for code in codes]
-    await asyncio.sleep(0)
+    plans = [(code, rng.uniform(0, plan.spread), rng.uniform(0, plan.think)) for code in codes]
+    opened = asyncio.Event()
+    polling = asyncio.create_task(
+        _poll_screens(port, screens, plan.poll_every, over, opened=opened))
+    await opened.wait()
     began = time.perf_counter()
-    start.set()
-    polling = asyncio.create_task(_poll_screens(port, screens, every, over))
-    await asyncio.gather(*tasks)
+    await asyncio.gather(*(client(*one) for one in plans))
     seconds = time.perf_counter() - began
     over.set()
-    return {"latencies": latencies, "errors": len(failures), "error": failures[0] if failures
-            else None, "seconds": seconds, "screen": await polling}
+    return {"latencies": latencies, "pages": pages, "errors": len(failures),
+            "error": failures[0] if failures else None, "seconds": seconds,
+            "screen": await polling}
 
 
 def _post(port: int, path: str, token: str, body: bytes, content_type: str,
@@ -200,7 +232,9 @@ def run_ballots(url: str, folder: Path, plan: BallotPlan) -> dict[str, Any]:
         orgs, codes, token, key = prepare(store, plan)
         screens = _screens(plan, token, key)
         with serve(store, plan.workers, folder) as server:
-            storm = asyncio.run(_storm(server.port, codes, orgs, screens, plan.poll_every))
+            before = server.cpu()
+            storm = asyncio.run(_storm(server.port, codes, orgs, screens, plan))
+            storm_cpu = server.cpu().since(before)[cpu.API]
             status, template = server.get(f"/api/v1/cycles/{CYCLE}/ballots/template.xlsx",
                                           token)
             assert status == 200, template[:200]
@@ -221,16 +255,26 @@ def run_ballots(url: str, folder: Path, plan: BallotPlan) -> dict[str, Any]:
     polled = storm["screen"]["latencies"]
     return {
         "clients": plan.clients, "participants": plan.participants,
-        "storm_seconds": round(storm["seconds"], 3),
+        "storm_spread_seconds": plan.spread, "storm_seconds": round(storm["seconds"], 3),
+        "storm_casts": len(latencies),
+        "storm_casts_per_second": round(len(latencies) / storm["seconds"], 1),
+        # the API processes' CPU over the storm (pages, casts and the screens' polls), per cast:
+        # steadier than the latencies on a busy host
+        "storm_api_cpu_s": round(storm_cpu, 3),
+        "storm_api_cpu_ms_per_cast": round(1000 * storm_cpu / len(latencies), 2)
+        if latencies else None,
         "storm_p50_ms": ms(percentile(latencies, 50)),
         "storm_p99_ms": ms(percentile(latencies, 99)),
+        "page_p50_ms": ms(percentile(storm["pages"], 50)),
+        "page_p99_ms": ms(percentile(storm["pages"], 99)),
         "storm_errors": storm["errors"], "storm_error": storm["error"],
         "slips": plan.slips, "sheet_bytes": len(sheet),
         "import_status": imported[0], "import_seconds": round(import_seconds, 3),
         "import_answer": json.loads(imported[1]) if imported[0] < 500 else None,
         "ratings_counted": counted,
         "ratings_expected": plan.clients * plan.participants + plan.slips * plan.participants,
-        "screens": plan.screens, "screen_requests": len(polled),
+        "screens": plan.screens, "screen_poll_every": plan.poll_every,
+        "screen_requests": len(polled),
         "screen_p50_ms": ms(percentile(polled, 50)), "screen_p99_ms": ms(percentile(polled, 99)),
         "screen_errors": storm["screen"]["errors"], "screen_error": storm["screen"]["error"],
         "reveal_status": revealed, "revealed_requests": len(shown["latencies"]),

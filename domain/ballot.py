@@ -21,6 +21,9 @@ from domain.rules import require_reason
 BALLOT_ACTOR = "ballot"
 #: The same answer for an unknown and for a used code, so neither can be told from the other.
 NOT_FOUND_MESSAGE = "no unused ballot with this code"
+#: The stored topic of a cast: a ballot takes no event after it, so a ballot once seen cast stays
+#: cast (counting casts needs no ballot decoded, and none read twice).
+CAST_TOPIC = "lianping:Ballot.Cast"
 
 
 def ballot_not_found() -> NotFoundError:
@@ -107,6 +110,6 @@ class Ballot(Aggregate):
             raise ballot_not_found()
         self._cast(ratings=ratings, actor=BALLOT_ACTOR)
 
-    @event("Cast", topic="lianping:Ballot.Cast")
+    @event("Cast", topic=CAST_TOPIC)
     def _cast(self, ratings: dict[str, str], actor: str) -> None:
         self.ratings = dict(ratings)

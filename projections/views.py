@@ -296,6 +296,18 @@ class PostgresView(ViewBase, PostgresTrackingRecorder):
     def _create_table(self, curs: Any) -> None:
         # Several processes may start at once: CREATE ... IF NOT EXISTS is not safe concurrently.
         curs.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"{self.dialect.schema}.rm",))
+        # The library looked for the tracking table before this lock: one made meanwhile by
+        # another process (two API workers' first reads at once) has its migration record
+        # already, and inserting it again would fail (IntegrityError: a 409 on a GET).
+        curs.execute("SELECT to_regclass(%s) AS found",
+                     (f'"{self.datastore.schema}"."{self.tracking_table_name}"',))
+        row = curs.fetchone()
+        if row is not None and row["found"] is not None:
+            curs.execute(self.max_tracking_id_statement, (self.table_migration_identifier,))
+            migrated = curs.fetchone()
+            self.tracking_table_exists = True
+            self.tracking_migration_previous = self.tracking_migration_current = (
+                migrated["max"] if migrated else None)
         super()._create_table(curs)
 
     @contextmanager

@@ -15,12 +15,12 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 from application import lookups
 from application.access.cycles import sees_reviewers
 from application.app import LianpingApp, Outcome, Request, of_type
 from application.principal import Principal, forbid, require_organizer
+from application.usecases.ballot_casts import cast_ids
 from domain import ids
 from domain.ballot import BALLOT_ACTOR, Ballot, BallotBook, ballot_not_found
 from domain.cycle import OPEN_PHASES, Cycle
@@ -203,12 +203,10 @@ def list_batches(app: LianpingApp, request: Request, cycle_id: str) -> dict[str,
         raise forbid("ballot counts are for the organizer and inspectors", "organizer_or_inspector")
     book = app.find(BallotBook, ids.ballot_book_id(cycle_id), read_only=True)
     batches = list(book.batches.values()) if book else []
-    wanted = [b for batch in batches for b in batch["ballot_ids"]]
-    found = app.find_all([UUID(b) for b in wanted]) if wanted else {}
-    cast = {UUID(i) for i in wanted if getattr(found.get(UUID(i)), "used", False)}
+    cast = cast_ids(app, cycle_id, (i for batch in batches for i in batch["ballot_ids"]))
     rows = []
     for batch in batches:
-        used = (sum(1 for i in batch["ballot_ids"] if UUID(i) in cast)
+        used = (sum(1 for i in batch["ballot_ids"] if i in cast)
                 if batch["kind"] == "codes" else batch["issued"])
         rows.append({
             "batch_id": batch["batch_id"], "category": batch["category"], "kind": batch["kind"],

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
-from uuid import UUID
 from weakref import WeakKeyDictionary
 
 from application import lookups
 from application.access import sees_reviewers
 from application.app import LianpingApp, Outcome, Request
 from application.principal import Principal, forbid, require_organizer
+from application.usecases.ballot_casts import cast_ids
 from application.usecases.standings import standings_rows
 from domain import ids
 from domain.ballot import BallotBook
@@ -155,8 +155,7 @@ def ballot_returns(app: LianpingApp, cycle: Cycle) -> list[dict[str, Any]]:
     names = {c.code: c.name for c in Scheme.from_dict(cycle.scheme).ballot_categories}
     book = app.find(BallotBook, ids.ballot_book_id(cycle.cycle_id), read_only=True)
     live = [b for b in book.batches.values() if not b["voided"]] if book else []
-    wanted = [UUID(i) for batch in live for i in batch["ballot_ids"]]
-    found = app.find_all(wanted) if wanted else {}
+    cast = cast_ids(app, cycle.cycle_id, (i for batch in live for i in batch["ballot_ids"]))
     counts = {code: [0, 0] for code in names}
     for batch in live:
         issued_cast = counts.setdefault(batch["category"], [0, 0])
@@ -164,8 +163,7 @@ def ballot_returns(app: LianpingApp, cycle: Cycle) -> list[dict[str, Any]]:
         if batch["kind"] == "paper":
             issued_cast[1] += batch["issued"]
         else:
-            issued_cast[1] += sum(1 for i in batch["ballot_ids"]
-                                  if getattr(found.get(UUID(i)), "used", False))
+            issued_cast[1] += sum(1 for i in batch["ballot_ids"] if i in cast)
     return [{"code": code, "name": names.get(code, code), "issued": issued, "cast": cast,
              "rate": _rate(cast, issued)} for code, (issued, cast) in counts.items()]
 

@@ -65,6 +65,30 @@ class TestTheFigures:
         assert moved["panel"] == {"recorded": 1, "expected": 12}
         assert (moved["phase"], moved["revealed"], moved["tally"]) == ("reviewing", False, None)
 
+    def test_each_poll_counts_the_casts_since_and_reads_only_ballots_not_seen_cast(
+        self, api: Api, monkeypatch: pytest.MonkeyPatch
+    ):
+        meeting = Meeting(api).prepare().to_reviewing()
+        codes = meeting.issue("department", 3)["codes"]
+        asked: list[int] = []
+        having_event = api.app.having_event
+
+        def counted(ids: Any, topic: str) -> set[Any]:
+            wanted = list(ids)
+            asked.append(len(wanted))
+            return having_event(wanted, topic)
+
+        monkeypatch.setattr(api.app, "having_event", counted)
+        casts = [screen(api)["ballots"]["cast"]]
+        for code in codes[:2]:
+            assert meeting.cast(code, {"county-a": "good"}).status_code == 201
+            casts.append(screen(api)["ballots"]["cast"])
+        batches = read(api, "organizer", f"/cycles/{CYCLE}/ballots").json()["batches"]
+
+        assert casts == [0, 1, 2]
+        assert [b["cast"] for b in batches] == [2]
+        assert asked == [3, 3, 2, 1]  # the batches' list: the one ballot still unused
+
 
 class TestRevealing:
     def test_the_tally_is_hidden_until_revealed_once_then_counts_only(self, api: Api):

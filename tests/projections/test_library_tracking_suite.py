@@ -59,3 +59,27 @@ class TestPostgresView(library.TrackingRecorderTestCase):
         view = PostgresView(self.datastore, A_READ_MODEL, 1)
         view.create_table()
         return view
+
+
+@pytest.mark.postgres
+class TestPostgresViewsMadeAtOnce:
+    def test_a_view_that_looked_before_another_process_made_the_table_makes_it_again_quietly(
+        self,
+    ) -> None:
+        schema = create_pg_schema()
+        params = pg_params()
+        datastore = PostgresDatastore(
+            dbname=params["dbname"], host=params["host"], port=params["port"],
+            user=params["user"], password=params.get("password") or "", schema=schema,
+            pool_size=2)
+        try:
+            late = PostgresView(datastore, A_READ_MODEL, 1)  # looked: no table yet
+            PostgresView(datastore, A_READ_MODEL, 1).create_table()  # another process
+            with datastore.transaction(commit=True) as curs:
+                late._create_table(curs)
+
+            assert late.tracking_table_exists
+            assert late.max_tracking_id("some-app") is None
+        finally:
+            datastore.close()
+            drop_pg_schema(schema)
