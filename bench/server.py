@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench import cpu
 from bench.store import Store
+from bench.worker import OFF_VARIABLE
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 90.0
@@ -73,15 +74,21 @@ class Server:
 
 
 @contextmanager
-def serve(store: Store, workers: int, folder: Path, pool_size: int = 8) -> Iterator[Server]:
+def serve(store: Store, workers: int, folder: Path, pool_size: int = 8,
+          settings: dict[str, str] | None = None, off: str = "") -> Iterator[Server]:
+    """`settings`: LIANPING_* variables for both processes; `off`: the projection worker's
+    mechanisms to turn off (bench/worker.py; "" runs `lianping projections run` itself)."""
     lianping = str(Path(sys.executable).parent / "lianping")
-    env = store.env(pool_size)
+    env = {**store.env(pool_size), **(settings or {})}
+    worker_command = [lianping, "projections", "run"]
+    if off:
+        env[OFF_VARIABLE] = off
+        worker_command = [sys.executable, "-m", "bench.worker"]
     with _running(folder, env, lambda port: [
         lianping, "serve", "--host", HOST, "--port", str(port), "--workers", str(workers),
         "--log-level", "warning", "--no-projections",
-    ]) as server, _started(folder / f"projections-{server.port}.log", env, [
-        lianping, "projections", "run",
-    ]) as worker:
+    ]) as server, _started(folder / f"projections-{server.port}.log", env,
+                           worker_command) as worker:
         server.projection_workers.append(worker)
         yield server
 
