@@ -86,9 +86,11 @@ def run_mechanisms(store: Store, folder: Path, workers: int, clients: int,
             shift = number % len(order)
             for name in order[shift:] + order[:shift]:
                 settings, off = VARIANTS[name]
+                began = time.monotonic()
                 with serve(store, workers, folder, settings=settings, off=off) as server:
                     load.target(server.port)
                     _catch_up(server)
+                    started = time.monotonic() - began
                     if plan.warmup:
                         load.run(plan.warmup, False)
                     answer, spent = _writes_alone(server, load, plan.seconds, True)
@@ -96,6 +98,7 @@ def run_mechanisms(store: Store, folder: Path, workers: int, clients: int,
                 measured[name].append({
                     "round": number + 1, "rate": round(_rate(answer), 1), **_latency([answer]),
                     "cpu": spent, "lag_ms": [ms(x) for x in lags],
+                    "start_seconds": round(started, 1),
                 })
     finally:
         load.close()
