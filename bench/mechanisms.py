@@ -1,6 +1,5 @@
 """The ``mechanisms`` part: what each remaining mechanism buys end to end (issue 13), each on
-(the product) and off in the same run, servers started each way in an order rotating round by
-round.
+(the product) and off in the same run, in an order rotating round by round.
 
 - the aggregate cache (with the read guards that only matter with it): off with
   ``LIANPING_AGGREGATE_CACHE_SIZE=0``;
@@ -11,9 +10,10 @@ round.
   the rebuild runs;
 - view generations: reads of the read model being rebuilt, answered while it is rebuilt.
 
-Each server gets the HTTP part's write load (the same load process, aimed at it in turn), its
-rate and CPU per write measured by bench/web.py's ``_writes_alone``; then lone writes, one at a
-time, each timed from its answer until /readyz shows every read model caught up with it."""
+Each variant gets the HTTP part's write load (the same load process, aimed at its server in
+turn), its rate and CPU per write measured by bench/web.py's ``_writes_alone``; with each kind
+of projection worker, lone writes follow, one at a time, each timed from its answer until
+/readyz shows every read model caught up with it."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from urllib.parse import quote
 from bench.generator import Generated, Slot
 from bench.httpload import HttpPlan, Read
 from bench.reads import plan_reads
-from bench.server import HOST, Server, serve
+from bench.server import HOST, Server, projection_worker, serve_api
 from bench.stats import median, ms, percentile
 from bench.store import Store
 from bench.web import LoadProcess, _catch_up, _latency, _rate, _writes_alone
@@ -40,7 +40,7 @@ from bench.writers import GRADES
 from projections.bulk import BulkRows
 from projections.runtime import rebuild_all
 
-# name: (LIANPING_* settings of the server and its worker, the worker's mechanisms off)
+# name: (LIANPING_* settings of its API server, its projection worker's mechanisms off)
 VARIANTS: dict[str, tuple[dict[str, str], str]] = {
     "product": ({}, ""),
     "no cache": ({"LIANPING_AGGREGATE_CACHE_SIZE": "0"}, ""),
@@ -48,6 +48,7 @@ VARIANTS: dict[str, tuple[dict[str, str], str]] = {
     "no linger": ({}, "linger"),
     "library subscription": ({}, "subscription"),
 }
+API_SERVERS = ("product", "no cache", "no group commit")  # served at once, all along
 REBUILT = "audit"  # the read model rebuilt with and without COPY (the most rows per event)
 PROBE_POLL = 0.002  # seconds between /readyz polls while a lone write is awaited
 PROBE_GAP = 0.05  # seconds between lone writes
@@ -56,53 +57,96 @@ PROBE_TIMEOUT = 10.0
 
 @dataclass(frozen=True)
 class MechanismPlan:
-    rounds: int = 2
-    seconds: float = 4.0  # the write load on each server, per round
-    warmup: float = 1.0  # the same load first, unmeasured (a fresh server's cache is cold)
-    probes: int = 15  # lone writes per server and round, for the read-model lag
-
+    rounds: int = 3
+    seconds: float = 4.0  # the write load on each variant, per round
+    warmup: float = 1.5  # the same load first on each API server, unmeasured (a cold cache)
+    probes: int = 10  # lone writes per worker variant and round, for the read-model lag
 
     @classmethod
     def quick(cls) -> MechanismPlan:
         return cls(rounds=1, seconds=0.3, warmup=0.2, probes=2)
 
 
+class Worker:
+    """The one projection worker on the store, swapped for another kind on demand; counted as
+    the product server's read-model worker (bench/cpu.py)."""
+
+    def __init__(self, store: Store, folder: Path, server: Server, probe: Any) -> None:
+        self.store, self.folder, self.server, self.probe = store, folder, server, probe
+        self.off: str | None = None
+        self.stack = ExitStack()
+        self.swaps = 0
+
+    def use(self, off: str) -> None:
+        if off == self.off:
+            return
+        self.close()
+        self.stack = ExitStack()
+        self.server.projection_workers[:] = [self.stack.enter_context(
+            projection_worker(self.store, self.folder, off=off))]
+        self.off = off
+        self.swaps += 1
+        self.probe(1)  # a write applied: the new worker holds the locks and runs
+        _catch_up(self.server)
+
+    def close(self) -> None:
+        self.stack.close()
+        self.server.projection_workers.clear()
+        self.off = None
+
+
 def run_mechanisms(store: Store, folder: Path, workers: int, clients: int,
                    generated: Generated, slots: list[Slot], plan: MechanismPlan,
                    ) -> dict[str, Any]:
     """{variants: {name: [one dict per round]}, rebuilds: {copy|no copy: ...}}: `clients`
-    writers rate `slots` (the last few kept for the lone writes), `workers` uvicorn workers."""
-    wanted = plan.probes * plan.rounds * len(VARIANTS)
+    writers rate `slots` (the last few kept for the lone writes), `workers` uvicorn workers.
+
+    The API servers of API_SERVERS run at once all along (`serve --no-projections`, one
+    projection worker for all, the product's unless a worker variant is measured); each
+    round measures every variant in turn, in an order rotating round by round."""
+    wanted = (plan.probes + 3) * plan.rounds * 3 + 3
     probes, slots = slots[-wanted:], slots[:-wanted]
     load_plan = HttpPlan(port=0, slots=slots, writers=clients,
                          tokens={s.reviewer: generated.tokens[s.reviewer] for s in slots + probes})
     reads = plan_reads(slots, generated, 0, {})["audit"]  # the inspector's audit filter
-    load = LoadProcess(load_plan)
     lone = deque(probes)
     measured: dict[str, list[dict[str, Any]]] = {name: [] for name in VARIANTS}
+    load = LoadProcess(load_plan)
     try:
-        for number in range(plan.rounds):
-            order = list(VARIANTS)
-            shift = number % len(order)
-            for name in order[shift:] + order[:shift]:
-                settings, off = VARIANTS[name]
-                began = time.monotonic()
-                with serve(store, workers, folder, settings=settings, off=off) as server:
+        with ExitStack() as stack:
+            servers = {name: stack.enter_context(
+                serve_api(store, workers, folder, settings=VARIANTS[name][0]))
+                for name in API_SERVERS}
+            product = servers["product"]
+            worker = Worker(store, folder, product,
+                            lambda n: lone_writes(product, lone, load_plan.tokens, n))
+            stack.callback(worker.close)
+            worker.use("")
+            for server in servers.values():
+                load.target(server.port)
+                load.run(plan.warmup, False)
+            for number in range(plan.rounds):
+                order = list(VARIANTS)
+                shift = number % len(order)
+                for name in order[shift:] + order[:shift]:
+                    settings, off = VARIANTS[name]
+                    server = servers.get(name, product)
+                    worker.use(off)
+                    _catch_up(product)  # the earlier writes applied first
                     load.target(server.port)
-                    _catch_up(server)
-                    started = time.monotonic() - began
-                    if plan.warmup:
-                        load.run(plan.warmup, False)
-                    answer, spent = _writes_alone(server, load, plan.seconds, True)
-                    lags = lone_writes(server, lone, load_plan.tokens, plan.probes)
-                measured[name].append({
-                    "round": number + 1, "rate": round(_rate(answer), 1), **_latency([answer]),
-                    "cpu": spent, "lag_ms": [ms(x) for x in lags],
-                    "start_seconds": round(started, 1),
-                })
+                    answer, spent = _writes_alone(server, load, plan.seconds, server is product)
+                    lags = (lone_writes(product, lone, load_plan.tokens, plan.probes)
+                            if server is product else [])
+                    measured[name].append({
+                        "round": number + 1, "rate": round(_rate(answer), 1),
+                        **_latency([answer]), "cpu": spent, "lag_ms": [ms(x) for x in lags],
+                    })
+            worker.use("")
+            found = {"variants": measured, "worker_swaps": worker.swaps,
+                     "rebuilds": rebuilds(store, product, reads)}
     finally:
         load.close()
-    return {"variants": measured, "rebuilds": rebuilds(store, folder, workers, reads)}
+    return found
 
 
 def lone_writes(server: Server, slots: deque[Slot], tokens: dict[str, str],
@@ -140,31 +184,29 @@ def _post(server: Server, path: str, token: str, body: Any) -> tuple[int, bytes]
         conn.close()
 
 
-def rebuilds(store: Store, folder: Path, workers: int, reads: list[Read]) -> dict[str, Any]:
-    """REBUILT rebuilt twice while the product serves (its worker live), with COPY and with
-    executemany, a reader asking for the read model meanwhile (view generations: the serving
-    generation answers until the switch)."""
+def rebuilds(store: Store, server: Server, reads: list[Read]) -> dict[str, Any]:
+    """REBUILT rebuilt twice while `server` serves (the product's worker live), with COPY and
+    with executemany, a reader asking for the read model meanwhile (view generations: the
+    serving generation answers until the switch)."""
     found: dict[str, Any] = {}
-    with serve(store, workers, folder) as server:
+    for name, copy in (("copy", True), ("no copy", False)):
+        BulkRows.copy = copy
+        try:
+            with reading(server, reads) as answers:
+                answer = rebuild_all(store.settings(pool_size=2), [REBUILT])
+        finally:
+            BulkRows.copy = True
+        latencies = [seconds for status, seconds in answers if status == 200]
+        failed = [status for status, _ in answers if status != 200]
+        found[name] = {
+            "seconds": round(answer["seconds"], 2), "events": answer["events"],
+            "events_per_second": round(answer["events"] / answer["seconds"])
+            if answer["seconds"] else None,
+            "reads": len(answers), "errors": len(failed), "statuses": sorted(set(failed)),
+            "read_p50_ms": ms(percentile(latencies, 50)),
+            "read_p99_ms": ms(percentile(latencies, 99)),
+        }
         _catch_up(server)
-        for name, copy in (("copy", True), ("no copy", False)):
-            BulkRows.copy = copy
-            try:
-                with reading(server, reads) as answers:
-                    answer = rebuild_all(store.settings(pool_size=2), [REBUILT])
-            finally:
-                BulkRows.copy = True
-            latencies = [seconds for status, seconds in answers if status == 200]
-            failed = [status for status, _ in answers if status != 200]
-            found[name] = {
-                "seconds": round(answer["seconds"], 2), "events": answer["events"],
-                "events_per_second": round(answer["events"] / answer["seconds"])
-                if answer["seconds"] else None,
-                "reads": len(answers), "errors": len(failed), "statuses": sorted(set(failed)),
-                "read_p50_ms": ms(percentile(latencies, 50)),
-                "read_p99_ms": ms(percentile(latencies, 99)),
-            }
-            _catch_up(server)
     return found
 
 

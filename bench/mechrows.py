@@ -8,6 +8,9 @@ from typing import Any
 
 from bench.mechanisms import REBUILT, gains, lag_percentile
 from bench.report import Row, times
+from bench.stats import median
+
+WORKER_ONLY = ("no linger", "library subscription")  # variants whose API is the product's
 
 
 def _rate(r: dict[str, Any]) -> float | None:
@@ -46,6 +49,12 @@ def mechanism_rows(found: dict[str, Any], app_gain: float | None = None) -> list
             label, _fmt(on_rate, "req/s"), _fmt(off_rate, "req/s"), _round(ratio),
             note=f"{note}; per round {ratios}; API CPU per write {_fmt(on_cpu, 'ms', 2)} on, "
                  f"{_fmt(off_cpu, 'ms', 2)} off; " + _errors(v, off)))
+    noise = [round(r, 3) for off in WORKER_ONLY for r in gains(v, off, _rate)[3]]
+    rows.append(Row(
+        "  noise: HTTP append, product/the same API (worker-only variants)", "", "",
+        _round(median(noise)) if noise else None,
+        note=f"the linger and subscription rows are measured on the product's API server: its "
+             f"rate ratios {noise} show what differs by chance"))
     on, off_value, ratio, ratios = gains(v, "no linger", _worker_cpu)
     rows.append(Row(
         "mechanism: runners' linger, worker CPU per write on/off (lower: it helps)",
