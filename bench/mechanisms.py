@@ -77,17 +77,22 @@ class Worker:
         self.stack = ExitStack()
         self.swaps = 0
 
-    def use(self, off: str) -> None:
+    def use(self, off: str, attempts: int = 3) -> None:
         if off == self.off:
             return
         self.close()
-        self.stack = ExitStack()
-        self.server.projection_workers[:] = [self.stack.enter_context(
-            projection_worker(self.store, self.folder, off=off))]
-        self.off = off
-        self.swaps += 1
-        self.probe(1)  # a write applied: the new worker holds the locks and runs
-        _catch_up(self.server)
+        for _ in range(attempts):  # a busy database may refuse a starting worker's connection
+            self.stack = ExitStack()
+            process = self.stack.enter_context(
+                projection_worker(self.store, self.folder, off=off))
+            self.server.projection_workers[:] = [process]
+            self.probe(1)  # a write applied: the new worker holds the locks and runs
+            if _catch_up(self.server) and process.poll() is None:
+                self.off = off
+                self.swaps += 1
+                return
+            self.close()
+        raise RuntimeError(f"the projection worker ({off or 'product'}) did not start")
 
     def close(self) -> None:
         self.stack.close()
