@@ -140,6 +140,8 @@ class LianpingApp(Application[UUID]):
         if not isinstance(recorder, ChainedSQLiteRecorder | ChainedPostgresRecorder):
             msg = f"lianping needs a chained recorder, not {type(recorder).__name__}"
             raise TypeError(msg)
+        if isinstance(recorder, ChainedPostgresRecorder):
+            recorder.group_commit = self.settings.group_commit
         return recorder
 
     # -- clock ----------------------------------------------------------------------------------

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # `LianpingApp.cached` take them as cached, possibly stale (the save asserts the versions a
     # command read; a stale read costs a retry). 0 disables the cache.
     aggregate_cache_size: int = 4096
+    # PostgreSQL: saves made at once in one process share one transaction and one round trip
+    # (application/store/group_commit.py). false: each save is its own transaction.
+    group_commit: bool = True
     # The demo accounts' console password (`lianping serve --demo`); unset: derived from the key.
     demo_password: str | None = None
     # Reminders (红黄灯): each yellow or red task is sent once to its person by ``reminder_sender``

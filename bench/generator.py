@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -270,3 +271,11 @@ class Generator:
             ids.score_id(cycle_id, child.code, indicator)
             for child in org.children for indicator, _ in INDICATORS
         )
+
+
+def split(slots: list[Slot], share: float) -> tuple[list[Slot], list[Slot]]:
+    """(app slots, http slots): whole cycles, about `share` of them (at least one) to HTTP."""
+    cycles = sorted({s.cycle_id for s in slots}, key=lambda c: zlib.crc32(c.encode()))
+    to_http = set(cycles[: max(1, round(len(cycles) * share))]) if len(cycles) > 1 else set()
+    return [s for s in slots if s.cycle_id not in to_http], [
+        s for s in slots if s.cycle_id in to_http]

@@ -1,7 +1,7 @@
 """The HTTP load process (spawned): `writers` concurrent clients POSTing ratings, and optionally
 one reader per kind of read (JSON reads with a bearer token, console pages with a session
-cookie) running meanwhile. It obeys the parent's ``("run", seconds, with_readers)`` and
-``("stop",)`` over a pipe, like writers.py."""
+cookie) running meanwhile. It obeys the parent's ``("run", seconds, with_readers)``,
+``("port", port)`` (aim at another server) and ``("stop",)`` over a pipe, like writers.py."""
 
 from __future__ import annotations
 
@@ -123,6 +123,9 @@ def load_main(pipe: Pipe, plan: HttpPlan) -> None:
             return
         if command[0] == "stop":
             return
+        if command[0] == "port":  # the same load (and its slots) against another server
+            load.plan.port = command[1]
+            continue
         _, seconds, with_readers = command
         go_at = ready(pipe)
         pipe.send(asyncio.run(load.run(seconds, with_readers, go_at)))

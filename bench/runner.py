@@ -11,7 +11,6 @@ import signal
 import sys
 import tempfile
 import time
-import zlib
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -23,9 +22,11 @@ from bench.append import WriterPool, prepare_tables, run_append
 from bench.ballots import BallotPlan, run_ballots
 from bench.ceiling import TABLE_VARIABLE
 from bench.ceiling import TOPIC as CEILING_TOPIC
-from bench.generator import Generated, Generator, Slot
+from bench.generator import Generated, Generator, Slot, split
 from bench.httpload import HttpPlan
 from bench.httprows import http_rows
+from bench.mechanisms import MechanismPlan, run_mechanisms
+from bench.mechrows import mechanism_rows
 from bench.reads import console_accounts, console_sessions, plan_reads
 from bench.replay import run_decode, run_rebuild, run_verify
 from bench.report import errors, times
@@ -36,7 +37,7 @@ from bench.web import run_http, time_travel
 from projections.runtime import rebuild_all
 
 RESULTS = Path(__file__).with_name("results.json")
-PARTS = ("replay", "append", "http", "timetravel", "ballots")
+PARTS = ("replay", "append", "http", "mechanisms", "timetravel", "ballots")
 YEARS, CURRENT_YEAR = (2024, 2025, 2026), 2027
 CEILING_TABLE = "bench_ceiling"
 TIME_TRAVEL_CYCLE = "ty-01-2026"  # a county's township cycle, identical in both stores
@@ -135,15 +136,18 @@ class Bench:
                 small_generated = self.generate(small, 1, "small")
             if "replay" in self.parts:
                 self.replays(full)  # its rebuild leaves the read models current
-            elif self.parts & {"http", "timetravel"}:
+            elif self.parts & {"http", "mechanisms", "timetravel"}:
                 self.build_read_models(full, "full")
             if small is not None:
                 self.build_read_models(small, "small")
             app_slots, http_slots = split(generated.open_ratings, self.config.http_share)
+            http_slots, mechanism_slots = split(http_slots, 0.5)
             pool = None
             if self.parts & {"append", "http"}:
                 prepare_tables(full)
                 pool = self.writers(stack, full, app_slots)
+            if "mechanisms" in self.parts:  # its own servers, none other on the store meanwhile
+                self.mechanisms(full, Path(folder), generated, mechanism_slots)
             if self.parts & {"http", "timetravel"}:
                 server = stack.enter_context(
                     serve(full, self.config.server_workers, Path(folder)))
@@ -316,6 +320,16 @@ class Bench:
         self.say(f"append: ratio {result.rounds['app_group_commit'].ratio}, recorder "
                  f"{result.rounds['recorder_group_commit'].ratio}")
 
+    def mechanisms(self, store: Store, folder: Path, generated: Generated,
+                   slots: list[Slot]) -> None:
+        c = self.config
+        found = run_mechanisms(store, folder, c.server_workers, c.clients, generated, slots,
+                               MechanismPlan.quick() if c.tiny else MechanismPlan())
+        self.details["mechanisms"] = found
+        self.rows += mechanism_rows(found, self.details.get("append", {}).get(
+            "group_commit_gain", {}).get("app"))
+        self.say("mechanisms: " + ", ".join(f"{r.ratio}" for r in self.rows[-6:]))
+
     def wait_read_models(self, server: Server, name: str = "full", timeout: float = 240.0) -> None:
         """Let the server's read-model runners catch up with the log before measuring."""
         deadline, lag = time.monotonic() + timeout, None
@@ -384,10 +398,3 @@ class Bench:
                  + errors(result)))
         self.say(f"time travel: ratio {result['ratio']}")
 
-
-def split(slots: list[Slot], share: float) -> tuple[list[Slot], list[Slot]]:
-    """(app slots, http slots): whole cycles, about `share` of them (at least one) to HTTP."""
-    cycles = sorted({s.cycle_id for s in slots}, key=lambda c: zlib.crc32(c.encode()))
-    to_http = set(cycles[: max(1, round(len(cycles) * share))]) if len(cycles) > 1 else set()
-    return [s for s in slots if s.cycle_id not in to_http], [
-        s for s in slots if s.cycle_id in to_http]

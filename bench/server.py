@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bench import cpu
 from bench.store import Store
+from bench.worker import OFF_VARIABLE
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 90.0
@@ -74,16 +75,39 @@ class Server:
 
 @contextmanager
 def serve(store: Store, workers: int, folder: Path, pool_size: int = 8) -> Iterator[Server]:
-    lianping = str(Path(sys.executable).parent / "lianping")
-    env = store.env(pool_size)
-    with _running(folder, env, lambda port: [
-        lianping, "serve", "--host", HOST, "--port", str(port), "--workers", str(workers),
-        "--log-level", "warning", "--no-projections",
-    ]) as server, _started(folder / f"projections-{server.port}.log", env, [
-        lianping, "projections", "run",
-    ]) as worker:
+    with serve_api(store, workers, folder, pool_size) as server, projection_worker(
+        store, folder, pool_size
+    ) as worker:
         server.projection_workers.append(worker)
         yield server
+
+
+@contextmanager
+def serve_api(store: Store, workers: int, folder: Path, pool_size: int = 8,
+              settings: dict[str, str] | None = None) -> Iterator[Server]:
+    """`lianping serve --no-projections` alone; `settings`: LIANPING_* variables of its own."""
+    env = {**store.env(pool_size), **(settings or {})}
+    with _running(folder, env, lambda port: [
+        _lianping(), "serve", "--host", HOST, "--port", str(port), "--workers", str(workers),
+        "--log-level", "warning", "--no-projections",
+    ]) as server:
+        yield server
+
+
+@contextmanager
+def projection_worker(store: Store, folder: Path, pool_size: int = 8,
+                      off: str = "") -> Iterator[subprocess.Popen[bytes]]:
+    """`lianping projections run`; with `off`, bench/worker.py's, those mechanisms off."""
+    env, command = store.env(pool_size), [_lianping(), "projections", "run"]
+    if off:
+        env[OFF_VARIABLE] = off
+        command = [sys.executable, "-m", "bench.worker"]
+    with _started(folder / f"projections-{time.monotonic_ns()}.log", env, command) as worker:
+        yield worker
+
+
+def _lianping() -> str:
+    return str(Path(sys.executable).parent / "lianping")
 
 
 @contextmanager

@@ -64,6 +64,10 @@ class LoadProcess:
         answer: dict[str, Result] = exchange(self.workers, [("run", seconds, with_readers)])[0]
         return answer
 
+    def target(self, port: int) -> None:
+        """Aim the same load (its slots as left by earlier runs) at the server on `port`."""
+        self.workers[0][0].send(("port", port))
+
     def close(self) -> None:
         stop(self.workers)
 

@@ -45,6 +45,10 @@ def _values_of(table: Table) -> Callable[[Row], tuple[Any, ...]]:
 
 
 class BulkRows:
+    # PostgreSQL: rows go through COPY (false: executemany, as on SQLite; the bench's
+    # `mechanisms` part measures what COPY buys).
+    copy = True
+
     def __init__(self, view: View, max_values: int = 600_000) -> None:
         self.view = view
         tables = view.projection.tables
@@ -130,7 +134,7 @@ class BulkRows:
 
     def _write_rows(self, cursor: Any, table: Table, rows: list[tuple[Any, ...]]) -> None:
         view = self.view
-        if not isinstance(view, PostgresView):
+        if not isinstance(view, PostgresView) or not self.copy:
             cursor.executemany(view.upsert_sql[table.name], rows)
             return
         target = view.tables[table.name]

@@ -9,15 +9,19 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import DataError, IntegrityError, StoredEvent
 
+from application.app import LianpingApp
+from application.settings import Settings
 from application.store import ChainedPostgresRecorder, IdempotencyRecord, verify_recorder
 from application.store.group_commit import Pending, Save
 from application.store.records import ReadGuard
+from tests import postgres_server
 from tests.store_support import events, open_pg_recorder, pg_schema
 
 pytestmark = pytest.mark.postgres
@@ -163,3 +167,20 @@ def test_concurrent_saves_share_transactions_and_conflicts_stay_isolated(
     result = verify_recorder(recorder)
     assert result.ok, result
     assert len(recorder.select_notifications(start=None, limit=1000)) == 20 + 8 * 30 - 40
+
+
+def test_the_group_commit_setting_turns_it_off_for_the_app_and_saves_still_land(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("LIANPING_GROUP_COMMIT", "false")
+    with pg_schema() as schema:
+        settings = Settings(database_url=postgres_server.postgres_url(), postgres_schema=schema,
+                            signing_key_file=str(tmp_path / "key.pem"), create_signing_key=True,
+                            pool_size=2)
+        assert settings.group_commit is False
+        app = LianpingApp(settings)
+        try:
+            assert app.recorder.group_commit is False
+            assert app.recorder.insert_events(events(2)) == [1, 2]
+        finally:
+            app.close()

@@ -169,11 +169,13 @@ def _crashing_after(projection: Projection, position: int):
 
 
 class TestBulkRows:
-    def test_forget_only_what_is_in_the_tables_and_read_it_back(self, models, world):
+    @pytest.mark.parametrize("copy", [True, False], ids=["copy", "executemany"])
+    def test_forget_only_what_is_in_the_tables_and_read_it_back(self, models, world, copy):
         rich_history(world)
         projection = models.projections["records"]
         fresh = models.store.view(projection, 9)
         rows, reference = BulkRows(fresh, max_values=1), MemoryRows()
+        rows.copy = copy  # PostgreSQL: COPY, or executemany as the bench's "no copy" rebuild
         events = models.source.read(0, 10**6)
         for n, event in enumerate(events, 1):
             project(rows, projection.fold, event)
