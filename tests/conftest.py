@@ -43,17 +43,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         reporter.write_line(postgres_server.resolve().line)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """With `make test`'s workers (`-n 2 --dist loadgroup`): a test file is the unit a worker
-    takes, so module-scoped servers start once; the browser tier is one unit, so the demo is
-    seeded and Chromium launched once per run. Without xdist the marks do nothing."""
-    for item in items:
-        path = item.nodeid.split("::", 1)[0]
-        group = "tests/browser" if path.startswith("tests/browser/") else path
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 def pytest_unconfigure(config: pytest.Config) -> None:
     postgres_server.release()
 
