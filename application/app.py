@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from copy import deepcopy
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -20,48 +20,15 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from application.cache import CopyOnWriteRepository
+from application.command import Outcome, Request, UseCase
 from application.keys import load_signing_key
-from application.principal import Principal
 from application.settings import Settings
 from application.store import ChainedPostgresRecorder, ChainedRecorder, ChainedSQLiteRecorder
 from application.store.records import IdempotencyRecord, ReadGuard
 from domain import ids, registry  # noqa: F401  (registers every event topic)
-from domain.errors import NotFoundError, ValidationError, VersionMismatchError, WriteConflictError
+from domain.errors import NotFoundError, ValidationError, WriteConflictError
 
 A = TypeVar("A", bound=Aggregate)
-
-
-@dataclass(frozen=True)
-class Request:
-    """Who asks, and how: the authenticated principal plus the write's HTTP-level conditions."""
-
-    principal: Principal
-    idempotency_key: str | None = None
-    fingerprint: str | None = None
-    if_match: int | None = None
-    #: Authenticates the caller again inside every attempt of the command (HTTP writes): the
-    #: token and account are then read like the command's other aggregates, from the cache
-    #: first and asserted by its save, so a token revoked meanwhile fails the write.
-    authenticate: Callable[[], Principal] | None = field(default=None, compare=False)
-
-    def authenticated(self) -> Request:
-        if self.authenticate is None:
-            return self
-        return replace(self, principal=self.authenticate(), authenticate=None)
-
-    @property
-    def actor(self) -> str:
-        return self.principal.account_id
-
-    def check_version(self, item: Aggregate | None) -> None:
-        """If-Match is answered before any other rule: a stale write records nothing."""
-        current = item.version if item is not None else 0
-        if self.if_match is not None and self.if_match != current:
-            raise VersionMismatchError(
-                "version_mismatch",
-                f"If-Match names version {self.if_match}, the item is at version {current}",
-                {"expected": self.if_match, "current": current},
-            )
 
 
 def of_type(cls: type[A], found: object) -> A | None:
@@ -73,17 +40,6 @@ def _uuid(value: object) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
 
-@dataclass(frozen=True)
-class Outcome:
-    body: dict[str, Any]
-    version: int
-    position: int
-    created: bool = False
-    replayed: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-UseCase = Callable[..., Outcome]
 COMMAND_ATTEMPTS = 12
 BACKOFF_SECONDS = 0.002
 

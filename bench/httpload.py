@@ -1,6 +1,7 @@
 """The HTTP load process (spawned): `writers` concurrent clients POSTing ratings, and optionally
 one reader per kind of read (JSON reads with a bearer token, console pages with a session
-cookie) running meanwhile. It obeys the parent's ``("run", seconds, with_readers)``,
+cookie) running meanwhile. It obeys the parent's ``("run", seconds, with_readers, rate)``
+(rate: writes per second in all, paced; None: each writer posts again once answered),
 ``("port", port)`` (aim at another server) and ``("stop",)`` over a pipe, like writers.py."""
 
 from __future__ import annotations
@@ -53,11 +54,14 @@ class Load:
         self.rated: deque[Slot] = deque()
         self.pick = random.Random(7)
 
-    async def run(self, seconds: float, with_readers: bool, go_at: float) -> dict[str, Result]:
+    async def run(self, seconds: float, with_readers: bool, go_at: float,
+                  rate: float | None = None) -> dict[str, Result]:
         await asyncio.sleep(max(0.0, go_at - time.monotonic()))
         deadline = go_at + seconds
         results = {"writes": _result(), **{kind: _result() for kind in self.plan.reads}}
-        tasks = [self.writer(deadline, results["writes"]) for _ in range(self.plan.writers)]
+        every = None if rate is None else self.plan.writers / rate  # each writer's interval
+        tasks = [self.writer(deadline, results["writes"], every, go_at + n * (every or 0)
+                             / self.plan.writers) for n in range(self.plan.writers)]
         if with_readers:
             tasks += [self.reader(deadline, results[kind], reads)
                       for kind, reads in self.plan.reads.items() if reads]
@@ -66,10 +70,19 @@ class Load:
             result["started"], result["ended"] = go_at, time.monotonic()
         return results
 
-    async def writer(self, deadline: float, out: Result) -> None:
+    async def writer(self, deadline: float, out: Result, every: float | None = None,
+                     start: float = 0.0) -> None:
+        """Posts ratings until `deadline`: at once after each answer, or (`every` seconds
+        apart, from `start`) at a fixed pace, a late write not made up for by a burst."""
         conn = Connection(HOST, self.plan.port)
+        due = start
         try:
             while time.monotonic() < deadline and self.plan.slots:
+                if every is not None:
+                    await asyncio.sleep(max(0.0, due - time.monotonic()))
+                    due = max(due + every, time.monotonic())
+                    if time.monotonic() >= deadline:
+                        break
                 if self.slots:
                     slot, body = self.slots.popleft(), {"rating": self.pick.choice(GRADES)}
                 elif self.rated:
@@ -126,6 +139,6 @@ def load_main(pipe: Pipe, plan: HttpPlan) -> None:
         if command[0] == "port":  # the same load (and its slots) against another server
             load.plan.port = command[1]
             continue
-        _, seconds, with_readers = command
+        _, seconds, with_readers, rate = command
         go_at = ready(pipe)
-        pipe.send(asyncio.run(load.run(seconds, with_readers, go_at)))
+        pipe.send(asyncio.run(load.run(seconds, with_readers, go_at, rate)))

@@ -9,7 +9,7 @@ from typing import Any
 from bench.reads import READ_TARGET_MS, READS
 from bench.report import Row, errors, times
 from bench.stats import median
-from bench.web import HttpResult
+from bench.web import PACED_RATE, HttpResult
 
 CEILINGS = {  # name: (row, what bench/ceiling.py's app does)
     "no-op": ("  ceiling: a no-op route", "the same route, models and serving, no work"),
@@ -36,6 +36,7 @@ def http_rows(result: HttpResult, clients: int, workers: int,
                  "prepared INSERT (issue 19)"),
         *cpu_rows(cpu),
         *[under_load(READS[kind], found) for kind, found in result.reads.items()],
+        *paced_rows(result),
         Row("peak RSS of the API processes",
             f"{max(result.peak_rss_mb.values(), default=0):.0f} MiB",
             note="per process (MiB): " + ", ".join(
@@ -78,6 +79,19 @@ def cpu_row(label: str, spent: float | None, ceiling: float | None, note: str) -
     return Row(label, "-" if spent is None else f"{spent:.2f} ms",
                "-" if ceiling is None else f"{ceiling:.2f} ms", ratio, f">= {AGAINST_CEILING}",
                None if ratio is None else ratio >= AGAINST_CEILING, note)
+
+
+def paced_rows(result: HttpResult) -> list[Row]:
+    """The same reads while the writes come at a meeting's pace (bench/web.py PACED_RATE)."""
+    if not result.reads_paced:
+        return []
+    p = result.writes_paced
+    rows = [Row(f"writes paced at {PACED_RATE:.0f}/s (reads below meanwhile)",
+                f"{p.get('rate')} req/s",
+                note=f"p50/p99 {p['p50_ms']}/{p['p99_ms']} ms; " + errors(p))]
+    for kind, found in result.reads_paced.items():
+        rows.append(under_load("  paced: " + READS[kind].split(": ", 1)[1], found))
+    return rows
 
 
 def under_load(label: str, found: dict[str, Any]) -> Row:

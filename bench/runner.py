@@ -33,7 +33,7 @@ from bench.report import errors, times
 from bench.server import Server, serve, serve_ceiling
 from bench.store import Store, bench_store, bench_url
 from bench.timeline import as_of_target
-from bench.web import run_http, time_travel
+from bench.web import PACED_RATE, run_http, time_travel
 from projections.runtime import rebuild_all
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -371,6 +371,8 @@ class Bench:
             "cpu_ms_per_write": cpu,
             "writes": result.writes, "writes_under_load": result.writes_under_load,
             **{f"{kind}_under_load": found for kind, found in result.reads.items()},
+            "paced_rate": PACED_RATE, "writes_paced": result.writes_paced,
+            **{f"{kind}_paced": found for kind, found in result.reads_paced.items()},
             "console_accounts": sorted(console),
             "peak_rss_mb": result.peak_rss_mb, "rounds": result.phases,
             "ceiling_rows_inserted": store.count(CEILING_TABLE, CEILING_TOPIC),

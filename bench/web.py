@@ -22,6 +22,11 @@ from bench.server import Server
 from bench.stats import Rounds, median, ms, percentile
 from bench.store import Store
 
+#: Writes per second of the paced load: a province's busiest hour has every county's panel
+#: rating at once (117 counties x 20 members x 12 participants in an hour: ~8/s); a hall
+#: of phones casting ballots ~34/s (the ballots part). 100/s is ~3x the busier of the two.
+PACED_RATE = 100.0
+
 
 def _latency(results: list[Result]) -> dict[str, Any]:
     latencies = [x for r in results for x in r["latencies"]]
@@ -40,6 +45,8 @@ class HttpResult:
     writes: dict[str, Any] = field(default_factory=dict)
     writes_under_load: dict[str, Any] = field(default_factory=dict)
     reads: dict[str, dict[str, Any]] = field(default_factory=dict)  # read kind -> latencies
+    writes_paced: dict[str, Any] = field(default_factory=dict)
+    reads_paced: dict[str, dict[str, Any]] = field(default_factory=dict)  # at PACED_RATE
     phases: list[dict[str, Any]] = field(default_factory=list)
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
 
@@ -60,8 +67,10 @@ class LoadProcess:
         process.start()
         self.workers: list[tuple[Connection, BaseProcess]] = [(pipe, process)]
 
-    def run(self, seconds: float, with_readers: bool) -> dict[str, Result]:
-        answer: dict[str, Result] = exchange(self.workers, [("run", seconds, with_readers)])[0]
+    def run(self, seconds: float, with_readers: bool,
+            rate: float | None = None) -> dict[str, Result]:
+        answer: dict[str, Result] = exchange(
+            self.workers, [("run", seconds, with_readers, rate)])[0]
         return answer
 
     def target(self, port: int) -> None:
@@ -80,14 +89,16 @@ def run_http(
     """Rounds of the write load alone on `server` and on each of `ceilings` (bench/ceiling.py),
     in an order rotating round by round, each measured for its rate and its server's CPU per
     write; then the write load on `server` with every reader of `plan` at once (the reads
-    under load); each round ends with the raw inserts of the rows `server` stored in it."""
+    under load), and the same readers with the writes paced at `PACED_RATE`; each round ends
+    with the raw inserts of the rows `server` stored in it."""
     result = HttpResult()
     servers = {"lianping": server, **(ceilings or {})}
     loads = {"lianping": LoadProcess(plan)} | {
         name: LoadProcess(replace(plan, port=s.port, reads={}))
         for name, s in (ceilings or {}).items()}
-    writes, under_load = [], []
+    writes, under_load, paced_writes = [], [], []
     reads: dict[str, list[Result]] = {kind: [] for kind in plan.reads}
+    paced_reads: dict[str, list[Result]] = {kind: [] for kind in plan.reads}
     try:
         loads["lianping"].run(warmup, True)
         for name in (ceilings or {}):
@@ -102,6 +113,10 @@ def run_http(
                 answers[name], phase["cpu"][name] = _writes_alone(
                     servers[name], loads[name], seconds, name == "lianping")
             loaded = loads["lianping"].run(seconds, True)
+            paced = loads["lianping"].run(seconds, True, PACED_RATE)
+            paced_writes.append(paced["writes"])
+            for kind in reads:
+                paced_reads[kind].append(paced[kind])
             rows = store.rows_after(head)
             raw = pool.insert("raw", RAW_TABLE, rows, insert_seconds)
             rate = _rate(answers["lianping"])
@@ -127,6 +142,10 @@ def run_http(
             load.close()
     result.writes, result.writes_under_load = _latency(writes), _latency(under_load)
     result.reads = {kind: _latency(found) for kind, found in reads.items()}
+    result.writes_paced = _latency(paced_writes)
+    result.writes_paced["rate"] = round(
+        median([_rate(w) for w in paced_writes]) or 0, 1) if paced_writes else None
+    result.reads_paced = {kind: _latency(found) for kind, found in paced_reads.items()}
     return result
 
 

@@ -58,6 +58,23 @@ def test_every_read_and_console_page_is_measured_under_the_write_load_against_30
         assert rows[label]["met"] is (found["p99_ms"] <= 300)
 
 
+def test_the_same_reads_are_measured_while_the_writes_come_at_a_meetings_pace(
+    quick_results: dict[str, Any],
+) -> None:
+    rows = {row["name"]: row for row in quick_results["rows"]}
+    http = quick_results["http"]
+    paced = http["writes_paced"]
+    assert paced["errors"] == 0 and paced["ops"] > 0, paced
+    assert 0 < paced["rate"] <= 1.25 * http["paced_rate"], paced  # paced, not saturating
+    assert rows[f"writes paced at {http['paced_rate']:.0f}/s (reads below meanwhile)"]
+    for kind, label in READS.items():
+        found = http[f"{kind}_paced"]
+        assert found["errors"] == 0, (kind, found["error"])
+        assert found["ops"] > 0 and found["p99_ms"] >= found["p50_ms"] > 0, (kind, found)
+        row = rows["  paced: " + label.split(": ", 1)[1]]
+        assert (row["value"], row["target"]) == (f"p99 {found['p99_ms']} ms", "<= 300 ms")
+
+
 SUPERVISOR = """
 import subprocess, sys, time
 listen = "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', {port})); s.listen(); "
