@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, PersistenceError
 
@@ -127,8 +127,8 @@ class LianpingApp(Application[UUID]):
         ``execute``), so a stale read can only cost a second attempt, never a wrong write.
 
         ``new_unless_cached``: the command creates this aggregate when it is absent (a rating,
-        a score). On the first attempt one this process has neither cached nor seen stored
-        (``CopyOnWriteRepository.knows``: evicted ones are remembered) is taken as absent
+        a score; the use cases ask so only when the write is not an amendment, which needs a
+        reason). On the first attempt one this process has not cached is taken as absent
         without reading the store: if it does exist, the save of the new one fails on its
         version like a lost race, and the next attempt reads that one aggregate from the store
         (the rest as cached, still asserted by the save). A new item costs no read; one made
@@ -138,7 +138,7 @@ class LianpingApp(Application[UUID]):
         if attempt is not None and not attempt.fresh and aggregate_id not in attempt.refresh:
             aggregate = self._cached(aggregate_id, copy=not read_only)
             attempt.unchecked |= aggregate is not None
-            if aggregate is None and new_unless_cached and self._unknown(aggregate_id):
+            if aggregate is None and new_unless_cached and self.repository.cache is not None:
                 attempt.unchecked = True
                 attempt.assumed_absent.add(aggregate_id)
                 attempt.saw(aggregate_id, None)
@@ -156,15 +156,6 @@ class LianpingApp(Application[UUID]):
         """The aggregate as this process's cache holds it, without I/O (None if not cached):
         possibly stale, and shared, so for reading only."""
         return of_type(cls, self._cached(aggregate_id, copy=False))
-
-    def _unknown(self, aggregate_id: UUID) -> bool:
-        """Neither cached nor seen stored by this process (with a cache; without one, nothing
-        is taken as absent unread)."""
-        repository = self.repository
-        if repository.cache is None:
-            return False
-        return not (isinstance(repository, CopyOnWriteRepository)
-                    and repository.knows(aggregate_id))
 
     def _cached(self, aggregate_id: UUID, copy: bool) -> Aggregate | None:
         cache = self.repository.cache
@@ -322,22 +313,6 @@ class LianpingApp(Application[UUID]):
             raise
         self._cache_saved(aggregates)
         return Outcome(body, item.version, recordings[-1].notification.id, created)
-
-    def save(self, *objs: Any, **kwargs: Any) -> Any:
-        """The library's ``save``, collecting aggregates' events without its runtime-protocol
-        ``isinstance`` checks (~40 µs a save); anything but aggregates goes the library's way."""
-        if not all(isinstance(obj, Aggregate) for obj in objs):
-            return super().save(*objs, **kwargs)
-        processing: ProcessingEvent[UUID] = ProcessingEvent()
-        for aggregate in objs:
-            processing.events.extend(aggregate.collect_events())
-            processing.aggregates[aggregate.id] = aggregate
-        processing.saved_kwargs.update(kwargs)
-        recordings = self._record(processing)
-        self._take_snapshots(processing)
-        self._notify(recordings)
-        self.notify(processing.events)  # (deprecated, a no-op: as the library's save)
-        return recordings
 
     def _replay(self, request: Request, use_case: UseCase) -> Outcome | None:
         if request.idempotency_key is None:

@@ -5,11 +5,7 @@ cached object itself (under a per-aggregate lock that readers do not take). Read
 hand that same object out uncopied, so a reader in another thread could see it half-updated, or
 iterate one of its dicts while an event adds a key ("dictionary changed size during iteration").
 Here a fast-forward applies the new events to a copy and puts the copy in the cache: a reader
-keeps the consistent object it was given, the next reader gets the newer one.
-
-It also remembers, beyond what it caches, the ids of aggregates it has seen exist (``knows``): a
-command that creates an aggregate when it is absent (``LianpingApp.find(new_unless_cached=...)``)
-reads the store for one that was evicted, instead of taking it as absent and failing its save."""
+keeps the consistent object it was given, the next reader gets the newer one."""
 
 from __future__ import annotations
 
@@ -20,22 +16,11 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository, project_aggregate
 
-#: How many ids of aggregates known to exist are remembered, per aggregate the cache holds.
-KNOWN_PER_CACHED = 8
-
 
 class CopyOnWriteRepository(Repository[UUID]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._put_lock = Lock()
-        # Ids (as ints) of aggregates this process has seen stored, oldest first. An aggregate
-        # never stops existing, so the memory is never wrong, only bounded.
-        self._known: dict[int, None] = {}
-        self._known_max = KNOWN_PER_CACHED * getattr(self.cache, "maxsize", 0)
-
-    def knows(self, aggregate_id: UUID) -> bool:
-        """Whether this process has seen ``aggregate_id`` stored (cached now or not)."""
-        return aggregate_id.int in self._known
 
     def get(  # type: ignore[override]
         self,
@@ -77,8 +62,3 @@ class CopyOnWriteRepository(Repository[UUID]):
                 cached = None
             if cached is None or cached.version < aggregate.version:
                 self.cache.put(aggregate.id, aggregate)
-            known = self._known
-            if self._known_max and aggregate.id.int not in known:
-                known[aggregate.id.int] = None
-                if len(known) > self._known_max:
-                    del known[next(iter(known))]

@@ -20,7 +20,6 @@ from uuid import UUID
 from eventsourcing.persistence import DataError, PersistenceError
 
 from application.store.chain import as_uuid
-from application.store.pg_arrays import BytesArray, IntArray, TextArray, UuidArray
 
 if TYPE_CHECKING:
     from eventsourcing.persistence import StoredEvent
@@ -55,19 +54,19 @@ class AppendArgs(NamedTuple):
     """The append function's parameters, in its order (postgres.sql, append_function): the
     saves' columns, flattened in save order, with each save's sizes."""
 
-    sizes: IntArray
-    originator_ids: UuidArray
-    originator_versions: IntArray
-    topics: TextArray
-    states: BytesArray
+    sizes: list[int]
+    originator_ids: list[UUID]
+    originator_versions: list[int]
+    topics: list[str]
+    states: list[bytes]
     lock_timeout: str
-    key_ids: UuidArray
-    key_actors: TextArray
-    key_fingerprints: TextArray
-    key_responses: TextArray
-    guard_sizes: IntArray
-    guard_ids: UuidArray
-    guard_versions: IntArray
+    key_ids: list[UUID | None]
+    key_actors: list[str | None]
+    key_fingerprints: list[str | None]
+    key_responses: list[str | None]
+    guard_sizes: list[int]
+    guard_ids: list[UUID]
+    guard_versions: list[int]
 
     @classmethod
     def of(cls, saves: Sequence[Save], lock_timeout: str) -> AppendArgs:
@@ -75,19 +74,19 @@ class AppendArgs(NamedTuple):
         keys = [save.key for save in saves]
         guards = [g for save in saves for g in save.guards]
         return cls(
-            IntArray(len(save.events) for save in saves),
-            UuidArray(originator_uuid(e.originator_id) for e in events),
-            IntArray(e.originator_version for e in events),
-            TextArray(e.topic for e in events),
-            BytesArray(e.state for e in events),
+            [len(save.events) for save in saves],
+            [originator_uuid(e.originator_id) for e in events],
+            [e.originator_version for e in events],
+            [e.topic for e in events],
+            [e.state for e in events],
             lock_timeout,
-            UuidArray(None if k is None else k.key_id for k in keys),
-            TextArray(None if k is None else k.actor for k in keys),
-            TextArray(None if k is None else k.fingerprint for k in keys),
-            TextArray(None if k is None else k.response for k in keys),
-            IntArray(len(save.guards) for save in saves),
-            UuidArray(g.originator_id for g in guards),
-            IntArray(g.version for g in guards),
+            [None if k is None else k.key_id for k in keys],
+            [None if k is None else k.actor for k in keys],
+            [None if k is None else k.fingerprint for k in keys],
+            [None if k is None else k.response for k in keys],
+            [len(save.guards) for save in saves],
+            [g.originator_id for g in guards],
+            [g.version for g in guards],
         )
 
 
