@@ -19,7 +19,7 @@ from domain.plan import ITEM_STATUSES, is_overdue
 from projections.context import CONTEXTS, ORGS, context, fold_contexts, fold_orgs
 from projections.envelope import Envelope, utc_text
 from projections.lists import LIKE, like_escape
-from projections.plans import FEEDBACK, ITEMS, PLAN_TABLES, PLANS, fold_feedback, fold_plans
+from projections.plans import ITEMS, PLAN_TABLES, fold_plans
 from projections.supervision import (
     FINALIZED,
     ORDERS,
@@ -50,10 +50,12 @@ CYCLES = table(
     "cycles", "cycle_id organizer_org report_cutoff review_cutoff plan_cutoff finalized_once",
     "cycle_id", "finalized_once",
 )
-# Who was expected to report (participants) and whether they did: for not_submitted.
+# Who was expected to report (participants) and whether they did, the feedback problems they
+# got and whether they then sent a plan; ``open`` while either is owed: for not_submitted.
 SUBMISSIONS = table(
-    "submissions", "cycle_id org_code reported position", "cycle_id org_code",
-    "reported position", indexes=["org_code"],
+    "submissions", "cycle_id org_code reported position problems planned open",
+    "cycle_id org_code", "reported position problems planned open",
+    indexes=["org_code", "open"],
 )
 FLAGS = table(
     "flags", "position kind cycle_id org_code actor reason recorded_at", "position kind",
@@ -98,7 +100,6 @@ def flags_fold(tz: ZoneInfo) -> Fold:
         yield from fold_contexts(rows, e)
         yield from fold_orgs(rows, e)
         yield from fold_plans(rows, e)
-        yield from fold_feedback(rows, e)
         yield from fold_supervision(rows, e)
         d = e.data
         cycle_id, org_code = context(rows, e)
@@ -163,18 +164,31 @@ def _fold_submissions(
     match e.aggregate_type, e.name:
         case "Cycle", "ParticipantAdded":
             yield Put(SUBMISSIONS, {"cycle_id": cycle_id, "org_code": e.data["org_code"],
-                                    "reported": 0, "position": e.position})
+                                    "reported": 0, "position": e.position, "problems": 0,
+                                    "planned": 0, "open": 1})
         case "Cycle", "ParticipantRemoved":
             if rows.get(SUBMISSIONS, (cycle_id, e.data["org_code"])) is not None:
                 yield Delete(SUBMISSIONS, (cycle_id, e.data["org_code"]))
         case "Report", "Submitted" if org_code is not None:
-            yield from updated(rows, SUBMISSIONS, (cycle_id, org_code), reported=1)
+            yield from _submission(rows, cycle_id, org_code, reported=1)
+        case "Feedback", _ if org_code is not None and isinstance(e.data.get("problems"), list):
+            yield from _submission(rows, cycle_id, org_code, problems=len(e.data["problems"]))
+        case "RectificationPlan", _ if org_code is not None and e.created:
+            yield from _submission(rows, cycle_id, org_code, planned=1)
+
+
+def _submission(rows: Rows, cycle_id: str, org_code: str, **change: int) -> Iterator[Change]:
+    found = rows.get(SUBMISSIONS, (cycle_id, org_code))
+    if found is not None:
+        row = {**found, **change}
+        owed = not row["reported"] or (row["problems"] > 0 and not row["planned"])
+        yield Put(SUBMISSIONS, {**row, "open": int(owed)})
 
 
 def projection(tz: ZoneInfo) -> Projection:
     return Projection(
         NAME,
-        (CONTEXTS, ORGS, *PLAN_TABLES, FEEDBACK, *SUPERVISION_TABLES, CYCLES, SUBMISSIONS,
+        (CONTEXTS, ORGS, *PLAN_TABLES, *SUPERVISION_TABLES, CYCLES, SUBMISSIONS,
          FLAGS),
         flags_fold(tz),
     )
@@ -186,6 +200,7 @@ class Where:
 
     cycle_id: str | None = None
     path: str | None = None
+    parent: str | None = None  # the subtree root's parent
 
     def sql(self, r: Reader, table: Table, join: str = "") -> tuple[str, tuple[Any, ...]]:
         """``<table> x [JOIN orgs o] <join> WHERE <condition>`` and its parameters."""
@@ -197,21 +212,71 @@ class Where:
         )
 
 
-def _flags(r: Reader, where: Where, today: date, tz: ZoneInfo) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Window:
+    """Which positions to read: those after ``after``; with a ``limit``, each source stops after
+    about that many rows (a page's worth), never inside a position."""
+
+    after: int = 0
+    limit: int | None = None
+
+    def fetch(self, r: Reader, query: str, params: tuple[Any, ...], column: str,
+              order: str = "") -> tuple[list[dict[str, Any]], int | None]:
+        """Rows of ``query`` (``SELECT ... WHERE ...``) in ``column`` order (then ``order``),
+        and the position up to which they are complete: None when every row was read, else
+        the last one read (all rows at it included)."""
+        key = column.rsplit(".", 1)[-1]
+        query, params = f"{query} AND {column} > ?", (*params, self.after)
+        ordered = f" ORDER BY {column}{', ' + order if order else ''}"
+        if self.limit is None:
+            return r.fetch(query + ordered, params), None
+        rows = r.fetch(f"{query}{ordered} LIMIT {self.limit + 1}", params)
+        if len(rows) <= self.limit:
+            return rows, None
+        last = rows[-1][key]
+        return [row for row in rows if row[key] < last] + r.fetch(
+            f"{query} AND {column} = ?{ordered}", (*params, last)), last
+
+
+def _flags(
+    r: Reader, where: Where, today: date, tz: ZoneInfo, window: Window = Window(),
+) -> tuple[list[dict[str, Any]], int | None]:
+    """The flags in ``window`` and the position up to which they are complete (None: all)."""
+    sources = [
+        _stored(r, where, window), _overdue_items(r, where, today, window),
+        _not_submitted(r, where, today, tz, window), _talks(r, where, today, window),
+        _overdue_orders(r, where, today, window),
+    ]
+    ends = [end for _, end in sources if end is not None]
+    complete_to = min(ends) if ends else None
+    flags = [flag for found, _ in sources for flag in found
+             if complete_to is None or flag["position"] <= complete_to]
+    flags.sort(key=lambda flag: (flag["position"], flag["kind"]))
+    return flags, complete_to
+
+
+Found = tuple[list[dict[str, Any]], int | None]
+
+
+def _stored(r: Reader, where: Where, window: Window) -> Found:
     source, params = where.sql(r, FLAGS)
-    found = r.fetch(
-        f"SELECT x.kind, x.position, x.org_code, x.actor, x.reason, x.recorded_at, x.cycle_id "
-        f"FROM {source} ORDER BY x.position, x.kind", params,
+    found, end = window.fetch(
+        r, f"SELECT x.kind, x.position, x.org_code, x.actor, x.reason, x.recorded_at, "
+        f"x.cycle_id FROM {source}", params, "x.position", "x.kind",
     )
-    flags: list[dict[str, Any]] = [{**row, "item_id": None, "due_date": None} for row in found]
+    return [{**row, "item_id": None, "due_date": None} for row in found], end
+
+
+def _overdue_items(r: Reader, where: Where, today: date, window: Window) -> Found:
     source, params = where.sql(r, ITEMS, f"JOIN {r.table(CYCLES)} c ON c.cycle_id = x.cycle_id")
     # The statuses other than verified, named: the index on (status, due_date) then finds the
     # open items past due without reading the province's every item.
-    items = r.fetch(
-        f"SELECT x.* FROM {source} AND x.status IN ({', '.join('?' for _ in OPEN_ITEMS)}) "
-        "AND x.due_date < ? ORDER BY x.org_code, x.seq", (*params, *OPEN_ITEMS, today.isoformat()),
+    items, end = window.fetch(
+        r, f"SELECT x.* FROM {source} AND x.status IN ({', '.join('?' for _ in OPEN_ITEMS)}) "
+        "AND x.due_date < ?", (*params, *OPEN_ITEMS, today.isoformat()),
+        "x.due_position", "x.org_code, x.seq",
     )
-    flags.extend(
+    return [
         {
             "kind": "overdue_item", "position": item["due_position"], "org_code": item["org_code"],
             "actor": item["due_actor"], "reason": None, "recorded_at": item["due_at"],
@@ -219,49 +284,43 @@ def _flags(r: Reader, where: Where, today: date, tz: ZoneInfo) -> list[dict[str,
         }
         for item in items
         if is_overdue(item, today)
-    )
-    flags.extend(_not_submitted(r, where, today, tz))
-    flags.extend(_talks(r, where, today))
+    ], end
+
+
+def _overdue_orders(r: Reader, where: Where, today: date, window: Window) -> Found:
     # An order tied to an ended rehearsal (its cycle row deleted) raises nothing any more.
     source, params = where.sql(
         r, ORDERS, f"LEFT JOIN {r.table(CYCLES)} c ON c.cycle_id = x.cycle_id"
     )
-    flags.extend(
-        {**order_flag(row), "cycle_id": row["cycle_id"]} for row in r.fetch(
-            f"SELECT x.* FROM {source} AND x.status <> 'closed' AND x.due_date < ? "
-            "AND (x.cycle_id IS NULL OR c.cycle_id IS NOT NULL) "
-            "ORDER BY x.position", (*params, today.isoformat()),
-        )
+    found, end = window.fetch(
+        r, f"SELECT x.* FROM {source} AND x.status <> 'closed' AND x.due_date < ? "
+        "AND (x.cycle_id IS NULL OR c.cycle_id IS NOT NULL)", (*params, today.isoformat()),
+        "x.position",
     )
-    flags.sort(key=lambda flag: (flag["position"], flag["kind"]))
-    return flags
+    return [{**order_flag(row), "cycle_id": row["cycle_id"]} for row in found], end
 
 
-def _not_submitted(r: Reader, where: Where, today: date, tz: ZoneInfo) -> list[dict[str, Any]]:
+def _not_submitted(r: Reader, where: Where, today: date, tz: ZoneInfo, window: Window) -> Found:
     """A report after ``report_due``, or a plan after ``plan_due`` (for participants given
     feedback problems), that does not exist yet: as of today, by the deadlines in force."""
     start_of_today = utc_text(datetime.combine(today, time(), tzinfo=tz))
     source, params = where.sql(
         r, SUBMISSIONS, f"JOIN {r.table(CYCLES)} c ON c.cycle_id = x.cycle_id"
     )
-    found = r.fetch(
-        f"SELECT x.cycle_id, x.org_code, x.reported, x.position, c.report_cutoff, "
-        f"c.plan_cutoff, c.organizer_org, "
-        f"(SELECT MAX(f.problems) FROM {r.table(FEEDBACK)} f WHERE f.cycle_id = x.cycle_id "
-        f" AND f.org_code = x.org_code) AS problems, "
-        f"(SELECT COUNT(*) FROM {r.table(PLANS)} p WHERE p.cycle_id = x.cycle_id "
-        f" AND p.org_code = x.org_code) AS plans "
-        f"FROM {source} "
-        f"AND ((x.reported = 0 AND c.report_cutoff <= ?) OR c.plan_cutoff <= ?) "
-        f"ORDER BY x.cycle_id, x.org_code",
-        (*params, start_of_today, start_of_today),
+    # Only the submissions still owed (``open``, indexed): the others can raise nothing.
+    found, end = window.fetch(
+        r, f"SELECT x.cycle_id, x.org_code, x.reported, x.position, x.problems, x.planned, "
+        f"c.report_cutoff, c.plan_cutoff FROM {source} AND x.open = 1 "
+        f"AND ((x.reported = 0 AND c.report_cutoff <= ?) "
+        f"OR (x.problems > 0 AND x.planned = 0 AND c.plan_cutoff <= ?))",
+        (*params, start_of_today, start_of_today), "x.position", "x.cycle_id, x.org_code",
     )
     flags = []
     for row in found:
         due = []
         if not row["reported"] and row["report_cutoff"] and row["report_cutoff"] <= start_of_today:
             due.append(row["report_cutoff"])
-        if (row["problems"] or 0) > 0 and not row["plans"] and row["plan_cutoff"] \
+        if row["problems"] > 0 and not row["planned"] and row["plan_cutoff"] \
                 and row["plan_cutoff"] <= start_of_today:
             due.append(row["plan_cutoff"])
         for cutoff_at in due:
@@ -272,17 +331,25 @@ def _not_submitted(r: Reader, where: Where, today: date, tz: ZoneInfo) -> list[d
                              - timedelta(days=1)).isoformat(),
                 "cycle_id": row["cycle_id"],
             })
-    return flags
+    return flags, end
 
 
-def _talks(r: Reader, where: Where, today: date) -> list[dict[str, Any]]:
+def _talks(r: Reader, where: Where, today: date, window: Window) -> Found:
     if where.cycle_id is not None:
-        found = r.fetch(f"SELECT * FROM {r.table(FINALIZED)} WHERE cycle_id = ?",
-                        (where.cycle_id,))
+        found, end = window.fetch(r, f"SELECT * FROM {r.table(FINALIZED)} WHERE cycle_id = ?",
+                                  (where.cycle_id,), "position")
     else:
-        found = r.fetch(f"SELECT * FROM {r.table(FINALIZED)} ORDER BY position")
+        # Participants are direct children of their cycle's organizer (and orgs never move):
+        # a subtree's orgs take part only in cycles organized inside it or by its root's parent.
+        found, end = window.fetch(
+            r, f"SELECT f.* FROM {r.table(FINALIZED)} f "
+            f"LEFT JOIN {r.table(CYCLES)} c ON c.cycle_id = f.cycle_id "
+            f"LEFT JOIN {r.table(ORGS)} o ON o.code = c.organizer_org "
+            f"WHERE (c.cycle_id IS NULL OR o.path{LIKE} OR c.organizer_org = ?)",
+            (like_escape(where.path or "") + "%", where.parent), "f.position",
+        )
     if not found:
-        return []
+        return [], end
     cycles = [row["cycle_id"] for row in found]
     held: dict[str, set[str]] = {}
     for talk in r.fetch(
@@ -299,26 +366,34 @@ def _talks(r: Reader, where: Where, today: date) -> list[dict[str, Any]]:
             f"SELECT code FROM {r.table(ORGS)} WHERE code IN ({', '.join('?' for _ in codes)}) "
             f"AND path{LIKE}", (*codes, like_escape(where.path or "") + "%"))}
         flags = [flag for flag in flags if flag["org_code"] in inside]
-    return flags
+    return flags, end
 
 
-def cycle_flags(r: Reader, cycle_id: str, today: date, tz: ZoneInfo) -> dict[str, Any]:
-    flags = _flags(r, Where(cycle_id=cycle_id), today, tz)
+def cycle_flags(r: Reader, cycle_id: str, today: date, tz: ZoneInfo,
+                window: Window = Window()) -> dict[str, Any]:
+    """A cycle's flags in ``window``; ``complete_to`` as in ``subtree_flags``."""
+    flags, complete_to = _flags(r, Where(cycle_id=cycle_id), today, tz, window)
     for flag in flags:
         del flag["cycle_id"]
-    return {"cycle_id": cycle_id, "position": r.position, "flags": flags}
+    return {"cycle_id": cycle_id, "position": r.position, "flags": flags,
+            "complete_to": complete_to}
 
 
-def subtree_flags(r: Reader, org_code: str, today: date, tz: ZoneInfo) -> dict[str, Any]:
+def subtree_flags(r: Reader, org_code: str, today: date, tz: ZoneInfo,
+                  window: Window = Window()) -> dict[str, Any]:
     """The flags about orgs in ``org_code``'s subtree, over every cycle (each with its
-    ``cycle_id``)."""
-    found = r.fetch(f"SELECT path FROM {r.table(ORGS)} WHERE code = ?", (org_code,))
+    ``cycle_id``), in ``window``."""
+    found = r.fetch(f"SELECT path, parent_code FROM {r.table(ORGS)} WHERE code = ?", (org_code,))
     if not found:
-        return {"org_code": org_code, "position": r.position, "flags": [], "inside": set()}
+        return {"org_code": org_code, "position": r.position, "flags": [], "inside": set(),
+                "complete_to": None}
     path = found[0]["path"]
     inside = {row["cycle_id"] for row in r.fetch(
         f"SELECT c.cycle_id FROM {r.table(CYCLES)} c JOIN {r.table(ORGS)} o "
         f"ON o.code = c.organizer_org WHERE o.path{LIKE}", (like_escape(path) + "%",))}
-    flags = _flags(r, Where(path=path), today, tz)
-    # ``inside``: the cycles organized within the subtree (for the scope check, not answered)
-    return {"org_code": org_code, "position": r.position, "flags": flags, "inside": inside}
+    flags, complete_to = _flags(r, Where(path=path, parent=found[0]["parent_code"]), today, tz,
+                                window)
+    # ``inside``: the cycles organized within the subtree (for the scope check, not answered);
+    # ``complete_to``: the position up to which the window's flags are all there (None: all).
+    return {"org_code": org_code, "position": r.position, "flags": flags, "inside": inside,
+            "complete_to": complete_to}

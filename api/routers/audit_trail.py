@@ -200,6 +200,7 @@ def get_flags(
     closed), not_submitted (a report after report_due, or a plan after plan_due, that does not
     exist yet), these four as of today. With `org_code=` and no `cycle_id`: a subtree's flags
     (inspectors, organizers and admins whose scope contains it)."""
+    window = flags.Window(after, limit)
     if cycle_id is None:
         if org_code is None:
             raise ValidationError("invalid_query", "give cycle_id or org_code", [
@@ -207,7 +208,7 @@ def get_flags(
         lookups.org(app, org_code)
         require_subtree_flags_reader(app, request.principal, org_code)
         with read_models(app).read(flags.NAME) as view:
-            body = flags.subtree_flags(view, org_code, app.today(), app.tz)
+            body = flags.subtree_flags(view, org_code, app.today(), app.tz, window)
         inside = body.pop("inside")
         visible = access.subtree_flags_in_scope(app, request.principal, org_code,
                                                 body["flags"], inside)
@@ -215,12 +216,15 @@ def get_flags(
     else:
         cycle = access.check_flags_reader(app, request.principal, cycle_id)
         with read_models(app).read(flags.NAME) as view:
-            body = flags.cycle_flags(view, cycle_id, app.today(), app.tz)
+            body = flags.cycle_flags(view, cycle_id, app.today(), app.tz, window)
         visible = access.flags_in_scope(app, request.principal, cycle, body["flags"])
-    listed = [flag for flag in visible if flag["position"] > after]
-    page, more = cap_page(listed, limit, app.settings.max_page_bytes,
+    # The read stopped at complete_to when a source had more than a page: the next page starts
+    # after it even if none of the flags read were this reader's to see.
+    complete_to = body.pop("complete_to")
+    page, more = cap_page(visible, limit, app.settings.max_page_bytes,
                           cursor=lambda flag: flag["position"])
-    return {**body, "flags": page, "next_after": page[-1]["position"] if more else None}
+    next_after = page[-1]["position"] if more else complete_to
+    return {**body, "flags": page, "next_after": next_after}
 
 
 @router.post("/audit/notes", status_code=201, response_model=NoteOut)

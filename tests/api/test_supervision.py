@@ -147,8 +147,8 @@ class TestTalksInFlagsAndTasks:
         api.organizer.post(f"{P}/county-b/talks/{talk_id}/record", {
             "held_on": api.app.today().isoformat(), "held_by": "市委书记", "notes": "谈话"})
 
-        def talk_flags() -> list[str]:
-            body = api.as_("inspector").get("/audit/flags", params={"cycle_id": CYCLE},
+        def talk_flags(**where: str) -> list[str]:
+            body = api.as_("inspector").get("/audit/flags", params=where or {"cycle_id": CYCLE},
                                             headers=fresh(api)).json()
             return [f["org_code"] for f in body["flags"] if f["kind"] == "talk_not_held"]
 
@@ -157,6 +157,9 @@ class TestTalksInFlagsAndTasks:
 
         assert on_day_30 == []
         assert on_day_31 == ["county-c"]
+        # a subtree's: the flagged org's own (its cycle organized by the root's parent), above
+        assert [talk_flags(org_code=org) for org in ("county-c", "city", "county-b")] == [
+            ["county-c"], ["county-c"], []]
 
 
 # -- 督办 ---------------------------------------------------------------------------------------
