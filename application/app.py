@@ -7,6 +7,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from contextvars import ContextVar
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -196,6 +197,35 @@ class LianpingApp(Application[UUID]):
             for aggregate_id in wanted:
                 attempt.saw(aggregate_id, found.get(aggregate_id))
         return found
+
+    def read_all(self, aggregate_ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
+        """``find_all``'s current state for reading only, the objects shared with this process's
+        cache (never call a command method on them): one read asks only for the events after
+        the versions cached, and folds just those (onto copies), so a cycle's hundreds of
+        ratings cost a decode only when they changed. Inside a command: ``find_all``."""
+        cache = self.repository.cache
+        repository = self.repository
+        if cache is None or _ATTEMPT.get() is not None or not isinstance(
+                repository, CopyOnWriteRepository):
+            return self.find_all(aggregate_ids)
+        wanted = list(dict.fromkeys(aggregate_ids))
+        found: dict[UUID, Any] = {}
+        for aggregate_id in wanted:
+            with suppress(KeyError):
+                found[aggregate_id] = cache.get(aggregate_id)
+        newer = self.recorder.select_events_of(
+            wanted, [found[i].version if i in found else 0 for i in wanted])
+        changed: dict[UUID, Any] = {}
+        for stored_event in newer:
+            event: Any = self.mapper.to_domain_event(stored_event)
+            aggregate_id = event.originator_id
+            if aggregate_id not in changed:
+                held = found.get(aggregate_id)
+                changed[aggregate_id] = None if held is None else deepcopy(held)
+            changed[aggregate_id] = event.mutate(changed[aggregate_id])
+        for aggregate in changed.values():
+            repository.put_newer(aggregate)
+        return found | changed
 
     def having_event(self, aggregate_ids: Iterable[UUID], topic: str) -> set[UUID]:
         """Which of these aggregates have a stored event of ``topic``: one read, no event

@@ -44,8 +44,10 @@ class Settings(BaseSettings):
     # Aggregates kept in memory per process. A repository read fetches their newer events first
     # (fast-forward, onto a copy: application/cache.py); a command's first attempt and
     # `LianpingApp.cached` take them as cached, possibly stale (the save asserts the versions a
-    # command read; a stale read costs a retry). 0 disables the cache.
-    aggregate_cache_size: int = 4096
+    # command read; a stale read costs a retry); `LianpingApp.read_all` (standings, ballot
+    # pages) folds only their newer events. Sized for a province's open cycles (a county's
+    # cycle with a panel of 20 is ~550 aggregates). 0 disables the cache.
+    aggregate_cache_size: int = 32768
     # PostgreSQL: saves made at once in one process share one transaction and one round trip
     # (application/store/group_commit.py). false: each save is its own transaction.
     group_commit: bool = True

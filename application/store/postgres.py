@@ -116,8 +116,10 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "SELECT notification_id, hash FROM {schema}.{table} "
             "ORDER BY notification_id DESC LIMIT 1")
         self.select_events_of_statement = self._render(
-            "SELECT originator_id, originator_version, topic, state FROM {schema}.{table} "
-            "WHERE originator_id = ANY(%s::uuid[]) ORDER BY originator_id, originator_version")
+            "SELECT e.originator_id, e.originator_version, e.topic, e.state "
+            "FROM {schema}.{table} AS e JOIN unnest(%s::uuid[], %s::int[]) AS w(id, after) "
+            "ON e.originator_id = w.id AND e.originator_version > w.after "
+            "ORDER BY e.originator_id, e.originator_version")
         self.select_positions_statement = self._render(
             "SELECT originator_version, notification_id, hash FROM {schema}.{table} "
             "WHERE originator_id = %s")
@@ -324,10 +326,15 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             ]
 
     @FAIL_FAST
-    def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
-        """Every stored event of these aggregates in one statement, by aggregate and version."""
+    def select_events_of(
+        self, originator_ids: Sequence[UUID], after: Sequence[int] | None = None
+    ) -> list[StoredEvent]:
+        """Every stored event of these aggregates (after ``after``'s version of each) in one
+        statement, by aggregate and version."""
+        versions = list(after) if after is not None else [0] * len(originator_ids)
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(self.select_events_of_statement, (list(originator_ids),), prepare=True)
+            curs.execute(self.select_events_of_statement, (list(originator_ids), versions),
+                         prepare=True)
             return [
                 StoredEvent(originator_id=row[0], originator_version=row[1], topic=row[2],
                             state=bytes(row[3]))
@@ -357,16 +364,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.select_idempotency_statement, (key_id,), prepare=True)
             row = curs.fetchone()
-        if row is None:
-            return None
-        return StoredIdempotency(
-            key_id=row["key_id"],
-            actor=row["actor"],
-            fingerprint=row["fingerprint"],
-            response=row["response"],
-            position=row["position"],
-            created_at=row["created_at"],
-        )
+        return None if row is None else StoredIdempotency(**row)  # the columns are its fields
 
 
 def open_postgres_recorder(

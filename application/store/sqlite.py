@@ -305,10 +305,14 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
                 for row in c.fetchall()
             ]
 
-    def select_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
-        """Every stored event of these aggregates in one read transaction, by aggregate and
-        version (SQLite takes at most 999 parameters a statement: chunks of 500)."""
+    def select_events_of(
+        self, originator_ids: Sequence[UUID], after: Sequence[int] | None = None
+    ) -> list[StoredEvent]:
+        """Every stored event of these aggregates (after ``after``'s version of each) in one
+        read transaction, by aggregate and version (SQLite takes at most 999 parameters a
+        statement: chunks of 500)."""
         found: list[StoredEvent] = []
+        held: dict[Any, int] = dict(zip(originator_ids, after, strict=True)) if after else {}
         with self.datastore.transaction(commit=False) as c:
             for start in range(0, len(originator_ids), 500):
                 chunk = [_originator_text(i) for i in originator_ids[start : start + 500]]
@@ -327,6 +331,8 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
                     )
                     for row in c.fetchall()
                 )
+        if held:
+            found = [e for e in found if e.originator_version > held.get(e.originator_id, 0)]
         return found
 
     def positions_of(self, originator_id: UUID) -> dict[int, tuple[int, bytes | None]]:

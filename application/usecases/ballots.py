@@ -139,8 +139,8 @@ def open_ballot(app: LianpingApp, code: str) -> OpenBallot:
     """For the phone page: 404 ballot_not_found (unknown, used or voided), 409 outside
     reviewing."""
     _, cycle = _castable(app, code, read_only=True)
-    found = app.find_all([ids.report_id(cycle.cycle_id, o) for o in cycle.participants])
-    names = app.find_all([ids.org_id(o) for o in cycle.participants])
+    found = app.read_all([ids.report_id(cycle.cycle_id, o) for o in cycle.participants])
+    names = app.read_all([ids.org_id(o) for o in cycle.participants])
     rows = []
     for org_code in cycle.participants:
         if of_type(Report, found.get(ids.report_id(cycle.cycle_id, org_code))) is None:

@@ -35,7 +35,7 @@ def review_sheet(app: LianpingApp, request: Request, cycle_id: str) -> dict[str,
     own = principal.org_code
     own_orgs = [] if own is None else [own, *lookups.ancestors(app, own)]
     orgs = list(cycle.participants)
-    known = app.find_all([
+    known = app.read_all([
         *(ids.org_id(org) for org in orgs),
         *(ids.report_id(cycle_id, org) for org in orgs),
         *(ids.rating_id(cycle_id, org, me) for org in orgs),

@@ -73,8 +73,9 @@ class CycleFacts:
                            ids.plan_id(previous.cycle_id, org)]
         # The organizations as they are now (not as of the moment), as the rows name them.
         orgs = [ids.org_id(org) for org in cycle.participants]
-        self._found = app.find_all(wanted + (orgs if as_of is None else []), as_of)
-        self._orgs = self._found if as_of is None else app.find_all(orgs)
+        self._found = app.read_all(wanted + orgs) if as_of is None else app.find_all(
+            wanted, as_of)
+        self._orgs = self._found if as_of is None else app.read_all(orgs)
         self.ballots = self._ballots(app, as_of)
 
     def _ballots(
@@ -87,7 +88,8 @@ class CycleFacts:
             return []
         live = [b for b in book.batches.values() if not b["voided"]]
         codes = [UUID(i) for b in live for i in b["ballot_ids"]]
-        found = app.find_all(codes, as_of) if codes else {}
+        found = {} if not codes else app.read_all(codes) if as_of is None else app.find_all(
+            codes, as_of)
         counted: list[tuple[str, dict[str, str]]] = []
         for batch in live:
             counted += [(batch["category"], paper) for paper in batch["ballots"]]
