@@ -348,16 +348,20 @@ def _talks(r: Reader, where: Where, today: date, window: Window) -> Found:
             f"WHERE (c.cycle_id IS NULL OR o.path{LIKE} OR c.organizer_org = ?)",
             (like_escape(where.path or "") + "%", where.parent), "f.position",
         )
-    if not found:
+    # The talks held matter only where a talk is due: those cycles' alone are read.
+    due = {row["cycle_id"] for row in found
+           if talk_flags([{**row, "held": set()}], today)}
+    if not due:
         return [], end
-    cycles = [row["cycle_id"] for row in found]
+    cycles = sorted(due)
     held: dict[str, set[str]] = {}
     for talk in r.fetch(
         f"SELECT cycle_id, org_code FROM {r.table(TALKS)} WHERE held_on IS NOT NULL "
         f"AND cycle_id IN ({', '.join('?' for _ in cycles)})", tuple(cycles),
     ):
         held.setdefault(talk["cycle_id"], set()).add(talk["org_code"])
-    rows = [{**row, "held": held.get(row["cycle_id"], set())} for row in found]
+    rows = [{**row, "held": held.get(row["cycle_id"], set())} for row in found
+            if row["cycle_id"] in due]
     flags = [{**flag, "cycle_id": row["cycle_id"]}
              for row in rows for flag in talk_flags([row], today)]
     if where.cycle_id is None and flags:  # only those about orgs in the subtree
