@@ -89,46 +89,6 @@ class TestCoverage:
         }]
         assert overdue["children"][0]["items_overdue"] == 1
 
-    def test_pages_of_any_size_give_the_whole_list_never_splitting_a_position(self, api: Api):
-        yesterday = api.app.today() - timedelta(days=1)
-        a = county_cycle(api, "county-a", towns=5)
-        world = api.world
-        world.run("org-county-a", cycles.set_deadlines, a, {"report_due": yesterday}, "补录")
-        for town in ("county-a-t1", "county-a-t2", "county-a-t3"):
-            report(api, town=town, cycle_id=a)  # late_submission
-        world.run("org-county-a", cycles.advance, a, "reviewing", None)
-        world.run("org-county-a", cycles.set_deadlines, a, {"review_due": yesterday}, "补录")
-        for town in ("county-a-t1", "county-a-t2"):
-            world.run("reviewer-1", participants.rate, a, town, "good", None, None)
-            # an amendment after review_due: two flags at one position
-            world.run("reviewer-1", participants.rate, a, town, "poor", None, "补充了解")
-        api.cycle_in("preparing")
-        world.run("organizer", cycles.set_deadlines, CYCLE, {"report_due": yesterday}, None)
-        inspector = api.as_("inspector")
-        whole = inspector.get("/audit/flags", params={"org_code": "city"},
-                              headers=fresh(api)).json()
-
-        def at(flags: list[dict[str, Any]], position: int) -> list[dict[str, Any]]:
-            return [f for f in flags if f["position"] == position]
-
-        def paged(limit: int) -> list[dict[str, Any]]:
-            found: list[dict[str, Any]] = []
-            after, pages = 0, 0
-            while after is not None and pages < 50:
-                body = inspector.get("/audit/flags", params={
-                    "org_code": "city", "after": after, "limit": limit}).json()
-                page, after, pages = body["flags"], body["next_after"], pages + 1
-                last = page[-1]["position"]
-                assert at(page, last) == at(whole["flags"], last)  # never split
-                found += page
-            return found
-
-        positions = [f["position"] for f in whole["flags"]]
-        assert whole["next_after"] is None
-        assert len(positions) > len(set(positions)) >= 8  # groups sharing a position
-        for limit in (1, 2, 3, 5):
-            assert paged(limit) == whole["flags"], limit
-
     def test_refusals(self, api: Api):
         api.cycle_in("preparing")
 
