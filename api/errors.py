@@ -6,7 +6,6 @@ are 503 with Retry-After; anything else is a logged 500 in the same shape."""
 
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -38,15 +37,6 @@ STATUS_BY_KIND = {
 STORE_RETRY_AFTER = "2"
 
 
-class UnescapedJSONResponse(JSONResponse):
-    """UTF-8 JSON with Chinese text as is (not ``\\u`` escaped)."""
-
-    def render(self, content: Any) -> bytes:
-        return json.dumps(
-            content, ensure_ascii=False, allow_nan=False, separators=(",", ":")
-        ).encode("utf-8")
-
-
 class ApiError(Exception):
     """A refusal decided at the HTTP edge (not by a domain rule)."""
 
@@ -70,7 +60,7 @@ def error_response(
     all_headers = dict(headers or {})
     if status == 401:
         all_headers.setdefault("WWW-Authenticate", "Bearer")
-    return UnescapedJSONResponse(body, status_code=status, headers=all_headers)
+    return JSONResponse(body, status_code=status, headers=all_headers)  # UTF-8, unescaped
 
 
 def _count_store_error(request: Request, exc: Exception) -> None:

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from api.console import install_console, larger_bodies
 from api.console.ballot import install_ballot_pages
 from api.docs import install_docs
-from api.errors import UnescapedJSONResponse, install_error_handlers
+from api.errors import install_error_handlers
 from api.limits import EdgeMiddleware, Limits
 from api.metrics import Metrics
 from api.reminders.process import start_reminders_in_background
@@ -62,7 +62,6 @@ def create_app(settings: Settings | None = None, application: LianpingApp | None
         title="lianping",
         version="1.0.0",
         description=DESCRIPTION,
-        default_response_class=UnescapedJSONResponse,
         lifespan=lifespan,
         docs_url=None,  # served offline by install_docs
         redoc_url=None,

@@ -27,7 +27,6 @@ from fastapi import APIRouter, FastAPI, Header, HTTPException, Request, Response
 from psycopg.sql import SQL, Identifier
 from psycopg_pool import ConnectionPool
 
-from api.errors import UnescapedJSONResponse
 from api.routing import OneHopRoute
 from api.schemas.participants import ReviewIn, ReviewOut
 from api.serve import ServeOptions, serve
@@ -93,7 +92,7 @@ def create_app() -> FastAPI:
             if app.state.rows:
                 app.state.rows.close()
 
-    app = FastAPI(default_response_class=UnescapedJSONResponse, lifespan=lifespan)
+    app = FastAPI(lifespan=lifespan)
     app.state.rows = None
     app.include_router(router)
     return app
