@@ -61,6 +61,9 @@ class MemoryApp:
         assert as_of is None, "the generator reads the present only"
         return {i: self.aggregates[i] for i in aggregate_ids if i in self.aggregates}
 
+    def read_all(self, aggregate_ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
+        return self.find_all(aggregate_ids)
+
     def commit(
         self, request: Request, *aggregates: Aggregate, item: Aggregate, body: dict[str, Any],
         created: bool = False, secret_fields: tuple[str, ...] = (),
