@@ -100,7 +100,7 @@ class Pending:
     """A save waiting in the group and, once done, its answer."""
 
     save: Save
-    wake: threading.Condition = field(default_factory=threading.Condition)
+    wake: threading.Condition | None = None  # made when its caller first has to wait
     done: bool = False
     waiting: bool = False  # its caller sleeps on ``wake`` (it is not leading a flush)
     ids: list[int] | None = None
@@ -122,11 +122,13 @@ class GroupCommit:
         self._lock = threading.Lock()
 
     def submit(self, save: Save) -> list[int]:
-        pending = Pending(save, threading.Condition(self._lock))
+        pending = Pending(save)
         with self._lock:
             self._queue.append(pending)
             while not pending.done:
                 if self._inflight >= MAX_INFLIGHT or not self._queue:
+                    if pending.wake is None:
+                        pending.wake = threading.Condition(self._lock)
                     pending.waiting = True
                     pending.wake.wait(_WAIT_SLICE)
                     pending.waiting = False
@@ -146,7 +148,9 @@ class GroupCommit:
                     self._inflight -= 1
                     for other in batch:
                         other.done = True
-                        other.wake.notify()
+                        if other.waiting:
+                            assert other.wake is not None
+                            other.wake.notify()
                     self._wake_a_leader()
         if pending.error is not None:
             raise pending.error
@@ -158,6 +162,7 @@ class GroupCommit:
         waiting caller is woken to lead them (the caller that flushed may lead again too)."""
         for queued in self._queue:
             if queued.waiting:
+                assert queued.wake is not None
                 queued.wake.notify()
                 return
 
