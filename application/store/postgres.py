@@ -101,8 +101,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         statements.append(SQL(SQL_TEXT["idempotency_table"]).format(**self._names))
         self.sql_create_statements = statements
 
-        # Parameters in binary (%b): psycopg dumps these arrays in about half the CPU of text
-        # (no quoting of each element).
+        # Binary parameters (%b): psycopg dumps the arrays in half the CPU of text (no quoting).
         self.append_statement = self._render(
             "SELECT ids, error_state, error_message FROM {schema}.{append_function}("
             "%b::integer[], %b::uuid[], %b::bigint[], %b::text[], %b::bytea[], %b::text, "
