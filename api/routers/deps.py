@@ -8,6 +8,7 @@ import hashlib
 import re
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
@@ -25,7 +26,7 @@ from api.auth import (
 from api.errors import ApiError
 from api.limits import limits_of
 from api.routing import documented_by
-from application.app import Outcome
+from application.app import LianpingApp, Outcome
 from application.app import Request as AppRequest
 
 MAX_IDEMPOTENCY_KEY = 200
@@ -129,6 +130,24 @@ async def write_request(request: Request) -> AppRequest:
 
 
 WriteRequest = Annotated[AppRequest, Depends(write_request)]
+
+
+@dataclass(frozen=True)
+class Write:
+    """What a write route needs: the application and the command's Request."""
+
+    app: LianpingApp
+    request: AppRequest
+
+
+@documented_by(WRITE_REQUEST_OPENAPI)
+async def write_of(request: Request) -> Write:
+    """``write_request`` with the application beside it, so the route has this one dependency
+    (FastAPI solves every dependency anew on each request, an ``Application`` too)."""
+    return Write(application_of(request), await write_request(request))
+
+
+Writing = Annotated[Write, Depends(write_of)]
 
 
 def written(response: Response, outcome: Outcome) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from api.auth import Application
-from api.routers.deps import ReadRequest, WriteRequest, etag, written
+from api.routers.deps import ReadRequest, WriteRequest, Writing, etag, written
 from api.routing import OneHopRoute
 from api.schemas.common import error_responses
 from api.schemas.participants import (
@@ -80,12 +80,12 @@ def return_report(
 
 @router.post("/reviews", status_code=201, response_model=ReviewOut, responses=amended(ReviewOut))
 def review(
-    cycle_id: str, org_code: str, body: ReviewIn, request: WriteRequest, app: Application,
-    response: Response,
+    cycle_id: str, org_code: str, body: ReviewIn, write: Writing, response: Response
 ) -> dict[str, Any]:
     """Rate the participant (panel member); a second rating amends the first and needs a reason."""
-    outcome = app.execute(
-        request, participants.rate, cycle_id, org_code, body.rating, body.comment, body.reason
+    outcome = write.app.execute(
+        write.request, participants.rate, cycle_id, org_code, body.rating, body.comment,
+        body.reason,
     )
     return written(response, outcome)
 

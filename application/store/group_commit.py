@@ -6,6 +6,11 @@ Leader/follower, no timer and no thread: a caller queues its save; while fewer t
 ``MAX_INFLIGHT`` flushes are in progress it becomes a leader and flushes what is queued (FIFO,
 bounded), else it waits for its answer. A lone save is flushed at once. Two flushes in flight keep
 the table lock busy: one commits while the next already waits for the lock inside PostgreSQL.
+
+Each waiting caller sleeps on a condition of its own (all share one lock): a finished flush wakes
+the callers it answered and, for the flush slot it frees, one waiting caller to lead the saves
+queued meanwhile, not every waiting thread (each needless wake-up is a context switch and a
+fight for the GIL).
 """
 
 from __future__ import annotations
@@ -95,7 +100,9 @@ class Pending:
     """A save waiting in the group and, once done, its answer."""
 
     save: Save
+    wake: threading.Condition | None = None  # made when its caller first has to wait
     done: bool = False
+    waiting: bool = False  # its caller sleeps on ``wake`` (it is not leading a flush)
     ids: list[int] | None = None
     error: BaseException | None = None
 
@@ -112,19 +119,23 @@ class GroupCommit:
         self._flush = flush  # answers every save of a batch (sets ids or error)
         self._queue: deque[Pending] = deque()
         self._inflight = 0
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
 
     def submit(self, save: Save) -> list[int]:
         pending = Pending(save)
-        with self._cond:
+        with self._lock:
             self._queue.append(pending)
             while not pending.done:
                 if self._inflight >= MAX_INFLIGHT or not self._queue:
-                    self._cond.wait(_WAIT_SLICE)
+                    if pending.wake is None:
+                        pending.wake = threading.Condition(self._lock)
+                    pending.waiting = True
+                    pending.wake.wait(_WAIT_SLICE)
+                    pending.waiting = False
                     continue
                 batch = self._take()
                 self._inflight += 1
-                self._cond.release()
+                self._lock.release()
                 try:
                     self._flush(batch)
                 except BaseException as error:  # never leave a caller waiting
@@ -133,15 +144,27 @@ class GroupCommit:
                             other.fail(error)
                     raise
                 finally:
+                    self._lock.acquire()
+                    self._inflight -= 1
                     for other in batch:
                         other.done = True
-                    self._cond.acquire()
-                    self._inflight -= 1
-                    self._cond.notify_all()
+                        if other.waiting:
+                            assert other.wake is not None
+                            other.wake.notify()
+                    self._wake_a_leader()
         if pending.error is not None:
             raise pending.error
         assert pending.ids is not None
         return pending.ids
+
+    def _wake_a_leader(self) -> None:
+        """After a flush (lock held): the slot it frees goes to saves still queued, whose first
+        waiting caller is woken to lead them (the caller that flushed may lead again too)."""
+        for queued in self._queue:
+            if queued.waiting:
+                assert queued.wake is not None
+                queued.wake.notify()
+                return
 
     def _take(self) -> list[Pending]:
         batch = [self._queue.popleft()]

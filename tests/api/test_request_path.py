@@ -15,7 +15,7 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from api.main import create_app
 from api.routers import participants
-from api.routers.deps import write_request
+from api.routers.deps import write_of, write_request
 from application.app import LianpingApp
 from tests.api.helpers import CYCLE, Api, Caller, error_code
 
@@ -31,11 +31,19 @@ class TestOneWriteDependency:
     def test_a_write_route_resolves_one_dependency_without_sub_dependencies(self) -> None:
         route = next(r for r in participants.router.routes
                      if isinstance(r, APIRoute) and r.path.endswith("/reviews"))
+        writes = [d for d in route.dependant.dependencies if d.call is write_of]
+
+        assert len(writes) == 1 == len(route.dependant.dependencies)  # (no Application either)
+        assert writes[0].dependencies == []
+        assert writes[0].header_params == []
+
+    def test_other_write_routes_resolve_write_request_alone(self) -> None:
+        route = next(r for r in participants.router.routes
+                     if isinstance(r, APIRoute) and r.path.endswith("/scores"))
         writes = [d for d in route.dependant.dependencies if d.call is write_request]
 
         assert len(writes) == 1
         assert writes[0].dependencies == []
-        assert writes[0].header_params == []
 
     def test_the_document_still_shows_the_write_headers_and_the_bearer(self, api: Api) -> None:
         document = api.client.get("/openapi.json").json()
