@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from domain.plan import ITEM_STATUSES, is_overdue
 from projections.context import CONTEXTS, ORGS, context, fold_contexts, fold_orgs
 from projections.envelope import Envelope, utc_text
-from projections.lists import LIKE, like_escape
+from projections.lists import LIKE, WHOLE, Window, like_escape
 from projections.plans import ITEMS, PLAN_TABLES, fold_plans
 from projections.supervision import (
     FINALIZED,
@@ -212,34 +212,8 @@ class Where:
         )
 
 
-@dataclass(frozen=True)
-class Window:
-    """Which positions to read: those after ``after``; with a ``limit``, each source stops after
-    about that many rows (a page's worth), never inside a position."""
-
-    after: int = 0
-    limit: int | None = None
-
-    def fetch(self, r: Reader, query: str, params: tuple[Any, ...], column: str,
-              order: str = "") -> tuple[list[dict[str, Any]], int | None]:
-        """Rows of ``query`` (``SELECT ... WHERE ...``) in ``column`` order (then ``order``),
-        and the position up to which they are complete: None when every row was read, else
-        the last one read (all rows at it included)."""
-        key = column.rsplit(".", 1)[-1]
-        query, params = f"{query} AND {column} > ?", (*params, self.after)
-        ordered = f" ORDER BY {column}{', ' + order if order else ''}"
-        if self.limit is None:
-            return r.fetch(query + ordered, params), None
-        rows = r.fetch(f"{query}{ordered} LIMIT {self.limit + 1}", params)
-        if len(rows) <= self.limit:
-            return rows, None
-        last = rows[-1][key]
-        return [row for row in rows if row[key] < last] + r.fetch(
-            f"{query} AND {column} = ?{ordered}", (*params, last)), last
-
-
 def _flags(
-    r: Reader, where: Where, today: date, tz: ZoneInfo, window: Window = Window(),
+    r: Reader, where: Where, today: date, tz: ZoneInfo, window: Window = WHOLE,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """The flags in ``window`` and the position up to which they are complete (None: all)."""
     sources = [
@@ -374,7 +348,7 @@ def _talks(r: Reader, where: Where, today: date, window: Window) -> Found:
 
 
 def cycle_flags(r: Reader, cycle_id: str, today: date, tz: ZoneInfo,
-                window: Window = Window()) -> dict[str, Any]:
+                window: Window = WHOLE) -> dict[str, Any]:
     """A cycle's flags in ``window``; ``complete_to`` as in ``subtree_flags``."""
     flags, complete_to = _flags(r, Where(cycle_id=cycle_id), today, tz, window)
     for flag in flags:
@@ -384,7 +358,7 @@ def cycle_flags(r: Reader, cycle_id: str, today: date, tz: ZoneInfo,
 
 
 def subtree_flags(r: Reader, org_code: str, today: date, tz: ZoneInfo,
-                  window: Window = Window()) -> dict[str, Any]:
+                  window: Window = WHOLE) -> dict[str, Any]:
     """The flags about orgs in ``org_code``'s subtree, over every cycle (each with its
     ``cycle_id``), in ``window``."""
     found = r.fetch(f"SELECT path, parent_code FROM {r.table(ORGS)} WHERE code = ?", (org_code,))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from application.access.cycles import can_read_cycle, is_organizer
@@ -352,3 +353,32 @@ def accounts(
         "next_after": next_after,
         "position": r.position,
     }
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which positions to read: those after ``after``; with a ``limit``, each source stops after
+    about that many rows (a page's worth), never inside a position."""
+
+    after: int = 0
+    limit: int | None = None
+
+    def fetch(self, r: Reader, query: str, params: tuple[Any, ...], column: str,
+              order: str = "") -> tuple[list[dict[str, Any]], int | None]:
+        """Rows of ``query`` (``SELECT ... WHERE ...``) in ``column`` order (then ``order``),
+        and the position up to which they are complete: None when every row was read, else
+        the last one read (all rows at it included)."""
+        key = column.rsplit(".", 1)[-1]
+        query, params = f"{query} AND {column} > ?", (*params, self.after)
+        ordered = f" ORDER BY {column}{', ' + order if order else ''}"
+        if self.limit is None:
+            return r.fetch(query + ordered, params), None
+        rows = r.fetch(f"{query}{ordered} LIMIT {self.limit + 1}", params)
+        if len(rows) <= self.limit:
+            return rows, None
+        last = rows[-1][key]
+        return [row for row in rows if row[key] < last] + r.fetch(
+            f"{query} AND {column} = ?{ordered}", (*params, last)), last
+
+
+WHOLE = Window()  # every position

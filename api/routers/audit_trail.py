@@ -36,6 +36,7 @@ from application.usecases import audit as access
 from application.usecases import notes
 from domain.errors import ValidationError
 from projections import audit, flags
+from projections.lists import Window
 from projections.service import read_models
 
 router = APIRouter(tags=["audit"], route_class=OneHopRoute)
@@ -200,7 +201,7 @@ def get_flags(
     closed), not_submitted (a report after report_due, or a plan after plan_due, that does not
     exist yet), these four as of today. With `org_code=` and no `cycle_id`: a subtree's flags
     (inspectors, organizers and admins whose scope contains it)."""
-    window = flags.Window(after, limit)
+    window = Window(after, limit)
     if cycle_id is None:
         if org_code is None:
             raise ValidationError("invalid_query", "give cycle_id or org_code", [
