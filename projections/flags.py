@@ -352,7 +352,7 @@ def cycle_flags(r: Reader, cycle_id: str, today: date, tz: ZoneInfo,
     """A cycle's flags in ``window``; ``complete_to`` as in ``subtree_flags``."""
     flags, complete_to = _flags(r, Where(cycle_id=cycle_id), today, tz, window)
     for flag in flags:
-        del flag["cycle_id"]
+        flag["cycle_id"] = None  # named only in a subtree's flags
     return {"cycle_id": cycle_id, "position": r.position, "flags": flags,
             "complete_to": complete_to}
 

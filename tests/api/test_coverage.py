@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from api.schemas.audit_trail import FlagsOut
 from application.usecases import cycles, directory, participants
 from tests.api.helpers import CYCLE, Api, error_code, fresh
 from tests.application.world import ADMIN
@@ -169,6 +170,9 @@ class TestSubtreeFlags:
             return found
 
         positions = [f["position"] for f in whole["flags"]]
+        assert FlagsOut.model_validate(whole).model_dump() == whole  # exactly the model's
+        cycle = inspector.get("/audit/flags", params={"cycle_id": a}).json()
+        assert cycle["flags"] and FlagsOut.model_validate(cycle).model_dump() == cycle
         assert whole["next_after"] is None
         assert len(positions) > len(set(positions)) >= 8  # groups sharing a position
         for limit in (1, 2, 3, 5):
