@@ -56,13 +56,20 @@ def cycle(
 
 
 def ancestors(app: LianpingApp, code: str) -> list[str]:
-    """Parent codes from the nearest up to the province."""
+    """Parent codes from the nearest up to the province. Orgs never move (no event changes a
+    parent), so an org this process caches answers as cached: no read, and no read guard for a
+    command to assert (a scope or conflict check up the chain costs no query per level)."""
     chain: list[str] = []
-    current = app.find(Organization, ids.org_id(code), read_only=True)
+    current = _org_as_created(app, code)
     while current is not None and current.parent_code is not None:
         chain.append(current.parent_code)
-        current = app.find(Organization, ids.org_id(current.parent_code), read_only=True)
+        current = _org_as_created(app, current.parent_code)
     return chain
+
+
+def _org_as_created(app: LianpingApp, code: str) -> Organization | None:
+    org_id = ids.org_id(code)
+    return app.cached(Organization, org_id) or app.find(Organization, org_id, read_only=True)
 
 
 def participant(app: LianpingApp, cycle_id: str, org_code: str) -> Cycle:
