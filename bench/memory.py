@@ -64,6 +64,9 @@ class MemoryApp:
     def read_all(self, aggregate_ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
         return self.find_all(aggregate_ids)
 
+    def cached(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        return self.find(cls, aggregate_id)
+
     def commit(
         self, request: Request, *aggregates: Aggregate, item: Aggregate, body: dict[str, Any],
         created: bool = False, secret_fields: tuple[str, ...] = (),
