@@ -234,11 +234,11 @@ Found = tuple[list[dict[str, Any]], int | None]
 
 def _stored(r: Reader, where: Where, window: Window) -> Found:
     source, params = where.sql(r, FLAGS)
-    found, end = window.fetch(
+    return window.fetch(
         r, f"SELECT x.kind, x.position, x.org_code, x.actor, x.reason, x.recorded_at, "
-        f"x.cycle_id FROM {source}", params, "x.position", "x.kind",
+        f"NULL AS item_id, NULL AS due_date, x.cycle_id FROM {source}", params, "x.position",
+        "x.kind",
     )
-    return [{**row, "item_id": None, "due_date": None} for row in found], end
 
 
 def _overdue_items(r: Reader, where: Where, today: date, window: Window) -> Found:
