@@ -51,16 +51,3 @@ def cap_page(
         more = len(rows) > len(kept)
     return kept, more
 
-
-def page_json(
-    rows: Sequence[T], limit: int, max_bytes: int, cursor: Callable[[T], Any] | None = None
-) -> tuple[list[T], bool, bytes]:
-    """``cap_page``'s page and ``more``, and the page's rows as a JSON array, encoded once when
-    the first ``limit`` rows fit in the bytes (for a route that writes its answer itself)."""
-    head = rows[:limit]
-    encoded = to_json(head, fallback=str)
-    if max_bytes and len(encoded) > max_bytes - ENVELOPE_BYTES:
-        page, more = cap_page(rows, limit, max_bytes, cursor)
-        return page, more, to_json(page, fallback=str)
-    page, more = cap_page(rows, limit, 0, cursor)  # it fits: rows alone decide
-    return page, more, encoded if len(page) == len(head) else to_json(page, fallback=str)

@@ -5,7 +5,6 @@ in bytes as well as rows."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from api.limits import TokenBuckets, limits_of
-from application.paging import cap_page, page_json
+from application.paging import cap_page
 from application.settings import Settings
 from application.store import chain
 from application.usecases import integrity
@@ -329,12 +328,3 @@ class TestCapPage:
         assert cap_page(rows, 10, 4096 + 100) == ([rows[0]], True)
         assert cap_page(rows, 10, 4096 + 10_000) == (rows, False)
         assert cap_page(rows, 1, 0) == ([rows[0]], True)
-
-    def test_page_json_is_cap_page_with_the_page_encoded(self) -> None:
-        rows = [{"p": 1, "x": "进" * 3000}, {"p": 2, "x": "b"}, {"p": 2, "x": "c"}, {"p": 3}]
-        by_p = {"cursor": lambda r: r["p"]}
-        for limit, max_bytes in [(2, 0), (3, 0), (4, 0), (10, 4096 + 100), (10, 4096 + 10_000)]:
-            page, more, encoded = page_json(rows, limit, max_bytes, **by_p)
-
-            assert (page, more) == cap_page(rows, limit, max_bytes, **by_p)
-            assert json.loads(encoded) == page
