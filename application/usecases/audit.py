@@ -15,7 +15,7 @@ from application import lookups
 from application.access.cycles import oversees_cycle
 from application.access.reviewers import ReviewerMask, masked_id, unmasked_id
 from application.access.scope import administers, inspects_org, reads_subtree
-from application.app import LianpingApp
+from application.app import LianpingApp, of_type
 from application.principal import Principal, forbid
 from domain import ids
 from domain.account import Account
@@ -93,8 +93,9 @@ def subtree_flags_in_scope(
             shown.append(row)
         else:
             by_cycle.setdefault(row.get("cycle_id"), []).append(row)
+    cycles = app.read_all(ids.cycle_id(c) for c in by_cycle if c)  # one read for them all
     for cycle_id, group in by_cycle.items():
-        cycle = app.find(Cycle, ids.cycle_id(cycle_id), read_only=True) if cycle_id else None
+        cycle = of_type(Cycle, cycles.get(ids.cycle_id(cycle_id))) if cycle_id else None
         if cycle is None:
             shown.extend(r for r in group if principal.is_global_admin
                          or reads_subtree(app, principal, r.get("org_code")))
