@@ -203,8 +203,8 @@ class LianpingApp(Application[UUID]):
         cache (never call a command method on them): one read asks only for the events after
         the versions cached, and folds just those (onto copies), so a cycle's hundreds of
         ratings cost a decode only when they changed. Inside a command: ``find_all``."""
-        cache = self.repository.cache
         repository = self.repository
+        cache = repository.cache
         if cache is None or _ATTEMPT.get() is not None or not isinstance(
                 repository, CopyOnWriteRepository):
             return self.find_all(aggregate_ids)

@@ -27,7 +27,6 @@ def project_aggregate(aggregate: Any, domain_events: Iterable[Any]) -> Any:
     return aggregate
 
 
-
 class CopyOnWriteRepository(Repository[UUID]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -50,4 +50,3 @@ def cap_page(
         kept = whole or [row for row in rows if cursor(row) == cut_at]
         more = len(rows) > len(kept)
     return kept, more
-

@@ -322,22 +322,17 @@ def _talks(r: Reader, where: Where, today: date, window: Window) -> Found:
             f"WHERE (c.cycle_id IS NULL OR o.path{LIKE} OR c.organizer_org = ?)",
             (like_escape(where.path or "") + "%", where.parent), "f.position",
         )
-    # The talks held matter only where a talk is due: those cycles' alone are read.
-    due = {row["cycle_id"] for row in found
-           if talk_flags([{**row, "held": set()}], today)}
+    due = [{**flag, "cycle_id": row["cycle_id"]} for row in found
+           for flag in talk_flags(row, today)]
     if not due:
         return [], end
-    cycles = sorted(due)
-    held: dict[str, set[str]] = {}
-    for talk in r.fetch(
+    # The talks held are read only for the cycles where one is due.
+    cycles = sorted({flag["cycle_id"] for flag in due})
+    held = {(talk["cycle_id"], talk["org_code"]) for talk in r.fetch(
         f"SELECT cycle_id, org_code FROM {r.table(TALKS)} WHERE held_on IS NOT NULL "
         f"AND cycle_id IN ({', '.join('?' for _ in cycles)})", tuple(cycles),
-    ):
-        held.setdefault(talk["cycle_id"], set()).add(talk["org_code"])
-    rows = [{**row, "held": held.get(row["cycle_id"], set())} for row in found
-            if row["cycle_id"] in due]
-    flags = [{**flag, "cycle_id": row["cycle_id"]}
-             for row in rows for flag in talk_flags([row], today)]
+    )}
+    flags = [flag for flag in due if (flag["cycle_id"], flag["org_code"]) not in held]
     if where.cycle_id is None and flags:  # only those about orgs in the subtree
         codes = sorted({flag["org_code"] for flag in flags})
         inside = {row["code"] for row in r.fetch(

@@ -113,27 +113,18 @@ def talks_needed(grades: dict[str, str | None]) -> list[str]:
     return sorted(org for org, grade in grades.items() if grade in TALK_GRADES)
 
 
-def talk_flags(
-    finalized: list[dict[str, Any]], today: date, shown: Any = None,
-) -> list[dict[str, Any]]:
-    """``talk_not_held``: more than 30 days after finalization, a participant graded 一般/差 that
-    no held talk was recorded for (as of today). ``finalized`` rows carry ``held`` (the orgs
-    with a held talk); ``shown`` (org code → bool) narrows to a subtree."""
-    flags = []
-    for row in finalized:
-        since = date.fromisoformat(row["finalized_at"][:10])
-        due = since + timedelta(days=TALK_GRACE_DAYS)
-        if today <= due:
-            continue
-        for org in talks_needed(json.loads(row["grades"] or "{}")):
-            if org in row["held"] or (shown is not None and not shown(org)):
-                continue
-            flags.append({
-                "kind": "talk_not_held", "position": row["position"], "org_code": org,
-                "actor": row["actor"], "reason": None, "recorded_at": row["finalized_at"],
-                "item_id": None, "due_date": due.isoformat(),
-            })
-    return flags
+def talk_flags(finalized: dict[str, Any], today: date) -> list[dict[str, Any]]:
+    """``talk_not_held`` as due for one finalized cycle's row: more than 30 days after
+    finalization, each participant graded 一般/差 (whether a talk was held is the caller's)."""
+    since = date.fromisoformat(finalized["finalized_at"][:10])
+    due = since + timedelta(days=TALK_GRACE_DAYS)
+    if today <= due:
+        return []
+    return [{
+        "kind": "talk_not_held", "position": finalized["position"], "org_code": org,
+        "actor": finalized["actor"], "reason": None, "recorded_at": finalized["finalized_at"],
+        "item_id": None, "due_date": due.isoformat(),
+    } for org in talks_needed(json.loads(finalized["grades"] or "{}"))]
 
 
 def order_flag(row: dict[str, Any]) -> dict[str, Any]:

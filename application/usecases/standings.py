@@ -73,8 +73,7 @@ class CycleFacts:
                            ids.plan_id(previous.cycle_id, org)]
         # The organizations as they are now (not as of the moment), as the rows name them.
         orgs = [ids.org_id(org) for org in cycle.participants]
-        self._found = app.read_all(wanted + orgs) if as_of is None else app.find_all(
-            wanted, as_of)
+        self._found = _read(app, wanted + orgs if as_of is None else wanted, as_of)
         self._orgs = self._found if as_of is None else app.read_all(orgs)
         self.ballots = self._ballots(app, as_of)
 
@@ -88,8 +87,7 @@ class CycleFacts:
             return []
         live = [b for b in book.batches.values() if not b["voided"]]
         codes = [UUID(i) for b in live for i in b["ballot_ids"]]
-        found = {} if not codes else app.read_all(codes) if as_of is None else app.find_all(
-            codes, as_of)
+        found = _read(app, codes, as_of) if codes else {}
         counted: list[tuple[str, dict[str, str]]] = []
         for batch in live:
             counted += [(batch["category"], paper) for paper in batch["ballots"]]
@@ -155,6 +153,11 @@ class CycleFacts:
             return str(report.latest["secretary"])
         secretary = org.secretary_on((as_of or app.now()).astimezone(app.tz))
         return secretary["name"] if secretary else None
+
+
+def _read(app: LianpingApp, aggregate_ids: list[UUID], as_of: datetime | None) -> dict[UUID, Any]:
+    """The aggregates now (shared with the cache: read_all) or as of a moment (find_all)."""
+    return app.read_all(aggregate_ids) if as_of is None else app.find_all(aggregate_ids, as_of)
 
 
 def previous_ranks(previous: Cycle | None) -> dict[str, int]:
