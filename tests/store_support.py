@@ -285,3 +285,17 @@ def row_at(backend: Backend, position: int) -> ChainRow:
     rows = backend.recorder.chain_rows(after=position - 1, limit=1)
     assert rows and rows[0].position == position
     return rows[0]
+
+
+def store_reads(app: Any, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """From now on, the id of every aggregate the application reads from the store (not its
+    cache)."""
+    read: list[Any] = []
+    select_events = app.recorder.select_events
+
+    def counted(originator_id: Any, **kwargs: Any) -> Any:
+        read.append(originator_id)
+        return select_events(originator_id, **kwargs)
+
+    monkeypatch.setattr(app.recorder, "select_events", counted)
+    return read

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -18,6 +17,7 @@ from api.routers import participants
 from api.routers.deps import write_of, write_request
 from application.app import LianpingApp
 from tests.api.helpers import CYCLE, Api, Caller, error_code
+from tests.store_support import store_reads
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
@@ -150,7 +150,7 @@ class TestNewRatingsReadNothing:
         api.cycle_in("reviewing")
         reviewer = api.as_("reviewer-1")
         reviewer.post(f"{P}/county-b/reviews", {"rating": "good"})  # the reviewer is cached now
-        reads = count_event_reads(api.app, monkeypatch)
+        reads = store_reads(api.app, monkeypatch)
 
         response = reviewer.post(f"{P}/county-a/reviews", {"rating": "good"})
 
@@ -188,15 +188,3 @@ class TestNewRatingsReadNothing:
                                   {"If-Match": '"0"'})
 
         assert response.status_code == 412
-
-
-def count_event_reads(app: LianpingApp, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    reads: list[Any] = []
-    select_events = app.recorder.select_events
-
-    def counted(originator_id: Any, **kwargs: Any) -> Any:
-        reads.append(originator_id)
-        return select_events(originator_id, **kwargs)
-
-    monkeypatch.setattr(app.recorder, "select_events", counted)
-    return reads

@@ -17,6 +17,7 @@ from domain.errors import DomainError, ForbiddenError, UnauthorizedError
 from domain.organization import Organization
 from domain.rating import Rating
 from tests.application.world import ADMIN, World
+from tests.store_support import store_reads
 
 
 @pytest.fixture
@@ -47,15 +48,6 @@ def rate(app: LianpingApp, world: World, reviewer: str, county: str = "county-a"
     return app.execute(
         Request(world.who(reviewer)), participants.rate, "c", county, "good", None, None
     )
-
-
-def store_reads(app: LianpingApp, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """From now on, every aggregate read that goes to the store (not the cache)."""
-    reads: list[Any] = []
-    select_events = app.recorder.select_events
-    monkeypatch.setattr(app.recorder, "select_events",
-                        lambda *a, **k: reads.append(a) or select_events(*a, **k))
-    return reads
 
 
 class TestAStaleCache:
@@ -168,19 +160,6 @@ class TestCommandsReadFromTheCache:
         assert amended.version == 2 and reads == []
 
 
-def read_ids(app: LianpingApp, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """From now on, the id of every aggregate read from the store (not the cache)."""
-    read: list[Any] = []
-    select_events = app.recorder.select_events
-
-    def counted(originator_id: Any, **kwargs: Any) -> Any:
-        read.append(originator_id)
-        return select_events(originator_id, **kwargs)
-
-    monkeypatch.setattr(app.recorder, "select_events", counted)
-    return read
-
-
 def saves(app: LianpingApp, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """From now on, every save sent to the store (a failed one too)."""
     sent: list[Any] = []
@@ -191,6 +170,15 @@ def saves(app: LianpingApp, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 
 AMEND = ("poor", None, "补充了解情况后修改")
+
+
+def rated_here_amended_there(app: LianpingApp, other: LianpingApp) -> tuple[World, Any]:
+    """reviewer-1's rating made by ``app``, to be amended in ``other`` (another process), which
+    has the cycle, org and report cached but not that rating; the rating's id."""
+    world = reviewing(app)
+    rate(other, world, "reviewer-2")
+    rate(app, world, "reviewer-1")
+    return world, ids.rating_id("c", "county-a", "reviewer-1")
 
 
 class TestARatingNotCached:
@@ -205,7 +193,7 @@ class TestARatingNotCached:
         rate(app, world, "reviewer-1")
         rating_id = ids.rating_id("c", "county-a", "reviewer-1")
         app.repository.cache.get(rating_id, evict=True)
-        reads, sent = read_ids(app, monkeypatch), saves(app, monkeypatch)
+        reads, sent = store_reads(app, monkeypatch), saves(app, monkeypatch)
 
         amended = app.execute(Request(world.who("reviewer-1")), participants.rate, "c",
                               "county-a", *AMEND)
@@ -216,11 +204,8 @@ class TestARatingNotCached:
     def test_an_amendment_another_process_made_the_rating_of_is_read_once(
         self, app, other, monkeypatch
     ) -> None:
-        world = reviewing(app)
-        rate(other, world, "reviewer-2")  # the cycle, org and report are cached there
-        rate(app, world, "reviewer-1")
-        rating_id = ids.rating_id("c", "county-a", "reviewer-1")
-        reads, sent = read_ids(other, monkeypatch), saves(other, monkeypatch)
+        world, rating_id = rated_here_amended_there(app, other)
+        reads, sent = store_reads(other, monkeypatch), saves(other, monkeypatch)
 
         amended = other.execute(Request(world.who("reviewer-1")), participants.rate, "c",
                                 "county-a", *AMEND)  # (with a reason: an amendment)
@@ -231,11 +216,8 @@ class TestARatingNotCached:
     def test_one_taken_as_new_costs_a_failed_save_and_one_read(
         self, app, other, monkeypatch
     ) -> None:
-        world = reviewing(app)
-        rate(other, world, "reviewer-2")  # the cycle, org and report are cached there
-        rate(app, world, "reviewer-1")
-        rating_id = ids.rating_id("c", "county-a", "reviewer-1")
-        reads, sent = read_ids(other, monkeypatch), saves(other, monkeypatch)
+        world, rating_id = rated_here_amended_there(app, other)
+        reads, sent = store_reads(other, monkeypatch), saves(other, monkeypatch)
 
         def rate_or_amend(app: LianpingApp, request: Request) -> Outcome:
             lookups.participant(app, "c", "county-a")  # cached: not read again
