@@ -218,7 +218,7 @@ def _flags(
     """The flags in ``window`` and the position up to which they are complete (None: all)."""
     sources = [
         _stored(r, where, window), _overdue_items(r, where, today, window),
-        _not_submitted(r, where, today, tz, window), _talks(r, where, today, window),
+        _not_submitted(r, where, today, tz, window), _talks(r, where, today, tz, window),
         _overdue_orders(r, where, today, window),
     ]
     ends = [end for _, end in sources if end is not None]
@@ -308,7 +308,7 @@ def _not_submitted(r: Reader, where: Where, today: date, tz: ZoneInfo, window: W
     return flags, end
 
 
-def _talks(r: Reader, where: Where, today: date, window: Window) -> Found:
+def _talks(r: Reader, where: Where, today: date, tz: ZoneInfo, window: Window) -> Found:
     if where.cycle_id is not None:
         found, end = window.fetch(r, f"SELECT * FROM {r.table(FINALIZED)} WHERE cycle_id = ?",
                                   (where.cycle_id,), "position")
@@ -323,7 +323,7 @@ def _talks(r: Reader, where: Where, today: date, window: Window) -> Found:
             (like_escape(where.path or "") + "%", where.parent), "f.position",
         )
     due = [{**flag, "cycle_id": row["cycle_id"]} for row in found
-           for flag in talk_flags(row, today)]
+           for flag in talk_flags(row, today, tz)]
     if not due:
         return [], end
     # The talks held are read only for the cycles where one is due.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from application.principal import Principal
 from application.store.reminders import Reminder
@@ -37,10 +38,10 @@ def reminder_key(account_id: str, path: str, due: str, light: str) -> str:
     return f"{account_id}|{path}|{due}|{light}"
 
 
-def lit_tasks(r: Reader, today: date) -> Iterator[Reminder]:
+def lit_tasks(r: Reader, today: date, tz: ZoneInfo) -> Iterator[Reminder]:
     """A reminder for each yellow or red task of each person, as of ``today``."""
     for person in people_with_tasks(r):
-        for task in tasks(r, person, today)["tasks"]:
+        for task in tasks(r, person, today, tz)["tasks"]:
             if task["light"] not in REMINDED:
                 continue
             yield Reminder(

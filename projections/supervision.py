@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from domain.deadlines import DEFAULT_WARN_DAYS, light
 from projections.context import context
@@ -113,11 +114,16 @@ def talks_needed(grades: dict[str, str | None]) -> list[str]:
     return sorted(org for org, grade in grades.items() if grade in TALK_GRADES)
 
 
-def talk_flags(finalized: dict[str, Any], today: date) -> list[dict[str, Any]]:
+def talk_due(finalized_at: str, tz: ZoneInfo) -> date:
+    """The day a talk is due: 30 days after the day of finalization in the service's timezone."""
+    return datetime.fromisoformat(finalized_at).astimezone(tz).date() + timedelta(
+        days=TALK_GRACE_DAYS)
+
+
+def talk_flags(finalized: dict[str, Any], today: date, tz: ZoneInfo) -> list[dict[str, Any]]:
     """``talk_not_held`` as due for one finalized cycle's row: more than 30 days after
     finalization, each participant graded 一般/差 (whether a talk was held is the caller's)."""
-    since = date.fromisoformat(finalized["finalized_at"][:10])
-    due = since + timedelta(days=TALK_GRACE_DAYS)
+    due = talk_due(finalized["finalized_at"], tz)
     if today <= due:
         return []
     return [{

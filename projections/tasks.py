@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from application.principal import Principal
 from domain.conflicts import rating_conflicts
@@ -22,7 +23,7 @@ from projections.plans import ITEMS, PLANS
 from projections.supervision import (
     FINALIZED,
     ORDERS,
-    TALK_GRACE_DAYS,
+    talk_due,
     talks_held,
     talks_needed,
 )
@@ -55,6 +56,7 @@ class Caller:
     reader: Reader
     principal: Principal
     today: date
+    tz: ZoneInfo
 
     def task(self, kind: str, row: Row, due: str | None, action: str,
              item_id: str | None = None) -> Task:
@@ -222,8 +224,7 @@ def talk_tasks(c: Caller) -> Iterator[Task]:
         if not needed:
             continue
         held = talks_held(r, cycle["cycle_id"])
-        due = (date.fromisoformat(cycle["finalized_at"][:10])
-               + timedelta(days=TALK_GRACE_DAYS)).isoformat()
+        due = talk_due(cycle["finalized_at"], c.tz).isoformat()
         names = {o["code"]: o["name"] for o in r.fetch(
             f"SELECT code, name FROM {r.table(ORGS)} WHERE code IN ({_marks(needed)})",
             tuple(needed))}
@@ -258,8 +259,8 @@ def order_tasks(c: Caller) -> Iterator[Task]:
 SOURCES: list[Source] = [secretary_tasks, panel_tasks, organizer_tasks, talk_tasks, order_tasks]
 
 
-def tasks(r: Reader, principal: Principal, today: date) -> dict[str, Any]:
-    caller = Caller(r, principal, today)
+def tasks(r: Reader, principal: Principal, today: date, tz: ZoneInfo) -> dict[str, Any]:
+    caller = Caller(r, principal, today, tz)
     found = [task for source in SOURCES for task in source(caller)]
     found.sort(key=lambda t: (t.due is None, t.due or "", KINDS.index(t.kind), t.cycle_id or "",
                               t.org_code, t.item_id or ""))

@@ -61,7 +61,7 @@ class Reminders:
     def evaluate(self) -> int:
         """Enqueue the reminders due as of now that are not in the outbox yet; how many."""
         with read_models(self.app).read(finding.NAME) as view:
-            found = list(lit_tasks(view, self.app.today()))
+            found = list(lit_tasks(view, self.app.today(), self.app.tz))
         return self.store.enqueue(found, self.app.now())
 
     def backoff(self, attempts: int) -> timedelta:

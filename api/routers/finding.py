@@ -83,4 +83,4 @@ def list_accounts(
 def my_tasks(request: FindingReader, app: Application) -> dict[str, Any]:
     """我的待办: what the caller has to do now, each with the API path to do it."""
     with read_models(app).read(finding.NAME) as view:
-        return tasks.tasks(view, request.principal, app.today())
+        return tasks.tasks(view, request.principal, app.today(), app.tz)

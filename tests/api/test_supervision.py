@@ -3,11 +3,13 @@ and what they add to flags and tasks."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from projections.supervision import talk_due
 from tests.api.helpers import CYCLE, Api, error_code, fresh
 
 P = f"/cycles/{CYCLE}/participants"
@@ -391,3 +393,9 @@ def test_an_amendment_that_removes_every_problem_removes_the_plan_task(api: Api)
 
     assert [t["kind"] for t in before] == ["submit_plan"]
     assert after == []
+
+
+def test_a_talk_is_due_thirty_days_after_the_local_day_of_finalization() -> None:
+    # 16:30 UTC is already the next day in Beijing: the day counts there, not in UTC.
+    assert talk_due("2026-12-06T16:30:00+00:00", ZoneInfo("Asia/Shanghai")) == date(2027, 1, 6)
+    assert talk_due("2026-12-06T15:30:00+00:00", ZoneInfo("Asia/Shanghai")) == date(2027, 1, 5)

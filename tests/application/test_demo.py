@@ -40,7 +40,7 @@ def test_the_previous_year_has_overdue_items_and_every_role_has_tasks(app):
             items = rectification.board(view, "jz-2025", app.today())["items"]
         with models.read(finding.NAME) as view:
             todo = {account: {t["kind"] for t in tasks.tasks(
-                        view, directory.authenticate(app, token), app.today())["tasks"]}
+                        view, directory.authenticate(app, token), app.today(), app.tz)["tasks"]}
                     for account, token in demo_tokens(app).items()}
     finally:
         handle.stop()

@@ -29,7 +29,7 @@ def role_labels(user: CurrentUser) -> list[str]:
 def home(request: Request, user: CurrentUser) -> Response:
     app = application_of(request)
     with fresh_view(request, finding.NAME) as view:
-        found = tasks.tasks(view, user.principal, app.today())["tasks"]
+        found = tasks.tasks(view, user.principal, app.today(), app.tz)["tasks"]
     shown: list[dict[str, Any]] = [
         {**task, "href": paths.task_page(task),
          "kind_label": labels.TASK_KINDS.get(task["kind"], task["kind"])}
