@@ -111,6 +111,7 @@ def rebuild_projections(
         folded = time.monotonic() - started
         for _, fresh, _ in targets:
             fresh.create_indexes()
+            fresh.analyze()
         answers: dict[str, dict[str, Any]] = {}
         for serving, fresh, rows in targets:
             caught_up = _switch(store, source, serving, fresh)
