@@ -10,7 +10,7 @@ deadline had passed stays flagged (overdue_extension)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -216,8 +216,11 @@ def _flags(
     r: Reader, where: Where, today: date, tz: ZoneInfo, window: Window = WHOLE,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """The flags in ``window`` and the position up to which they are complete (None: all)."""
+    stored = _stored(r, where, window)
+    if stored[1] is not None:  # the page ends there at the latest: read no further elsewhere
+        window = replace(window, upto=stored[1])
     sources = [
-        _stored(r, where, window), _overdue_items(r, where, today, window),
+        stored, _overdue_items(r, where, today, window),
         _not_submitted(r, where, today, tz, window), _talks(r, where, today, tz, window),
         _overdue_orders(r, where, today, window),
     ]

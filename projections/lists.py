@@ -362,6 +362,7 @@ class Window:
 
     after: int = 0
     limit: int | None = None
+    upto: int | None = None  # and none after this one (another source of the page stopped here)
 
     def fetch(self, r: Reader, query: str, params: tuple[Any, ...], column: str,
               order: str = "") -> tuple[list[dict[str, Any]], int | None]:
@@ -370,6 +371,8 @@ class Window:
         the last one read (all rows at it included)."""
         key = column.rsplit(".", 1)[-1]
         query, params = f"{query} AND {column} > ?", (*params, self.after)
+        if self.upto is not None:
+            query, params = f"{query} AND {column} <= ?", (*params, self.upto)
         ordered = f" ORDER BY {column}{', ' + order if order else ''}"
         if self.limit is None:
             return r.fetch(query + ordered, params), None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
@@ -82,7 +82,12 @@ class PostgresDialect(Dialect):
 
 
 def fetch_rows(cursor: Any) -> list[Row]:
-    return [dict(row) for row in cursor.fetchall()]
+    """Rows as dicts: PostgreSQL's cursors make them already (psycopg's dict_row), SQLite's
+    give sqlite3.Row."""
+    rows = cursor.fetchall()
+    if rows and not isinstance(rows[0], dict):
+        return [dict(row) for row in rows]
+    return cast(list[Row], rows)
 
 
 class SqlRows:
