@@ -156,40 +156,44 @@ class Store:
         """Rows and position of the serving generation, from one snapshot; refused
         (``ReadModelRebuildingError``) while that generation has tables of another shape."""
         with self._read() as cursor:
-            generation, current = self._serving_shape(cursor, projection)
+            generation, current, position = self._serving(cursor, projection)
             if not current:
                 raise ReadModelRebuildingError(projection.name)
-            cursor.execute(
-                self.dialect.sql(
-                    f"SELECT notification_id FROM {self.tracking_table} WHERE application_name = ?"
-                ),
-                (tracking_name(projection.name, generation),),
-            )
-            found = fetch_rows(cursor)
-            position = int(found[0]["notification_id"]) if found else 0
             yield SnapshotReader(
                 cursor, self.dialect, projection, generation, position, self.events_table
             )
 
     def shape_current(self, projection: Projection) -> bool:
         with self._read() as cursor:
-            return self._serving_shape(cursor, projection)[1]
+            return self._serving(cursor, projection)[1]
 
-    def _serving_shape(self, cursor: Any, projection: Projection) -> tuple[int, bool]:
-        """(serving generation, whether its recorded shape is ``projection``'s): missing means
-        the columns did not match when ``prepare`` looked."""
+    def _serving(self, cursor: Any, projection: Projection) -> tuple[int, bool, int]:
+        """(serving generation, whether its recorded shape is ``projection``'s, its position),
+        in one query: a missing shape means the columns did not match when ``prepare`` looked."""
         cursor.execute(
             self.dialect.sql(
-                f"SELECT p.generation, s.fingerprint FROM {self.dialect.name(POINTER)} p "
+                f"SELECT p.generation, s.fingerprint, t.notification_id "
+                f"FROM {self.dialect.name(POINTER)} p "
                 f"LEFT JOIN {self.dialect.name(SHAPES)} s ON s.view_name = p.view_name "
-                "AND s.generation = p.generation WHERE p.view_name = ?"
+                "AND s.generation = p.generation "
+                f"LEFT JOIN {self.tracking_table} t "
+                "ON t.application_name = CAST(? AS TEXT) || p.generation WHERE p.view_name = ?"
             ),
-            (projection.name,),
+            (tracking_name(projection.name, ""), projection.name),
         )
         found = fetch_rows(cursor)
-        if not found:
-            return 1, True
-        return int(found[0]["generation"]), found[0]["fingerprint"] == fingerprint(projection)
+        if found:
+            row = found[0]
+            return (int(row["generation"]), row["fingerprint"] == fingerprint(projection),
+                    int(row["notification_id"] or 0))
+        cursor.execute(
+            self.dialect.sql(
+                f"SELECT notification_id FROM {self.tracking_table} WHERE application_name = ?"
+            ),
+            (tracking_name(projection.name, 1),),
+        )
+        found = fetch_rows(cursor)
+        return 1, True, int(found[0]["notification_id"]) if found else 0
 
     def rebuilding(self, names: Sequence[str]) -> set[str]:
         """The read models a rebuild is running for (in any process): their rebuild lock is

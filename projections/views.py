@@ -19,6 +19,8 @@ from typing import Any, Protocol, cast
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore, SQLiteTrackingRecorder
+from psycopg import IsolationLevel
+from psycopg.pq import TransactionStatus
 from psycopg.sql import SQL, Identifier
 
 from application.store.sqlite import immediate_transaction
@@ -32,7 +34,7 @@ PG_TRACKING_TABLE = "notification_tracking"
 APPLICATION = "Lianping"
 
 
-def tracking_name(view: str, generation: int) -> str:
+def tracking_name(view: str, generation: int | str) -> str:
     return f"{APPLICATION}/{view}/{generation}"
 
 
@@ -295,10 +297,18 @@ class SQLiteView(ViewBase, SQLiteTrackingRecorder):
 
 @contextmanager
 def snapshot(datastore: PostgresDatastore) -> Iterator[Any]:
-    """A read-only REPEATABLE READ transaction: every query of a read sees the same snapshot."""
-    with datastore.get_connection() as conn, conn.transaction(), conn.cursor() as cursor:
-        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield cursor
+    """A read-only REPEATABLE READ transaction: every query of a read sees the same snapshot.
+    Its BEGIN says so (no SET TRANSACTION round trip); the pooled connection is given back as
+    it was lent (a broken one the pool discards anyway)."""
+    with datastore.get_connection() as conn:
+        lent = conn.isolation_level, conn.read_only
+        conn.isolation_level, conn.read_only = IsolationLevel.REPEATABLE_READ, True
+        try:
+            with conn.transaction(), conn.cursor() as cursor:
+                yield cursor
+        finally:
+            if conn.info.transaction_status == TransactionStatus.IDLE:
+                conn.isolation_level, conn.read_only = lent
 
 
 class PostgresView(ViewBase, PostgresTrackingRecorder):
