@@ -118,7 +118,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "ORDER BY notification_id DESC LIMIT 1")
         self.select_events_of_statement = self._render(
             "SELECT e.originator_id, e.originator_version, e.topic, e.state "
-            "FROM {schema}.{table} AS e JOIN unnest(%s::uuid[], %s::int[]) AS w(id, after) "
+            "FROM {schema}.{table} AS e JOIN unnest(%b::uuid[], %b::int[]) AS w(id, after) "
             "ON e.originator_id = w.id AND e.originator_version > w.after "
             "ORDER BY e.originator_id, e.originator_version")
         self.select_positions_statement = self._render(
@@ -334,8 +334,9 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         statement, by aggregate and version."""
         versions = list(after) if after is not None else [0] * len(originator_ids)
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            # Binary parameters: a cycle's ~400 ids dumped as text cost 0.8 ms of CPU, 0.27 so.
             curs.execute(self.select_events_of_statement, (list(originator_ids), versions),
-                         prepare=True)
+                         prepare=True, binary=True)
             return [
                 StoredEvent(originator_id=row[0], originator_version=row[1], topic=row[2],
                             state=bytes(row[3]))
