@@ -71,7 +71,6 @@ def return_report(
     )
 
 
-
 # -- 评: ratings --------------------------------------------------
 
 
@@ -111,8 +110,7 @@ def rate(
         existing.amend(code, comment, reason, request.actor)
         created = False
     body = {"rating": code, "rating_label": GRADE_LABELS[code], "comment": comment}
-    return app.commit(request, existing, item=existing, body=body,
-    created=created)
+    return app.commit(request, existing, item=existing, body=body, created=created)
 
 
 # -- 考: indicator scores -----------------------------------------
