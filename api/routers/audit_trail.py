@@ -15,7 +15,7 @@ from pydantic_core import to_json
 
 from api.auth import Application
 from api.documents import XLSX, attachment, sheets
-from api.routers.deps import MAX_POSITION, ReadRequest, WriteRequest, reader, written
+from api.routers.deps import MAX_POSITION, ReadRequest, Writing, reader, written
 from api.routers.readmodels import view_position
 from api.routers.standings import AsOf
 from api.routing import OneHopRoute
@@ -236,11 +236,11 @@ def get_flags(
 
 @router.post("/audit/notes", status_code=201, response_model=NoteOut)
 def record_note(
-    body: NoteIn, request: WriteRequest, app: Application, response: Response
+    body: NoteIn, write: Writing, response: Response
 ) -> dict[str, Any]:
     """An inspector's note (督查记录) about an event position or an aggregate; itself an event."""
-    outcome = app.execute(
-        request, notes.record_note, body.note, body.subject_position, body.aggregate_id
+    outcome = write.app.execute(
+        write.request, notes.record_note, body.note, body.subject_position, body.aggregate_id
     )
     return written(response, outcome)
 

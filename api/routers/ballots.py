@@ -15,7 +15,7 @@ from api.console.ballot import render_slips
 from api.console.ballot_guard import guard_of
 from api.errors import ApiError
 from api.limits import limits_of
-from api.routers.deps import ReadRequest, WriteRequest, fingerprint, parse_if_match, written
+from api.routers.deps import ReadRequest, Writing, fingerprint, parse_if_match, written
 from api.routing import OneHopRoute
 from api.schemas.ballots import (
     BatchesOut,
@@ -39,12 +39,13 @@ _XLSX = {"content": {ballot_sheet.XLSX_MEDIA_TYPE: {
 
 @router.post("/cycles/{cycle_id}/ballots", status_code=201, response_model=IssuedOut)
 def issue_ballots(
-    cycle_id: str, body: IssueBallotsIn, request: WriteRequest, app: Application,
-    response: Response,
+    cycle_id: str, body: IssueBallotsIn, write: Writing, response: Response
 ) -> dict[str, Any]:
     """Issue `count` one-time codes for a category (organizer; preparing, reporting or
     reviewing). The codes are in this answer only: just their hashes are stored."""
-    outcome = app.execute(request, ballots.issue_ballots, cycle_id, body.category, body.count)
+    outcome = write.app.execute(
+        write.request, ballots.issue_ballots, cycle_id, body.category, body.count
+    )
     return written(response, outcome)
 
 
@@ -111,22 +112,20 @@ def import_paper(
 
 @router.post("/cycles/{cycle_id}/ballots/{batch_id}/sheet", response_class=HTMLResponse)
 def print_slips(
-    cycle_id: str, batch_id: str, body: SheetIn, request: WriteRequest, http: Request,
-    app: Application,
+    cycle_id: str, batch_id: str, body: SheetIn, write: Writing, http: Request
 ) -> HTMLResponse:
     """Printable slips, one per code, each with its QR code linking to `/b/{code}` here."""
-    found = ballots.check_sheet_codes(app, request, cycle_id, batch_id, body.codes)
-    return render_slips(http, app, found)
+    found = ballots.check_sheet_codes(write.app, write.request, cycle_id, batch_id, body.codes)
+    return render_slips(http, write.app, found)
 
 
 @router.post("/cycles/{cycle_id}/ballots/{batch_id}/void", response_model=VoidedOut)
 def void_batch(
-    cycle_id: str, batch_id: str, body: VoidIn, request: WriteRequest, app: Application,
-    response: Response,
+    cycle_id: str, batch_id: str, body: VoidIn, write: Writing, response: Response
 ) -> dict[str, Any]:
     """Void a batch with a reason before finalization: its ballots stop counting (flagged
     `ballots_voided`)."""
-    outcome = app.execute(request, ballots.void_batch, cycle_id, batch_id, body.reason)
+    outcome = write.app.execute(write.request, ballots.void_batch, cycle_id, batch_id, body.reason)
     return written(response, outcome)
 
 

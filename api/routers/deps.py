@@ -75,8 +75,8 @@ _IDEMPOTENCY_KEY: TypeAdapter[str] = TypeAdapter(
 _IDEMPOTENCY_DESCRIPTION = "Retry-safe key (≤ 200 chars), scoped to the calling account"
 _IF_MATCH_DESCRIPTION = 'Conditional write: "<version>" of the item written'
 
-#: What write_request reads from the request itself, as the OpenAPI document shows it.
-WRITE_REQUEST_OPENAPI: dict[str, Any] = {
+#: What write_of reads from the request itself, as the OpenAPI document shows it.
+WRITE_OPENAPI: dict[str, Any] = {
     "parameters": [
         {"name": "idempotency-key", "in": "header", "required": False,
          "description": _IDEMPOTENCY_DESCRIPTION,
@@ -106,32 +106,6 @@ def idempotency_key_of(request: Request) -> str | None:
         ]) from None
 
 
-@documented_by(WRITE_REQUEST_OPENAPI)
-async def write_request(request: Request) -> AppRequest:
-    """The one dependency of a JSON write, reading the request itself (one call per request, not
-    a tree of dependencies): the bearer token (401), Idempotency-Key (422), the account's write
-    rate (429), the media type (415) and If-Match (400), in that order."""
-    writer = await writer_of(application_of(request), bearer_token_of(request))
-    idempotency_key = idempotency_key_of(request)
-    limits_of(request.app).check_account(writer.principal.account_id)
-    body = await request.body()  # already read (and size-checked) before routing
-    if body and not _is_json(request.headers.get("content-type")):
-        raise ApiError(
-            415, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)",
-            {"content_type": request.headers.get("content-type")},
-        )
-    return AppRequest(
-        principal=writer.principal,
-        idempotency_key=idempotency_key,
-        fingerprint=fingerprint(request.method, request.url.path, body),
-        if_match=parse_if_match(request.headers.get("if-match")),
-        authenticate=writer.authenticate,
-    )
-
-
-WriteRequest = Annotated[AppRequest, Depends(write_request)]
-
-
 @dataclass(frozen=True)
 class Write:
     """What a write route needs: the application and the command's Request."""
@@ -140,11 +114,30 @@ class Write:
     request: AppRequest
 
 
-@documented_by(WRITE_REQUEST_OPENAPI)
+@documented_by(WRITE_OPENAPI)
 async def write_of(request: Request) -> Write:
-    """``write_request`` with the application beside it, so the route has this one dependency
-    (FastAPI solves every dependency anew on each request, an ``Application`` too)."""
-    return Write(application_of(request), await write_request(request))
+    """The one dependency of a JSON write, reading the request itself (one call per request, not
+    a tree of dependencies): the bearer token (401), Idempotency-Key (422), the account's write
+    rate (429), the media type (415) and If-Match (400), in that order. The application comes
+    with it, so the route needs no ``Application`` (FastAPI solves every dependency anew on each
+    request, that one too)."""
+    app = application_of(request)
+    writer = await writer_of(app, bearer_token_of(request))
+    idempotency_key = idempotency_key_of(request)
+    limits_of(request.app).check_account(writer.principal.account_id)
+    body = await request.body()  # already read (and size-checked) before routing
+    if body and not _is_json(request.headers.get("content-type")):
+        raise ApiError(
+            415, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)",
+            {"content_type": request.headers.get("content-type")},
+        )
+    return Write(app, AppRequest(
+        principal=writer.principal,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint(request.method, request.url.path, body),
+        if_match=parse_if_match(request.headers.get("if-match")),
+        authenticate=writer.authenticate,
+    ))
 
 
 Writing = Annotated[Write, Depends(write_of)]

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from api.auth import Application
-from api.routers.deps import ReadRequest, WriteRequest, written
+from api.routers.deps import ReadRequest, Writing, written
 from api.routing import OneHopRoute
 from api.schemas.directory import (
     AccountIn,
@@ -31,11 +31,11 @@ router = APIRouter(tags=["directory"], route_class=OneHopRoute)
 
 @router.post("/organizations", status_code=201, response_model=OrganizationRegisteredOut)
 def register_organization(
-    body: OrganizationIn, request: WriteRequest, app: Application, response: Response
+    body: OrganizationIn, write: Writing, response: Response
 ) -> dict[str, Any]:
     """Register an org (admin): its parent is one level up, none only for a province."""
-    outcome = app.execute(
-        request, directory.register_org, body.code, body.name, body.level, body.parent_code
+    outcome = write.app.execute(
+        write.request, directory.register_org, body.code, body.name, body.level, body.parent_code
     )
     return written(response, outcome)
 
@@ -47,48 +47,54 @@ def get_organization(code: str, request: ReadRequest, app: Application) -> dict[
 
 @router.post("/organizations/{code}/secretary", response_model=OrganizationWrittenOut)
 def appoint_secretary(
-    code: str, body: SecretaryIn, request: WriteRequest, app: Application, response: Response
+    code: str, body: SecretaryIn, write: Writing, response: Response
 ) -> dict[str, Any]:
     """Appoint the org's secretary from `since` on (admin); earlier secretaries stay on record."""
-    outcome = app.execute(
-        request, directory.appoint_secretary, code, body.name, body.account_id, body.since
+    outcome = write.app.execute(
+        write.request, directory.appoint_secretary, code, body.name, body.account_id, body.since
     )
     return written(response, outcome)
 
 
 @router.post("/accounts", status_code=201, response_model=AccountOut)
 def open_account(
-    body: AccountIn, request: WriteRequest, app: Application, response: Response
+    body: AccountIn, write: Writing, response: Response
 ) -> dict[str, Any]:
-    outcome = app.execute(
-        request, directory.open_account, body.account_id, body.name, body.org_code
+    outcome = write.app.execute(
+        write.request, directory.open_account, body.account_id, body.name, body.org_code
     )
     return written(response, outcome)
 
 
 @router.post("/accounts/{account_id}/grants", response_model=AccountOut)
 def grant_role(
-    account_id: str, body: GrantIn, request: WriteRequest, app: Application, response: Response
+    account_id: str, body: GrantIn, write: Writing, response: Response
 ) -> dict[str, Any]:
-    outcome = app.execute(request, directory.grant_role, account_id, body.role, body.org_code)
+    outcome = write.app.execute(
+        write.request, directory.grant_role, account_id, body.role, body.org_code
+    )
     return written(response, outcome)
 
 
 @router.post("/accounts/{account_id}/revocations", response_model=AccountOut)
 def revoke_role(
-    account_id: str, body: GrantIn, request: WriteRequest, app: Application, response: Response
+    account_id: str, body: GrantIn, write: Writing, response: Response
 ) -> dict[str, Any]:
-    outcome = app.execute(request, directory.revoke_role, account_id, body.role, body.org_code)
+    outcome = write.app.execute(
+        write.request, directory.revoke_role, account_id, body.role, body.org_code
+    )
     return written(response, outcome)
 
 
 @router.post("/accounts/{account_id}/tokens", status_code=201, response_model=TokenOut)
 def issue_token(
-    account_id: str, request: WriteRequest, app: Application, response: Response,
+    account_id: str, write: Writing, response: Response,
     body: TokenIn = TokenIn(),  # noqa: B008 - an empty body takes the default lifetime
 ) -> dict[str, Any]:
     """Issue an API token; the token is shown in this answer only (and in its idempotent replay)."""
-    outcome = app.execute(request, directory.issue_token, account_id, body.expires_in_days)
+    outcome = write.app.execute(
+        write.request, directory.issue_token, account_id, body.expires_in_days
+    )
     return written(response, outcome)
 
 
@@ -96,11 +102,13 @@ def issue_token(
     "/accounts/{account_id}/tokens/{token_id}/revocation", response_model=TokenRevokedOut
 )
 def revoke_token(
-    account_id: str, token_id: str, request: WriteRequest, app: Application, response: Response,
+    account_id: str, token_id: str, write: Writing, response: Response,
     body: TokenRevocationIn = TokenRevocationIn(),  # noqa: B008 - the reason is optional
 ) -> dict[str, Any]:
     """Revoke a token: it is refused (401) from then on."""
-    outcome = app.execute(request, directory.revoke_token, account_id, token_id, body.reason)
+    outcome = write.app.execute(
+        write.request, directory.revoke_token, account_id, token_id, body.reason
+    )
     return written(response, outcome)
 
 

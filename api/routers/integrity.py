@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query, Request, Response
 
 from api.auth import Application
 from api.limits import limits_of
-from api.routers.deps import MAX_POSITION, ReadRequest, WriteRequest
+from api.routers.deps import MAX_POSITION, ReadRequest, Writing
 from api.routing import OneHopRoute
 from api.schemas.integrity import (
     CheckpointOut,
@@ -52,8 +52,7 @@ def get_public_key(request: ReadRequest, app: Application) -> dict[str, Any]:
 
 @router.post("/verify", response_model=VerifyOut)
 def verify(
-    request: WriteRequest,
-    app: Application,
+    write: Writing,
     response: Response,
     http: Request,
     body: Annotated[VerifyIn | None, Body()] = None,
@@ -65,7 +64,7 @@ def verify(
     given = body.checkpoint if body is not None else None
     claim = None if given is None else integrity.CheckpointClaim.from_json(given.model_dump())
     with limits_of(http.app).verify_slot():
-        outcome = app.execute(request, integrity.verify, claim)
+        outcome = write.app.execute(write.request, integrity.verify, claim)
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return outcome.body

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from api.auth import Application
-from api.routers.deps import ReadRequest, WriteRequest, Writing, etag, written
+from api.routers.deps import ReadRequest, Writing, etag, written
 from api.routing import OneHopRoute
 from api.schemas.common import error_responses
 from api.schemas.participants import (
@@ -48,12 +48,11 @@ def get_participant(
 
 @router.post("/report", status_code=201, response_model=ReportVersionOut)
 def submit_report(
-    cycle_id: str, org_code: str, body: ReportIn, request: WriteRequest, app: Application,
-    response: Response,
+    cycle_id: str, org_code: str, body: ReportIn, write: Writing, response: Response
 ) -> dict[str, Any]:
     """Submit the 述职报告 (secretary); every submission is a new version."""
-    outcome = app.execute(
-        request, participants.submit_report, cycle_id, org_code, body.model_dump()
+    outcome = write.app.execute(
+        write.request, participants.submit_report, cycle_id, org_code, body.model_dump()
     )
     return written(response, outcome)
 
@@ -70,11 +69,12 @@ def get_report(
 
 @router.post("/report/return", response_model=ReportReturnedOut)
 def return_report(
-    cycle_id: str, org_code: str, body: ReasonIn, request: WriteRequest, app: Application,
-    response: Response,
+    cycle_id: str, org_code: str, body: ReasonIn, write: Writing, response: Response
 ) -> dict[str, Any]:
     """退回修改 (organizer, with a reason)."""
-    outcome = app.execute(request, participants.return_report, cycle_id, org_code, body.reason)
+    outcome = write.app.execute(
+        write.request, participants.return_report, cycle_id, org_code, body.reason
+    )
     return written(response, outcome)
 
 
@@ -92,25 +92,23 @@ def review(
 
 @router.post("/scores", status_code=201, response_model=ScoreOut, responses=amended(ScoreOut))
 def score(
-    cycle_id: str, org_code: str, body: ScoreIn, request: WriteRequest, app: Application,
-    response: Response,
+    cycle_id: str, org_code: str, body: ScoreIn, write: Writing, response: Response
 ) -> dict[str, Any]:
     """Score one indicator (organizer); re-scoring amends it and needs a reason."""
-    outcome = app.execute(
-        request, participants.score, cycle_id, org_code, body.indicator, body.points, body.note,
-        body.reason,
+    outcome = write.app.execute(
+        write.request, participants.score, cycle_id, org_code, body.indicator, body.points,
+        body.note, body.reason,
     )
     return written(response, outcome)
 
 
 @router.post("/feedback", status_code=201, response_model=FeedbackOut)
 def issue_feedback(
-    cycle_id: str, org_code: str, body: FeedbackIn, request: WriteRequest, app: Application,
-    response: Response,
+    cycle_id: str, org_code: str, body: FeedbackIn, write: Writing, response: Response
 ) -> dict[str, Any]:
     """书面反馈 with its 问题清单 (organizer, once finalized)."""
     problems = [problem.model_dump() for problem in body.problems]
-    outcome = app.execute(
-        request, participants.issue_feedback, cycle_id, org_code, body.text, problems
+    outcome = write.app.execute(
+        write.request, participants.issue_feedback, cycle_id, org_code, body.text, problems
     )
     return written(response, outcome)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.auth import Application
-from api.routers.deps import ReadRequest, WriteRequest
+from api.routers.deps import ReadRequest, Writing
 from api.routing import OneHopRoute
 from api.schemas.common import Strict
 from application.store.reminders import STATUSES, reminder_store
@@ -61,11 +61,13 @@ def get_contact(account_id: str, request: ReadRequest, app: Application) -> dict
 
 @router.post("/accounts/{account_id}/contact", response_model=ContactOut)
 def set_contact(
-    account_id: str, body: ContactIn, request: WriteRequest, app: Application
+    account_id: str, body: ContactIn, write: Writing
 ) -> dict[str, Any]:
     """Replace an account's contact details (admin within scope; null or empty: none). They are
     personal data, kept beside the event log and not in it, so a correction really erases."""
-    return contacts.set_contact(app, request.principal, account_id, body.email, body.mobile)
+    return contacts.set_contact(
+        write.app, write.request.principal, account_id, body.email, body.mobile
+    )
 
 
 @router.get("/cycles/{cycle_id}/reminders", response_model=RemindersOut)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.auth import Application, Credentials, current_principal
-from api.routers.deps import WriteRequest, min_position, written
+from api.routers.deps import Writing, min_position, written
 from api.routers.readmodels import view_position
 from api.routing import OneHopRoute
 from api.schemas.screen import RevealedOut, ScreenLinkOut, ScreenLinkRevokedOut, ScreenOut
@@ -49,27 +49,27 @@ def get_screen(
 
 @router.post("/cycles/{cycle_id}/tally-reveal", response_model=RevealedOut)
 def reveal_tally(
-    cycle_id: str, request: WriteRequest, app: Application, response: Response
+    cycle_id: str, write: Writing, response: Response
 ) -> dict[str, Any]:
     """公布结果: show the per-participant tally on the hall screen (organizer; from `reviewing`
     on). Recorded once (`HallScreen.TallyRevealed`, with actor and time); again → 409
     `tally_revealed`."""
-    return written(response, app.execute(request, hall.reveal_tally, cycle_id))
+    return written(response, write.app.execute(write.request, hall.reveal_tally, cycle_id))
 
 
 @router.post("/cycles/{cycle_id}/screen-links", status_code=201, response_model=ScreenLinkOut)
 def create_screen_link(
-    cycle_id: str, request: WriteRequest, app: Application, response: Response
+    cycle_id: str, write: Writing, response: Response
 ) -> dict[str, Any]:
     """A read-only screen link for the hall's display (organizer): `path` opens the screen
     without signing in. The key is in this answer only: just its hash is stored."""
-    return written(response, app.execute(request, hall.create_link, cycle_id))
+    return written(response, write.app.execute(write.request, hall.create_link, cycle_id))
 
 
 @router.post("/cycles/{cycle_id}/screen-links/{link_id}/revocation",
              response_model=ScreenLinkRevokedOut)
 def revoke_screen_link(
-    cycle_id: str, link_id: str, request: WriteRequest, app: Application, response: Response
+    cycle_id: str, link_id: str, write: Writing, response: Response
 ) -> dict[str, Any]:
     """Revoke a screen link (organizer): it opens nothing from now on."""
-    return written(response, app.execute(request, hall.revoke_link, cycle_id, link_id))
+    return written(response, write.app.execute(write.request, hall.revoke_link, cycle_id, link_id))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Application
-from api.routers.deps import WriteRequest, reader, written
+from api.routers.deps import Writing, reader, written
 from api.routers.readmodels import view_position
 from api.routing import OneHopRoute
 from api.schemas.common import Code, IsoDate, Name, Note, Reason, Strict, Text, Title
@@ -126,14 +126,13 @@ class OrdersOut(BaseModel):
 
 @router.post(PARTICIPANT + "/talks", status_code=201, response_model=TalkOut)
 def schedule_talk(
-    cycle_id: str, org_code: str, body: TalkIn, request: WriteRequest, app: Application,
-    response: Response,
+    cycle_id: str, org_code: str, body: TalkIn, write: Writing, response: Response
 ) -> dict[str, Any]:
     """约谈 a participant graded 一般/差 in a finalized cycle (organizer, or an inspector over the
     organizer org). 409 `results_not_final` before finalization, `talk_not_required` for
     好/较好, `reason_required` without a reason."""
-    outcome = app.execute(
-        request, supervision.schedule_talk, cycle_id, org_code,
+    outcome = write.app.execute(
+        write.request, supervision.schedule_talk, cycle_id, org_code,
         body.scheduled_for.isoformat(), body.with_name, body.reason,
     )
     return written(response, outcome)
@@ -141,12 +140,12 @@ def schedule_talk(
 
 @router.post(PARTICIPANT + "/talks/{talk_id}/record", response_model=TalkRecordOut)
 def record_talk(
-    cycle_id: str, org_code: str, talk_id: str, body: TalkRecordIn, request: WriteRequest,
-    app: Application, response: Response,
+    cycle_id: str, org_code: str, talk_id: str, body: TalkRecordIn, write: Writing,
+    response: Response,
 ) -> dict[str, Any]:
     """Record that the talk was held (date not in the future, by whom, notes); once."""
-    outcome = app.execute(
-        request, supervision.record_talk, cycle_id, org_code, talk_id,
+    outcome = write.app.execute(
+        write.request, supervision.record_talk, cycle_id, org_code, talk_id,
         body.held_on.isoformat(), body.held_by, body.notes,
     )
     return written(response, outcome)
@@ -154,15 +153,14 @@ def record_talk(
 
 @router.post(PARTICIPANT + "/feedback/amendment", response_model=FeedbackOut)
 def amend_feedback(
-    cycle_id: str, org_code: str, body: AmendmentIn, request: WriteRequest, app: Application,
-    response: Response,
+    cycle_id: str, org_code: str, body: AmendmentIn, write: Writing, response: Response
 ) -> dict[str, Any]:
     """Amend the 书面反馈 (organizer, with a reason) until the participant's plan is approved
     (409 `plan_already_approved`); removing a problem a submitted plan cites → 409
     `problem_in_use` (return the plan first)."""
     problems = None if body.problems is None else [p.model_dump() for p in body.problems]
-    outcome = app.execute(
-        request, supervision.amend_feedback, cycle_id, org_code, body.text, problems,
+    outcome = write.app.execute(
+        write.request, supervision.amend_feedback, cycle_id, org_code, body.text, problems,
         body.reason,
     )
     return written(response, outcome)
@@ -170,11 +168,11 @@ def amend_feedback(
 
 @router.post("/supervision/orders", status_code=201, response_model=OrderCreatedOut)
 def issue_order(
-    body: OrderIn, request: WriteRequest, app: Application, response: Response,
+    body: OrderIn, write: Writing, response: Response
 ) -> dict[str, Any]:
     """督办 (an inspector, to an org in their scope; the due date not in the past)."""
-    outcome = app.execute(
-        request, supervision.issue_order, body.org_code, body.cycle_id, body.subject,
+    outcome = write.app.execute(
+        write.request, supervision.issue_order, body.org_code, body.cycle_id, body.subject,
         body.requirement, body.due_date.isoformat(),
     )
     return written(response, outcome)
@@ -182,20 +180,22 @@ def issue_order(
 
 @router.post("/supervision/orders/{order_id}/response", response_model=OrderStatusOut)
 def respond_to_order(
-    order_id: str, body: ResponseIn, request: WriteRequest, app: Application, response: Response,
+    order_id: str, body: ResponseIn, write: Writing, response: Response
 ) -> dict[str, Any]:
     """The org's secretary answers an open order (409 `order_not_open` otherwise)."""
-    outcome = app.execute(request, supervision.respond_to_order, order_id, body.text)
+    outcome = write.app.execute(write.request, supervision.respond_to_order, order_id, body.text)
     return written(response, outcome)
 
 
 @router.post("/supervision/orders/{order_id}/closure", response_model=OrderStatusOut)
 def close_order(
-    order_id: str, body: ClosureIn, request: WriteRequest, app: Application, response: Response,
+    order_id: str, body: ClosureIn, write: Writing, response: Response
 ) -> dict[str, Any]:
     """An inspector whose scope contains the issuer's org closes an answered order
     (`accepted: true`) or sends it back (`accepted: false`, a note required): open again."""
-    outcome = app.execute(request, supervision.close_order, order_id, body.accepted, body.note)
+    outcome = write.app.execute(
+        write.request, supervision.close_order, order_id, body.accepted, body.note
+    )
     return written(response, outcome)
 
 

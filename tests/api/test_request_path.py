@@ -13,8 +13,8 @@ from fastapi.routing import APIRoute
 from starlette.exceptions import StarletteDeprecationWarning
 
 from api.main import create_app
-from api.routers import participants
-from api.routers.deps import write_of, write_request
+from api.routers import ROUTERS, participants
+from api.routers.deps import write_of
 from application.app import LianpingApp
 from tests.api.helpers import CYCLE, Api, Caller, error_code
 from tests.store_support import store_reads
@@ -37,13 +37,15 @@ class TestOneWriteDependency:
         assert writes[0].dependencies == []
         assert writes[0].header_params == []
 
-    def test_other_write_routes_resolve_write_request_alone(self) -> None:
-        route = next(r for r in participants.router.routes
-                     if isinstance(r, APIRoute) and r.path.endswith("/scores"))
-        writes = [d for d in route.dependant.dependencies if d.call is write_request]
+    def test_every_json_write_takes_it_through_write_of_alone(self) -> None:
+        routes = [route for router in ROUTERS for route in router.routes
+                  if isinstance(route, APIRoute)
+                  and any(d.call is write_of for d in route.dependant.dependencies)]
 
-        assert len(writes) == 1
-        assert writes[0].dependencies == []
+        assert {"/cycles/{cycle_id}/participants/{org_code}/scores", "/accounts",
+                "/audit/verify"} <= {route.path for route in routes}
+        for route in routes:
+            assert len(route.dependant.dependencies) == 1, route.path  # no Application beside it
 
     def test_the_document_still_shows_the_write_headers_and_the_bearer(self, api: Api) -> None:
         document = api.client.get("/openapi.json").json()
