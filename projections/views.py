@@ -31,7 +31,11 @@ POINTER = "rm_pointer"
 SQLITE_TRACKING_TABLE = "tracking"
 PG_TRACKING_TABLE = "notification_tracking"
 APPLICATION = "Lianping"
-KNOWN_ROWS = 5000  # rows a view remembers between batches (more: it starts over)
+# Rows a view remembers between batches, in two generations (a cheap LRU, as bulk.py's): once
+# the young one holds this many, it becomes the old one, and rows the next generation does not
+# use are forgotten (the audit trail's written once; orgs and cycles stay).
+KNOWN_ROWS = 5000
+Known = dict[tuple[str, Key], Row | None]
 
 
 def tracking_name(view: str, generation: int) -> str:
@@ -92,15 +96,18 @@ class SqlRows:
     are kept and written at the end with one statement per table."""
 
     def __init__(
-        self, view: ViewBase, cursor: Any, known: dict[tuple[str, Key], Row | None] | None = None
+        self, view: ViewBase, cursor: Any, known: Known | None = None, older: Known | None = None
     ) -> None:
         self._view = view
         self._cursor = cursor
-        self._cache: dict[tuple[str, Key], Row | None] = {} if known is None else known
+        self._cache: Known = {} if known is None else known
+        self._older: Known = {} if older is None else older
         self._dirty: dict[str, dict[Key, Row | None]] = {}
 
     def get(self, table: Table, key: Key) -> Row | None:
         slot = (table.name, key)
+        if slot not in self._cache and slot in self._older:
+            self._cache[slot] = self._older.pop(slot)
         if slot not in self._cache:
             self._cursor.execute(self._view.select_sql[table.name], key)
             found = fetch_rows(self._cursor)
@@ -140,7 +147,8 @@ class ViewBase:
         self.dialect = dialect
         self.tracking_name = tracking_name(projection.name, generation)
         self._processing = threading.Lock()
-        self._known: dict[tuple[str, Key], Row | None] = {}  # see process()
+        self._known: Known = {}  # see process()
+        self._older: Known = {}
         self._known_at: int | None = None
         self.tables = {
             t.name: dialect.name(table_name(projection.name, generation, t))
@@ -226,16 +234,18 @@ class ViewBase:
         once it commits: only while the tracking position is still the one they were
         committed at (nobody else wrote the view since), and forgotten if anything fails."""
         with self._processing:
-            known, self._known = self._known, {}  # left empty unless this batch commits
+            # Taken, and left empty unless this batch commits.
+            known, older, self._known, self._older = self._known, self._older, {}, {}
             with self._write() as cursor:
                 if live and self._pointer_generation(cursor) != self.generation:
                     return False
                 done = self._max_tracking_id(self.tracking_name, cursor) or 0  # type: ignore[attr-defined]
                 if done != self._known_at:
-                    known = {}
-                position = self._apply(cursor, events, done, known)
-            if len(known) <= KNOWN_ROWS:
-                self._known, self._known_at = known, position
+                    known, older = {}, {}
+                position = self._apply(cursor, events, done, known, older)
+            if len(known) > KNOWN_ROWS:
+                known, older = {}, known
+            self._known, self._older, self._known_at = known, older, position
             return True
 
     def apply_in(self, cursor: Any, events: Sequence[Envelope]) -> int:
@@ -245,12 +255,12 @@ class ViewBase:
 
     def _apply(
         self, cursor: Any, events: Sequence[Envelope], done: int,
-        known: dict[tuple[str, Key], Row | None],
+        known: Known, older: Known | None = None,
     ) -> int:
         todo = [e for e in events if e.position > done]
         if not todo:
             return done
-        rows = SqlRows(self, cursor, known)
+        rows = SqlRows(self, cursor, known, older)
         for event in todo:
             project(rows, self.projection.fold, event)
         rows.flush()

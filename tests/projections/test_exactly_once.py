@@ -131,9 +131,19 @@ class TestRowsRememberedBetweenBatches:
             for start in range(0, len(events) - 20, 20):
                 assert view.process(events[start:start + 20])
                 if not remembered:
-                    view._known = {}
+                    view._known, view._older = {}, {}
             reads.clear()
             assert view.process(events[len(events) - 20 - len(events) % 20:])
             found[remembered] = len(reads)
             assert_view_is_the_fold(models, view)
         assert found[True] < found[False]
+
+    def test_through_their_generations_leave_every_view_the_fold(
+        self, app, models, history, monkeypatch
+    ):
+        monkeypatch.setattr(views, "KNOWN_ROWS", 7)  # the young rows age every batch or two
+        for projection in models.projections.values():
+            view = models.store.ensure(projection)
+            catch_up(models, view, batch_size=5)
+            assert view._older  # rows did age
+            assert_view_is_the_fold(models, view)
