@@ -24,6 +24,7 @@ from psycopg.sql import SQL, Identifier
 
 from application.store.sqlite import immediate_transaction
 from projections.envelope import Envelope
+from projections.remembered import Known, Remembered
 from projections.tables import Change, Key, Projection, Row, Table, project, resolved
 
 POINTER = "rm_pointer"
@@ -31,11 +32,6 @@ POINTER = "rm_pointer"
 SQLITE_TRACKING_TABLE = "tracking"
 PG_TRACKING_TABLE = "notification_tracking"
 APPLICATION = "Lianping"
-# Rows a view remembers between batches, in two generations (a cheap LRU, as bulk.py's): once
-# the young one holds this many, it becomes the old one, and rows the next generation does not
-# use are forgotten (the audit trail's written once; orgs and cycles stay).
-KNOWN_ROWS = 5000
-Known = dict[tuple[str, Key], Row | None]
 
 
 def tracking_name(view: str, generation: int) -> str:
@@ -147,9 +143,7 @@ class ViewBase:
         self.dialect = dialect
         self.tracking_name = tracking_name(projection.name, generation)
         self._processing = threading.Lock()
-        self._known: Known = {}  # see process()
-        self._older: Known = {}
-        self._known_at: int | None = None
+        self._remembered = Remembered()
         self.tables = {
             t.name: dialect.name(table_name(projection.name, generation, t))
             for t in projection.tables
@@ -227,25 +221,16 @@ class ViewBase:
 
     def process(self, events: Sequence[Envelope], *, live: bool = True) -> bool:
         """Apply a batch in one transaction. ``live``: only while this generation serves reads
-        (returns False once a rebuild moved the pointer on: the caller reloads).
-
-        The rows a batch read or wrote are remembered for the next one (a live runner reads
-        the same orgs and cycles batch after batch: measured, most of its reads), as they are
-        once it commits: only while the tracking position is still the one they were
-        committed at (nobody else wrote the view since), and forgotten if anything fails."""
+        (returns False once a rebuild moved the pointer on: the caller reloads). The rows it
+        used are remembered for the next batch (remembered.py)."""
         with self._processing:
-            # Taken, and left empty unless this batch commits.
-            known, older, self._known, self._older = self._known, self._older, {}, {}
             with self._write() as cursor:
                 if live and self._pointer_generation(cursor) != self.generation:
                     return False
                 done = self._max_tracking_id(self.tracking_name, cursor) or 0  # type: ignore[attr-defined]
-                if done != self._known_at:
-                    known, older = {}, {}
+                known, older = self._remembered.take(done)
                 position = self._apply(cursor, events, done, known, older)
-            if len(known) > KNOWN_ROWS:
-                known, older = {}, known
-            self._known, self._older, self._known_at = known, older, position
+            self._remembered.keep(known, older, position)
             return True
 
     def apply_in(self, cursor: Any, events: Sequence[Envelope]) -> int:

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from projections import views
+from projections import remembered, views
 from projections.envelope import Envelope
+from projections.remembered import Remembered
 from projections.tables import Change, Projection, Rows
 from tests.projections.conftest import assert_view_is_the_fold, catch_up, head, tables_of
 from tests.projections.scripts import rich_history
@@ -123,27 +124,27 @@ class TestRowsRememberedBetweenBatches:
         counting = views.fetch_rows
         monkeypatch.setattr(views, "fetch_rows", lambda c: reads.append(1) or counting(c))
         found = {}
-        for remembered in (True, False):
+        for remembering in (True, False):
             view = models.store._new_view(models.projections["audit"], 1)
             view.drop()
             view = models.store._new_view(models.projections["audit"], 1)
             view.create_table()
             for start in range(0, len(events) - 20, 20):
                 assert view.process(events[start:start + 20])
-                if not remembered:
-                    view._known, view._older = {}, {}
+                if not remembering:
+                    view._remembered = Remembered()
             reads.clear()
             assert view.process(events[len(events) - 20 - len(events) % 20:])
-            found[remembered] = len(reads)
+            found[remembering] = len(reads)
             assert_view_is_the_fold(models, view)
         assert found[True] < found[False]
 
     def test_through_their_generations_leave_every_view_the_fold(
         self, app, models, history, monkeypatch
     ):
-        monkeypatch.setattr(views, "KNOWN_ROWS", 7)  # the young rows age every batch or two
+        monkeypatch.setattr(remembered, "KNOWN_ROWS", 7)  # the young rows age every batch or two
         for projection in models.projections.values():
             view = models.store.ensure(projection)
             catch_up(models, view, batch_size=5)
-            assert view._older  # rows did age
+            assert view._remembered._old  # rows did age
             assert_view_is_the_fold(models, view)
