@@ -10,8 +10,9 @@ from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from application.store.subscription import PollingSubscription
 from projections import audit, finding, flags, records, rectification
-from projections.envelope import Envelope, EventMapper, envelope
+from projections.envelope import Envelope, EventMapper
 from projections.tables import Projection
+from projections.tail import SharedTail
 
 NAMES: tuple[str, ...] = (
     audit.NAME, flags.NAME, rectification.NAME, records.NAME, finding.NAME,
@@ -38,6 +39,7 @@ class EventSource:
     def __init__(self, recorder: ApplicationRecorder, mapper: EventMapper) -> None:
         self.recorder = recorder
         self.mapper = mapper
+        self.tail = SharedTail(recorder, mapper)
 
     @classmethod
     def of(cls, app: Any) -> EventSource:
@@ -45,11 +47,12 @@ class EventSource:
 
     def subscribe(self, after: int, poll_interval: float, batch_size: int) -> PollingSubscription:
         return PollingSubscription(
-            self.recorder, gt=after, poll_interval=poll_interval, batch_size=batch_size
+            self.recorder, gt=after, poll_interval=poll_interval, batch_size=batch_size,
+            read=self.tail.read,
         )
 
     def envelopes(self, notifications: Sequence[Notification]) -> list[Envelope]:
-        return [envelope(n, self.mapper) for n in notifications]
+        return self.tail.envelopes(notifications)
 
     def read(self, after: int, limit: int, stop: int | None = None) -> list[Envelope]:
         found = self.recorder.select_notifications(

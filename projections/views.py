@@ -12,6 +12,7 @@ insert refuses to move backwards, so replays and racing writers change nothing.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol, cast
@@ -25,6 +26,7 @@ from psycopg.sql import SQL, Identifier
 
 from application.store.sqlite import immediate_transaction
 from projections.envelope import Envelope
+from projections.remembered import Known, Remembered
 from projections.tables import Change, Key, Projection, Row, Table, project, resolved
 
 POINTER = "rm_pointer"
@@ -96,14 +98,19 @@ class SqlRows:
     """The fold's rows during one batch: reads go to the transaction (and are cached), changes
     are kept and written at the end with one statement per table."""
 
-    def __init__(self, view: ViewBase, cursor: Any) -> None:
+    def __init__(
+        self, view: ViewBase, cursor: Any, known: Known | None = None, older: Known | None = None
+    ) -> None:
         self._view = view
         self._cursor = cursor
-        self._cache: dict[tuple[str, Key], Row | None] = {}
+        self._cache: Known = {} if known is None else known
+        self._older: Known = {} if older is None else older
         self._dirty: dict[str, dict[Key, Row | None]] = {}
 
     def get(self, table: Table, key: Key) -> Row | None:
         slot = (table.name, key)
+        if slot not in self._cache and slot in self._older:
+            self._cache[slot] = self._older.pop(slot)
         if slot not in self._cache:
             self._cursor.execute(self._view.select_sql[table.name], key)
             found = fetch_rows(self._cursor)
@@ -142,6 +149,8 @@ class ViewBase:
         self.generation = generation
         self.dialect = dialect
         self.tracking_name = tracking_name(projection.name, generation)
+        self._processing = threading.Lock()
+        self._remembered = Remembered()
         self.tables = {
             t.name: dialect.name(table_name(projection.name, generation, t))
             for t in projection.tables
@@ -228,20 +237,31 @@ class ViewBase:
 
     def process(self, events: Sequence[Envelope], *, live: bool = True) -> bool:
         """Apply a batch in one transaction. ``live``: only while this generation serves reads
-        (returns False once a rebuild moved the pointer on: the caller reloads)."""
-        with self._write() as cursor:
-            if live and self._pointer_generation(cursor) != self.generation:
-                return False
-            self.apply_in(cursor, events)
+        (returns False once a rebuild moved the pointer on: the caller reloads). The rows it
+        used are remembered for the next batch (remembered.py)."""
+        with self._processing:
+            with self._write() as cursor:
+                if live and self._pointer_generation(cursor) != self.generation:
+                    return False
+                done = self._max_tracking_id(self.tracking_name, cursor) or 0  # type: ignore[attr-defined]
+                known, older = self._remembered.take(done)
+                position = self._apply(cursor, events, done, known, older)
+            self._remembered.keep(known, older, position)
             return True
 
     def apply_in(self, cursor: Any, events: Sequence[Envelope]) -> int:
         """The batch's rows and tracking, inside the caller's transaction; returns the position."""
         done = self._max_tracking_id(self.tracking_name, cursor) or 0  # type: ignore[attr-defined]
+        return self._apply(cursor, events, done, {})
+
+    def _apply(
+        self, cursor: Any, events: Sequence[Envelope], done: int,
+        known: Known, older: Known | None = None,
+    ) -> int:
         todo = [e for e in events if e.position > done]
         if not todo:
             return done
-        rows = SqlRows(self, cursor)
+        rows = SqlRows(self, cursor, known, older)
         for event in todo:
             project(rows, self.projection.fold, event)
         rows.flush()

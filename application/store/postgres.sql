@@ -30,11 +30,15 @@ CREATE TABLE IF NOT EXISTS {schema}.{idempotency} (
 -- name: link_function
 -- The chain's encoding in SQL (application/store/chain.py has the same in Python; a property
 -- test compares them): SHA-256(prev || canonical bytes of one event).
+-- STABLE, not IMMUTABLE: convert_to is STABLE, and PostgreSQL inlines a SQL function only if
+-- its body is no more volatile than it is declared. Not inlined, the append function's call
+-- parsed and planned this body again in every transaction (measured: ~40 µs of a ~170 µs
+-- append).
 CREATE OR REPLACE FUNCTION {schema}.{link_function}(
     p_prev bytea, p_id bigint, p_originator_id uuid, p_version bigint, p_topic text,
     p_state bytea)
 RETURNS bytea
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $link$
     SELECT sha256(
         p_prev

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from projections import remembered, views
 from projections.envelope import Envelope
+from projections.remembered import Remembered
 from projections.tables import Change, Projection, Rows
 from tests.projections.conftest import assert_view_is_the_fold, catch_up, head, tables_of
 from tests.projections.scripts import rich_history
@@ -100,3 +102,49 @@ class TestEveryPositionIsTracked:
             ["prov", "city", "county-a", "county-b", "county-c"]
         )
         assert tables == {"plans": [], "plan_versions": [], "items": [], "feedback": []}
+
+
+class TestRowsRememberedBetweenBatches:
+    def test_are_forgotten_once_another_writer_applied_a_batch(self, app, models, history):
+        events = models.source.read(0, 10_000)
+        thirds = [events[: len(events) // 3], events[len(events) // 3: len(events) * 2 // 3],
+                  events[len(events) * 2 // 3:]]
+        for name, projection in models.projections.items():
+            view = models.store.ensure(projection)
+            other = models.store._new_view(projection, view.generation)  # another process's
+            assert view.process(thirds[0])
+            assert other.process(thirds[1])  # rows `view` remembers may be stale now
+            assert view.process(thirds[2])
+            assert view.position() == head(app), name
+            assert_view_is_the_fold(models, view)
+
+    def test_save_reading_the_same_rows_again(self, app, models, history, monkeypatch):
+        events = models.source.read(0, 10_000)
+        reads: list[int] = []
+        counting = views.fetch_rows
+        monkeypatch.setattr(views, "fetch_rows", lambda c: reads.append(1) or counting(c))
+        found = {}
+        for remembering in (True, False):
+            view = models.store._new_view(models.projections["audit"], 1)
+            view.drop()
+            view = models.store._new_view(models.projections["audit"], 1)
+            view.create_table()
+            for start in range(0, len(events) - 20, 20):
+                assert view.process(events[start:start + 20])
+                if not remembering:
+                    view._remembered = Remembered()
+            reads.clear()
+            assert view.process(events[len(events) - 20 - len(events) % 20:])
+            found[remembering] = len(reads)
+            assert_view_is_the_fold(models, view)
+        assert found[True] < found[False]
+
+    def test_through_their_generations_leave_every_view_the_fold(
+        self, app, models, history, monkeypatch
+    ):
+        monkeypatch.setattr(remembered, "KNOWN_ROWS", 7)  # the young rows age every batch or two
+        for projection in models.projections.values():
+            view = models.store.ensure(projection)
+            catch_up(models, view, batch_size=5)
+            assert view._remembered._old  # rows did age
+            assert_view_is_the_fold(models, view)
