@@ -51,11 +51,14 @@ def store_key(recorder: ApplicationRecorder) -> str | None:
         if recorder.datastore.pool.is_sqlite_memory_mode:
             return f"sqlite:{db_name}"
         return f"sqlite:{os.path.realpath(db_name)}"
+    if isinstance(recorder, PostgresApplicationRecorder):
+        return f"postgres:{id(recorder.datastore)}:{recorder.channel_name}"
     return None
 
 
 def saved(recorder: ApplicationRecorder) -> None:
-    """Wake this process's subscriptions to the recorder's log (call after a commit)."""
+    """Wake this process's subscriptions to the recorder's log (call after a commit, or on its
+    NOTIFY)."""
     key = store_key(recorder)
     if key is None:
         return
@@ -70,7 +73,7 @@ def watch_head(
 ) -> threading.Thread | None:
     """Wake this process's subscriptions when another process appends to a SQLite log (SQLite
     has no NOTIFY), until ``stop`` is set. None for PostgreSQL, whose listeners do that."""
-    if store_key(recorder) is None:
+    if not isinstance(recorder, SQLiteApplicationRecorder):
         return None
 
     def watch() -> None:
@@ -124,7 +127,7 @@ class PollingSubscription(Subscription[ApplicationRecorder]):
         self._key = store_key(recorder)
         _register(self._key, self._wake)
         if isinstance(recorder, PostgresApplicationRecorder):
-            listen(recorder, self._wake)
+            listen(recorder)
 
     def wake(self) -> None:
         self._wake.set()
@@ -134,7 +137,7 @@ class PollingSubscription(Subscription[ApplicationRecorder]):
         self._wake.set()
         _unregister(self._key, self._wake)
         if isinstance(self._recorder, PostgresApplicationRecorder):
-            unlisten(self._recorder, self._wake)
+            unlisten(self._recorder)
 
     def __next__(self) -> Notification:
         batch = self.next_batch(limit=1)
@@ -199,66 +202,56 @@ def _listener_key(recorder: PostgresApplicationRecorder) -> tuple[int, str]:
     return id(recorder.datastore), recorder.channel_name
 
 
-def listen(recorder: PostgresApplicationRecorder, wake: threading.Event) -> None:
-    """Set ``wake`` on every NOTIFY of the recorder's log, until ``unlisten``. One listener
-    (thread, connection) per log and process, whatever the number of subscriptions: each
-    listening connection costs the database a wake-up, and every commit a signal, per NOTIFY
-    (measured with five read models: a sixth of the read-model process's database time)."""
+def listen(recorder: PostgresApplicationRecorder) -> None:
+    """Wake the process's subscriptions to the recorder's log (``saved``) on every NOTIFY,
+    until as many ``unlisten``. One listener (thread, connection) per log and process, whatever
+    the number of subscriptions: each listening connection costs the database a wake-up, and
+    every commit a signal, per NOTIFY (measured with five read models: a sixth of the
+    read-model process's database time)."""
     with _listeners_lock:
         key = _listener_key(recorder)
         listener = _listeners.get(key)
         if listener is None:
             listener = _listeners[key] = PostgresListener(recorder)
-        listener.add(wake)
+        listener.users += 1
 
 
-def unlisten(recorder: PostgresApplicationRecorder, wake: threading.Event) -> None:
+def unlisten(recorder: PostgresApplicationRecorder) -> None:
     """The last subscription to go stops the listener."""
     with _listeners_lock:
         key = _listener_key(recorder)
         listener = _listeners.get(key)
-        if listener is not None and listener.discard(wake):
-            listener.stop()
-            del _listeners[key]
+        if listener is not None:
+            listener.users -= 1
+            if listener.users <= 0:
+                listener.stop()
+                del _listeners[key]
 
 
 class PostgresListener:
-    """LISTENs on the recorder's channel on a dedicated connection and sets every wake-up event
-    added on each notification; reconnects after errors (the subscriptions poll meanwhile)."""
+    """LISTENs on the recorder's channel on a dedicated connection and wakes the subscriptions
+    to its log on each notification; reconnects after errors (they poll meanwhile)."""
 
     def __init__(self, recorder: PostgresApplicationRecorder, retry: float = 1.0) -> None:
         self._recorder = recorder
-        self._wakes: set[threading.Event] = set()
+        self.users = 0  # subscriptions listening (listen/unlisten, under _listeners_lock)
         self._retry = retry
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pg-listen", daemon=True)
         self._thread.start()
 
-    def add(self, wake: threading.Event) -> None:
-        self._wakes = {*self._wakes, wake}  # replaced, not changed: _wake_all reads it unlocked
-        wake.set()  # whatever was saved before it was listened for
-
-    def discard(self, wake: threading.Event) -> bool:
-        """Forget ``wake``; True when none is left."""
-        self._wakes = self._wakes - {wake}
-        return not self._wakes
-
     def stop(self) -> None:
         self._stopped.set()
-
-    def _wake_all(self) -> None:
-        for wake in self._wakes:
-            wake.set()
 
     def _run(self) -> None:
         while not self._stopped.is_set():
             try:
                 with dedicated_connection(self._recorder.datastore) as conn:
                     conn.execute(SQL("LISTEN {}").format(Identifier(self._recorder.channel_name)))
-                    self._wake_all()  # whatever was saved while we were not listening
+                    saved(self._recorder)  # whatever was saved while we were not listening
                     while not self._stopped.is_set():
                         for _ in conn.notifies(timeout=0.5, stop_after=1):
-                            self._wake_all()
+                            saved(self._recorder)
             except psycopg.Error as error:
                 log.warning("LISTEN connection failed (%s); polling until it is back", error)
                 self._stopped.wait(self._retry)
