@@ -40,6 +40,7 @@ from projections.views import (
     snapshot,
     table_name,
     tracking_name,
+    tracking_prefix,
 )
 
 
@@ -179,7 +180,7 @@ class Store:
                 f"LEFT JOIN {self.tracking_table} t "
                 "ON t.application_name = CAST(? AS TEXT) || p.generation WHERE p.view_name = ?"
             ),
-            (tracking_name(projection.name, ""), projection.name),
+            (tracking_prefix(projection.name), projection.name),
         )
         found = fetch_rows(cursor)
         if found:

@@ -36,8 +36,12 @@ PG_TRACKING_TABLE = "notification_tracking"
 APPLICATION = "Lianping"
 
 
-def tracking_name(view: str, generation: int | str) -> str:
-    return f"{APPLICATION}/{view}/{generation}"
+def tracking_prefix(view: str) -> str:
+    return f"{APPLICATION}/{view}/"
+
+
+def tracking_name(view: str, generation: int) -> str:
+    return f"{tracking_prefix(view)}{generation}"
 
 
 def table_name(view: str, generation: int, table: Table) -> str:
