@@ -10,7 +10,16 @@ also makes one durable single-row INSERT into that table, as the raw baseline do
 prepared): the least any HTTP-fronted durable append costs on this stack. The same load
 against each, over the same raw baseline, shows how much of the target the stack leaves.
 
-Run it: ``python -m bench.ceiling PORT WORKERS``.
+The floor (``python -m bench.ceiling PORT WORKERS floor``, the store's LIANPING_* environment)
+is the other end: lianping's own app, every middleware, route and dependency of it, whose rating
+route authenticates the writer (``Writing``, as the product's) and saves one new Rating through
+the application (mapper, group commit, the chained append, NOTIFY), folded by the store's
+projection worker, but reads and checks nothing else: no cycle, panel, conflict, report or
+existing rating, no read guards. Its ratings name a cycle of their own (``<cycle>~floor-<hex>``,
+a new one each time), so no read of the benchmark's cycles sees them. What HTTP append can reach
+if the rating use case cost nothing.
+
+Run it: ``python -m bench.ceiling PORT WORKERS [floor]``.
 """
 
 from __future__ import annotations
@@ -27,13 +36,19 @@ from fastapi import APIRouter, FastAPI, Header, HTTPException, Request, Response
 from psycopg.sql import SQL, Identifier
 from psycopg_pool import ConnectionPool
 
+from api.main import create_app as create_lianping_app
+from api.routers.deps import Writing
 from api.routing import OneHopRoute
 from api.schemas.participants import ReviewIn, ReviewOut
 from api.serve import ServeOptions, serve
 from bench.server import HOST
 from bench.store import RAW_INSERT
+from domain.rating import Rating
+from domain.scheme import GRADE_LABELS, parse_grade
 
 APP = "bench.ceiling:create_app"
+FLOOR_APP = "bench.ceiling:create_floor_app"
+RATING_PATH = "/api/v1/cycles/{cycle_id}/participants/{org_code}/reviews"
 TABLE_VARIABLE = "LIANPING_BENCH_CEILING_TABLE"
 TOPIC = "bench.ceiling:Rated"
 
@@ -57,8 +72,7 @@ class RowWriter:
         self.pool.close()
 
 
-@router.post("/api/v1/cycles/{cycle_id}/participants/{org_code}/reviews", status_code=201,
-             response_model=ReviewOut)
+@router.post(RATING_PATH, status_code=201, response_model=ReviewOut)
 def review(
     cycle_id: str, org_code: str, body: ReviewIn, request: Request, response: Response,
     authorization: Annotated[str | None, Header()] = None,
@@ -98,9 +112,35 @@ def create_app() -> FastAPI:
     return app
 
 
+def floor_review(
+    cycle_id: str, org_code: str, body: ReviewIn, write: Writing, response: Response
+) -> dict[str, Any]:
+    actor, code = write.request.principal.account_id, parse_grade(body.rating)
+    rating = Rating(cycle_id=f"{cycle_id}~floor-{uuid.uuid4().hex}", org_code=org_code,
+                    reviewer=actor, rating=code, comment=body.comment, actor=actor)
+    recordings = write.app.save(rating)
+    response.headers["X-Event-Position"] = str(recordings[-1].notification.id)
+    response.headers["ETag"] = f'"{rating.version}"'
+    return {"rating": code, "rating_label": GRADE_LABELS[code],
+            "comment": body.comment}
+
+
+def create_floor_app() -> FastAPI:
+    """lianping's app (read models left to a projection worker) with the floor's rating route
+    in front of its own."""
+    app = create_lianping_app()
+    floor = OneHopRoute(RATING_PATH, floor_review, methods=["POST"], status_code=201,
+                        response_model=ReviewOut)
+    app.router.routes.insert(0, floor)
+    return app
+
+
 def main(argv: list[str]) -> None:
     port, workers = int(argv[0]), int(argv[1])
-    serve(ServeOptions(HOST, port, workers, "warning", APP))
+    floor = argv[2:] == ["floor"]
+    if floor:
+        os.environ["LIANPING_RUN_PROJECTIONS"] = "false"  # as `serve --no-projections`
+    serve(ServeOptions(HOST, port, workers, "warning", FLOOR_APP if floor else APP))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,9 @@ CEILINGS = {  # name: (row, what bench/ceiling.py's app does)
     "no-op": ("  ceiling: a no-op route", "the same route, models and serving, no work"),
     "insert": ("  ceiling: + a raw insert", "the same, plus one durable single-row INSERT per "
                "request, as the baseline's"),
+    "floor": ("  floor: lianping without the rating use case",
+              "lianping's own app and read-model worker, its rating route authenticating and "
+              "saving a new Rating, reading and checking nothing else"),
 }
 AGAINST_CEILING = 0.5  # issue 19: lianping's rate, or CPU, against the raw-insert route's
 
@@ -34,6 +37,7 @@ def http_rows(result: HttpResult, clients: int, workers: int,
             AGAINST_CEILING,
             note="the same load in the same rounds on bench/ceiling.py's route making one "
                  "prepared INSERT (issue 19)"),
+        floor_row(result, cpu),
         *cpu_rows(cpu),
         *[under_load(READS[kind], found) for kind, found in result.reads.items()],
         *paced_rows(result),
@@ -55,6 +59,21 @@ def ceiling_row(result: HttpResult, name: str) -> Row:
     return Row.compare(
         label, result.ceilings[name].summary(), "req/s", None,
         note=f"bench/ceiling.py: {what}; HTTP append is {times(share)} of it; " + errors(found))
+
+
+def floor_row(result: HttpResult, cpu: dict[str, dict[str, float | None]]) -> Row:
+    """What HTTP append could reach if the rating use case cost nothing: the floor's rate
+    against the raw-insert route's, round by round."""
+    phases = [p["ceilings"] for p in result.phases]
+    shares = [c["floor"]["rate"] / c["insert"]["rate"] for c in phases if c["insert"]["rate"]]
+    share, floor = median(shares), cpu["floor"]
+    return Row(
+        "  floor vs the raw-insert route",
+        f"{median([c['floor']['rate'] for c in phases]) or 0:,.0f} req/s",
+        f"{median([c['insert']['rate'] for c in phases]) or 0:,.0f} req/s",
+        None if share is None else round(share, 3),
+        note=f"bench/ceiling.py's floor; per round {[round(x, 3) for x in shares]}; CPU per "
+             f"write: API {floor['api']} ms, read-model worker {floor['projections']} ms")
 
 
 def cpu_rows(cpu: dict[str, dict[str, float | None]]) -> list[Row]:

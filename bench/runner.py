@@ -153,7 +153,7 @@ class Bench:
                     serve(full, self.config.server_workers, Path(folder)))
                 self.wait_read_models(server)
                 if "http" in self.parts and pool is not None:
-                    ceilings = self.ceilings(stack, full, Path(folder))
+                    ceilings = self.ceilings(stack, full, Path(folder), server)
                     self.say(f"ceiling servers up: {', '.join(ceilings)}")
                     self.http(full, server, ceilings, pool, generated, http_slots)
                 if small is not None and small_generated is not None:
@@ -343,13 +343,18 @@ class Bench:
         self.details[f"{name}_read_models_lag_at_start"] = lag
         self.say(f"{name} server up; read models behind by {lag}")
 
-    def ceilings(self, stack: ExitStack, store: Store, folder: Path) -> dict[str, Server]:
+    def ceilings(self, stack: ExitStack, store: Store, folder: Path,
+                 server: Server) -> dict[str, Server]:
         """bench/ceiling.py's app served twice: doing nothing, and making one raw insert per
-        request into a table as big as the log."""
+        request into a table as big as the log; and its floor on the store, its ratings folded
+        by `server`'s projection worker."""
         store.raw_table(CEILING_TABLE)
         workers, insert = self.config.server_workers, {**store.env(), TABLE_VARIABLE: CEILING_TABLE}
+        floor = stack.enter_context(serve_ceiling(workers, folder, store.env(), floor=True))
+        floor.projection_workers.extend(server.projection_workers)
         return {"no-op": stack.enter_context(serve_ceiling(workers, folder, dict(os.environ))),
-                "insert": stack.enter_context(serve_ceiling(workers, folder, insert))}
+                "insert": stack.enter_context(serve_ceiling(workers, folder, insert)),
+                "floor": floor}
 
     def http(self, store: Store, server: Server, ceilings: dict[str, Server], pool: WriterPool,
              generated: Generated, slots: list[Slot]) -> None:

@@ -111,10 +111,12 @@ def _lianping() -> str:
 
 
 @contextmanager
-def serve_ceiling(workers: int, folder: Path, env: dict[str, str]) -> Iterator[Server]:
-    """bench/ceiling.py's app, served like the product (`env` configures it)."""
+def serve_ceiling(workers: int, folder: Path, env: dict[str, str],
+                  floor: bool = False) -> Iterator[Server]:
+    """bench/ceiling.py's app, served like the product (`env` configures it); `floor`: its
+    floor app (lianping's own, on the store `env` names)."""
     with _running(folder, env, lambda port: [
-        sys.executable, "-m", "bench.ceiling", str(port), str(workers),
+        sys.executable, "-m", "bench.ceiling", str(port), str(workers), *(["floor"] * floor),
     ]) as server:
         yield server
 

@@ -106,12 +106,12 @@ def run_http(
         for number in range(1, rounds + 1):
             order = list(servers)
             shift = (number - 1) % len(order)
-            head = store.head()  # only lianping writes to the log
+            head = store.head()  # lianping and the floor write to the log
             phase: dict[str, Any] = {"round": number, "ceilings": {}, "cpu": {}}
             answers: dict[str, Result] = {}
             for name in order[shift:] + order[:shift]:
                 answers[name], phase["cpu"][name] = _writes_alone(
-                    servers[name], loads[name], seconds, name == "lianping")
+                    servers[name], loads[name], seconds, name in ("lianping", "floor"))
             loaded = loads["lianping"].run(seconds, True)
             paced = loads["lianping"].run(seconds, True, PACED_RATE)
             paced_writes.append(paced["writes"])

@@ -21,6 +21,7 @@ def test_a_quick_run_fills_every_row_and_writes_the_json(quick_results: dict[str
     for name in ("verify (hash chain, whole log)", "append: rate via app.execute",
                  "append path alone (recorder)", "HTTP append (ratings)",
                  "  ceiling: a no-op route", "  ceiling: + a raw insert",
+                 "  floor: lianping without the rating use case", "  floor vs the raw-insert route",
                  "  floor: reading + decoding alone"):
         assert rows[name]["ratio"] is not None and rows[name]["ratio"] > 0, name
     for phase in results["append"]["rounds"]:
@@ -34,7 +35,7 @@ def test_a_quick_run_fills_every_row_and_writes_the_json(quick_results: dict[str
         assert rows[name]["value"].startswith("p99 "), rows[name]
     for phase in results["http"]["rounds"]:
         ceilings = phase["ceilings"]
-        assert set(ceilings) == {"no-op", "insert"}, phase
+        assert set(ceilings) == {"no-op", "insert", "floor"}, phase
         assert all(c["errors"] == 0 and c["ops"] > 0 for c in ceilings.values()), phase
     inserted = sum(phase["ceilings"]["insert"]["ops"] for phase in results["http"]["rounds"])
     assert results["http"]["ceiling_rows_inserted"] >= inserted  # (+ the warm-up's)
