@@ -40,6 +40,7 @@ RESULTS = Path(__file__).with_name("results.json")
 PARTS = ("replay", "append", "http", "mechanisms", "timetravel", "ballots")
 YEARS, CURRENT_YEAR = (2024, 2025, 2026), 2027
 CEILING_TABLE = "bench_ceiling"
+FLOOR_POOL_SIZE = 4  # per API process: its saves share a connection per flush (group commit)
 TIME_TRAVEL_CYCLE = "ty-01-2026"  # a county's township cycle, identical in both stores
 
 
@@ -153,9 +154,10 @@ class Bench:
                     serve(full, self.config.server_workers, Path(folder)))
                 self.wait_read_models(server)
                 if "http" in self.parts and pool is not None:
-                    ceilings = self.ceilings(stack, full, Path(folder), server)
-                    self.say(f"ceiling servers up: {', '.join(ceilings)}")
-                    self.http(full, server, ceilings, pool, generated, http_slots)
+                    with ExitStack() as ceiling_servers:  # stopped before time travel's server
+                        ceilings = self.ceilings(ceiling_servers, full, Path(folder), server)
+                        self.say(f"ceiling servers up: {', '.join(ceilings)}")
+                        self.http(full, server, ceilings, pool, generated, http_slots)
                 if small is not None and small_generated is not None:
                     small_server = stack.enter_context(serve(small, 1, Path(folder)))
                     self.wait_read_models(small_server, "small")
@@ -350,7 +352,8 @@ class Bench:
         by `server`'s projection worker."""
         store.raw_table(CEILING_TABLE)
         workers, insert = self.config.server_workers, {**store.env(), TABLE_VARIABLE: CEILING_TABLE}
-        floor = stack.enter_context(serve_ceiling(workers, folder, store.env(), floor=True))
+        floor = stack.enter_context(
+            serve_ceiling(workers, folder, store.env(FLOOR_POOL_SIZE), floor=True))
         floor.projection_workers.extend(server.projection_workers)
         return {"no-op": stack.enter_context(serve_ceiling(workers, folder, dict(os.environ))),
                 "insert": stack.enter_context(serve_ceiling(workers, folder, insert)),
