@@ -121,8 +121,7 @@ def floor_review(
     recordings = write.app.save(rating)
     response.headers["X-Event-Position"] = str(recordings[-1].notification.id)
     response.headers["ETag"] = f'"{rating.version}"'
-    return {"rating": code, "rating_label": GRADE_LABELS[code],
-            "comment": body.comment}
+    return {"rating": code, "rating_label": GRADE_LABELS[code], "comment": body.comment}
 
 
 def create_floor_app() -> FastAPI:

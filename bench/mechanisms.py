@@ -139,7 +139,7 @@ def run_mechanisms(store: Store, folder: Path, workers: int, clients: int,
                     worker.use(off)
                     _catch_up(product)  # the earlier writes applied first
                     load.target(server.port)
-                    answer, spent = _writes_alone(server, load, plan.seconds, server is product)
+                    answer, spent = _writes_alone(server, load, plan.seconds)
                     lags = (lone_writes(product, lone, load_plan.tokens, plan.probes)
                             if server is product else [])
                     measured[name].append({

@@ -111,7 +111,7 @@ def run_http(
             answers: dict[str, Result] = {}
             for name in order[shift:] + order[:shift]:
                 answers[name], phase["cpu"][name] = _writes_alone(
-                    servers[name], loads[name], seconds, name in ("lianping", "floor"))
+                    servers[name], loads[name], seconds)
             loaded = loads["lianping"].run(seconds, True)
             paced = loads["lianping"].run(seconds, True, PACED_RATE)
             paced_writes.append(paced["writes"])
@@ -152,11 +152,13 @@ def run_http(
 CATCH_UP_SECONDS = 60.0
 
 
-def _writes_alone(server: Server, load: LoadProcess, seconds: float,
-                  has_read_models: bool) -> tuple[Result, dict[str, Any]]:
+def _writes_alone(server: Server, load: LoadProcess,
+                  seconds: float) -> tuple[Result, dict[str, Any]]:
     """The write load alone on `server`, and the CPU its processes spent per write request (ms):
-    the API processes' over the load, the projection worker's from the start of the load until
-    the read models have caught up with it (after catching up with earlier writes first)."""
+    the API processes' over the load and, if its writes are folded by a projection worker (the
+    product's, the floor's), the worker's from the start of the load until the read models
+    have caught up with it (after catching up with earlier writes first)."""
+    has_read_models = bool(server.projection_workers)
     caught_up = _catch_up(server) if has_read_models else True
     before = server.cpu()
     answer = load.run(seconds, False)["writes"]

@@ -75,13 +75,14 @@ def test_the_same_reads_are_measured_while_the_writes_come_at_a_meetings_pace(
         assert (row["value"], row["target"]) == (f"p99 {found['p99_ms']} ms", "<= 300 ms")
 
 
+IDLE = "import signal; signal.pause()"  # until the test kills it
 SUPERVISOR = """
-import subprocess, sys, time
-listen = "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', {port})); s.listen(); "
-worker = subprocess.Popen([sys.executable, "-c", listen + "time.sleep(60)"])
-idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+import signal, subprocess, sys
+listen = "import socket; s = socket.socket(); s.bind(('127.0.0.1', {port})); s.listen(); "
+worker = subprocess.Popen([sys.executable, "-c", listen + {idle!r}])
+idle = subprocess.Popen([sys.executable, "-c", {idle!r}])
 print(worker.pid, idle.pid, flush=True)
-time.sleep(60)
+signal.pause()
 """
 
 
@@ -89,9 +90,9 @@ def test_a_server_child_that_does_not_listen_counts_as_the_projection_worker() -
     """As `serve --workers N` will be: a supervisor, uvicorn workers listening on the port,
     and a projection worker (here also one started beside the server)."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-c", SUPERVISOR.format(port=port)],
+    server = subprocess.Popen([sys.executable, "-c", SUPERVISOR.format(port=port, idle=IDLE)],
                               stdout=subprocess.PIPE, text=True, start_new_session=True)
-    beside = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    beside = subprocess.Popen([sys.executable, "-c", IDLE])
     try:
         assert server.stdout is not None
         worker, idle = (int(pid) for pid in server.stdout.readline().split())
