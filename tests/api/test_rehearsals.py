@@ -19,7 +19,7 @@ from application.usecases import cycles, participants
 from domain.scheme import DEFAULT_SCHEME
 from projections.runtime import start_projections_in_background
 from tests.api.ballot_meeting import CATEGORIES, Meeting
-from tests.api.helpers import COUNTIES, REPORT, Api, error_code
+from tests.api.helpers import COUNTIES, REPORT, Api, error_code, fresh
 from tests.application.world import REVIEWERS
 from tests.projections.conftest import FAST
 
@@ -37,10 +37,6 @@ def runners(app: LianpingApp) -> Iterator[None]:
         yield
     finally:
         handle.stop()
-
-
-def fresh(api: Api) -> dict[str, str]:
-    return {"X-Min-Position": str(api.position())}
 
 
 def create(api: Api, year: int = 2026, **extra: Any) -> Any:

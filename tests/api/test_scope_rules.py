@@ -226,8 +226,8 @@ class TestAdminScope:
             assert response.status_code == 200, params
             assert [e["org_code"] for e in response.json()["events"]
                     if e["org_code"] != "county-b"] == [], params
-        flags = admin.get("/audit/flags", params={"cycle_id": CYCLE})
-        every = api.admin.get("/audit/flags", params={"cycle_id": CYCLE})
+        flags = admin.get("/audit/flags", params={"cycle_id": CYCLE}, headers=fresh(api))
+        every = api.admin.get("/audit/flags", params={"cycle_id": CYCLE}, headers=fresh(api))
 
         assert flags.status_code == 200 and flags.json()["flags"] == []
         assert [f["kind"] for f in every.json()["flags"]] == ["veto"]
